@@ -1,0 +1,85 @@
+// Package heal is the pure recovery logic: what a container looks like to
+// us, the policy, the state kept between runs, and Decide, which turns a
+// snapshot into a Plan. Side effects live in the executor only; the Docker
+// client lives in heal/dockerengine only.
+package heal
+
+import (
+	"context"
+	"time"
+)
+
+// Probe is one healthcheck result as the engine keeps it.
+type Probe struct {
+	Start    time.Time `json:"time"`
+	End      time.Time `json:"-"`
+	ExitCode int       `json:"exit_code"`
+	Output   string    `json:"output"`
+}
+
+// Health values as the engine reports them; HealthNone when the container has
+// no healthcheck.
+const (
+	HealthNone      = "none"
+	HealthStarting  = "starting"
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+)
+
+// Container is what status and once need to know of one container. The
+// dockerengine adapter fills it from the list and inspect APIs.
+type Container struct {
+	ID      string
+	Name    string // without the leading slash
+	Image   string
+	Project string // com.docker.compose.project
+	Service string // com.docker.compose.service
+	Labels  map[string]string
+	// State is the engine's: created, running, paused, restarting, removing, exited, dead.
+	State         string
+	Health        string // HealthNone, HealthStarting, HealthHealthy, HealthUnhealthy
+	FailingStreak int
+	// Probes are the last results the engine keeps (at most 5), oldest first.
+	Probes    []Probe
+	StartedAt time.Time
+	// Healthcheck settings in force (the container's own or its image's).
+	HasHealthcheck bool
+	Interval       time.Duration
+	Timeout        time.Duration
+	StartPeriod    time.Duration
+	Retries        int
+	// StopTimeout is the container's own (compose stop_grace_period); nil = engine default (10s).
+	StopTimeout *time.Duration
+	// NetworkMode is HostConfig.NetworkMode, e.g. "container:<id>" for a shared namespace.
+	NetworkMode   string
+	RestartPolicy string
+	// Inspected is true once the fields only inspect gives (Probes, StartedAt,
+	// Healthcheck, StopTimeout, NetworkMode) are filled.
+	Inspected bool
+}
+
+// LastProbe returns the newest probe result, or nil.
+func (c *Container) LastProbe() *Probe {
+	if len(c.Probes) == 0 {
+		return nil
+	}
+	return &c.Probes[len(c.Probes)-1]
+}
+
+// ListOptions selects containers to list.
+type ListOptions struct {
+	All bool // include stopped containers
+	// Filters is docker's filter syntax: {"label": ["a=b"], "health": ["unhealthy"], "name": ["x"]}.
+	Filters map[string][]string
+}
+
+// Engine is what heal needs from a Docker engine, in our own types. The
+// dockerengine package implements it over the moby client; tests fake it.
+type Engine interface {
+	List(ctx context.Context, opts ListOptions) ([]Container, error)
+	Inspect(ctx context.Context, idOrName string) (Container, error)
+	// Restart stops (waiting up to timeout for the process to exit, then
+	// killing it) and starts the container.
+	Restart(ctx context.Context, id string, timeout time.Duration) error
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+}

@@ -1,0 +1,74 @@
+package lint
+
+import "fmt"
+
+// Scope says what a rule can be run on; a rule may have several.
+type Scope uint8
+
+const (
+	ScopeDockerfile Scope = 1 << iota // D: a Dockerfile on its own
+	ScopeCompose                      // C: a compose service with its local image config
+	ScopeContainer                    // R: a running container
+)
+
+// Letters renders a scope as in the rule table: "D C R".
+func (s Scope) Letters() string {
+	out := ""
+	for _, l := range []struct {
+		bit Scope
+		c   string
+	}{{ScopeDockerfile, "D"}, {ScopeCompose, "C"}, {ScopeContainer, "R"}} {
+		if s&l.bit != 0 {
+			if out != "" {
+				out += " "
+			}
+			out += l.c
+		}
+	}
+	return out
+}
+
+// Rule is a value: its id, default severity, where it applies, a one-line
+// summary and the check functions. The registry in lint/rules is one slice.
+type Rule struct {
+	ID       string
+	Severity Severity
+	Scope    Scope
+	Summary  string
+	// CheckDockerfile runs once per Dockerfile when Scope has ScopeDockerfile.
+	CheckDockerfile func(r *Report, df *Dockerfile)
+	// CheckService runs once per compose service or container when Scope has
+	// ScopeCompose or ScopeContainer; svc.Kind tells which.
+	CheckService func(r *Report, svc *Service)
+}
+
+// Report collects the findings of one rule run; rules never format output.
+type Report struct {
+	rule     *Rule
+	findings []Finding
+}
+
+// NewReport starts collecting findings for rule.
+func NewReport(rule *Rule) *Report { return &Report{rule: rule} }
+
+// Add records a finding at the rule's default severity.
+func (r *Report) Add(pos Position, subject, format string, args ...any) {
+	r.AddSeverity(r.rule.Severity, pos, subject, format, args...)
+}
+
+// AddSeverity records a finding at a severity other than the rule's default
+// (healthcheck-missing is info for a Dockerfile no compose service uses).
+// A severity set in the configuration still wins.
+func (r *Report) AddSeverity(sev Severity, pos Position, subject, format string, args ...any) {
+	r.findings = append(r.findings, Finding{
+		Rule:     r.rule.ID,
+		Severity: sev,
+		Pos:      pos,
+		Subject:  subject,
+		Message:  fmt.Sprintf(format, args...),
+		URL:      DocsURL(r.rule.ID),
+	})
+}
+
+// Findings returns what was recorded.
+func (r *Report) Findings() []Finding { return r.findings }

@@ -1,0 +1,242 @@
+package lint
+
+import (
+	"strings"
+	"time"
+)
+
+// Kind says where a Service description came from.
+type Kind int
+
+const (
+	KindCompose   Kind = iota // a compose service, with its local Dockerfile's image config
+	KindContainer             // a running container, as the engine inspects it
+)
+
+// Healthcheck is a probe as Docker stores it. Test follows the engine's
+// convention: ["CMD", args...], ["CMD-SHELL", script], ["NONE"], or empty
+// (inherit the image's test). Zero durations mean "not set" (engine default).
+type Healthcheck struct {
+	Test          []string
+	Interval      time.Duration
+	Timeout       time.Duration
+	StartPeriod   time.Duration
+	StartInterval time.Duration
+	Retries       int
+	RetriesSet    bool
+	// Disabled is true for HEALTHCHECK NONE, compose `disable: true` or test ["NONE"].
+	Disabled bool
+	// Pos is where the healthcheck is written (HEALTHCHECK line, compose key).
+	Pos Position
+}
+
+// Engine defaults, used where a healthcheck leaves a value unset.
+const (
+	DefaultHealthInterval = 30 * time.Second
+	DefaultHealthTimeout  = 30 * time.Second
+	DefaultHealthRetries  = 3
+)
+
+// Shell reports whether the probe runs through /bin/sh (CMD-SHELL).
+func (h *Healthcheck) Shell() bool {
+	return h != nil && len(h.Test) > 0 && strings.EqualFold(h.Test[0], "CMD-SHELL")
+}
+
+// Argv is the probe's command: the exec arguments, or ["/bin/sh","-c",script].
+func (h *Healthcheck) Argv() []string {
+	if h == nil || len(h.Test) == 0 {
+		return nil
+	}
+	switch strings.ToUpper(h.Test[0]) {
+	case "CMD":
+		return h.Test[1:]
+	case "CMD-SHELL":
+		return []string{"/bin/sh", "-c", strings.Join(h.Test[1:], " ")}
+	case "NONE":
+		return nil
+	}
+	return h.Test
+}
+
+// Base classifies the root image an image is built on, as far as the probe
+// and the shell are concerned.
+type Base string
+
+const (
+	BaseUnknown    Base = ""
+	BaseScratch    Base = "scratch"
+	BaseDistroless Base = "distroless" // no shell, no package manager
+	BaseAlpine     Base = "alpine"     // busybox: sh and wget, no curl unless installed
+	BaseOther      Base = "other"      // a full distribution or an image we cannot see into
+)
+
+// ImageConfig is what an image gives a container: from a local Dockerfile
+// (compose services that build) or from the engine's image inspect.
+type ImageConfig struct {
+	// Source names where it came from: a Dockerfile path, or an image reference.
+	Source          string
+	Entrypoint      []string
+	Cmd             []string
+	EntrypointShell bool // written in shell form: ["/bin/sh","-c",...] added by the builder
+	CmdShell        bool
+	Healthcheck     *Healthcheck
+	User            string
+	Base            Base
+	// Installed lists tools the Dockerfile installs with a package manager or
+	// copies in (curl, wget, tini, ...), by base name.
+	Installed map[string]bool
+	// Positions of the instructions that set these values, when from a Dockerfile.
+	EntrypointPos, CmdPos, UserPos, FromPos Position
+}
+
+// RestartPolicy is `restart:` or `deploy.restart_policy`, or the container's HostConfig.RestartPolicy.
+type RestartPolicy struct {
+	Name       string // no, always, unless-stopped, on-failure ("" when unset)
+	MaxRetries int    // 0 = unbounded for on-failure
+	FromDeploy bool   // set through deploy.restart_policy (Swarm-style condition)
+}
+
+// Ulimit is one ulimit; Soft and Hard are -1 for unlimited.
+type Ulimit struct {
+	Soft, Hard int64
+}
+
+// Mount is a bind, volume or tmpfs mount.
+type Mount struct {
+	Type   string // bind, volume, tmpfs, npipe
+	Source string
+	Target string
+}
+
+// Dependency is one depends_on entry of a compose service.
+type Dependency struct {
+	Service   string
+	Condition string // service_started, service_healthy, service_completed_successfully
+	Restart   bool
+	Pos       Position
+	// Target is the service depended on, when it is in the project.
+	Target *Service
+}
+
+// Service is the normalised description one rule reads for a compose service
+// and for a running container alike.
+type Service struct {
+	Kind    Kind
+	Name    string // compose service name, or container name
+	Project string
+	// Pos is where the service is defined (its key in the compose file); for a
+	// container created by compose, its compose file and service line when known.
+	Pos   Position
+	Image string
+	// ImageConfig is the image's config: a local Dockerfile's final (or target)
+	// stage for compose, the inspected image for a container; nil when unknown.
+	ImageConfig *ImageConfig
+	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
+	// For a container they are its Path and Args, split as the image set them.
+	Entrypoint []string
+	Command    []string
+	// Init is nil when unset.
+	Init *bool
+	// Healthcheck is the service's own (compose) or the container's effective
+	// healthcheck; nil when none is set at this level.
+	Healthcheck *Healthcheck
+	Restart     RestartPolicy
+	MemLimit    int64 // bytes; 0 = none
+	MemSwap     int64 // bytes; 0 = unset, -1 = unlimited
+	MemReserve  int64
+	CPUs        float64 // 0 = none
+	CPUReserve  float64
+	PidsLimit   int64 // 0 = none; -1 = unlimited
+	LogDriver   string
+	LogOptions  map[string]string
+	Ulimits     map[string]Ulimit
+	Privileged  bool
+	Mounts      []Mount
+	User        string
+	Labels      map[string]string
+	NetworkMode string
+	DependsOn   []Dependency
+	// OneShot marks a job (another service waits for it to complete, or
+	// restart: "no" is set explicitly): health and restart rules leave it alone.
+	OneShot bool
+	// Swarm is true for a Swarm task container; SwarmMode for a compose
+	// service meant for `docker stack deploy`.
+	Swarm bool
+	// Keys maps dotted compose key paths ("healthcheck.test",
+	// "deploy.resources.limits.memory") to where they are written.
+	Keys map[string]Position
+}
+
+// At returns the position of the first of the key paths that is written in
+// the file, or the service's own position.
+func (s *Service) At(paths ...string) Position {
+	for _, p := range paths {
+		if pos, ok := s.Keys[p]; ok {
+			return pos
+		}
+	}
+	return s.Pos
+}
+
+// EffectiveHealthcheck merges the service's healthcheck over its image's the
+// way the engine does: a service that sets only timings keeps the image's test.
+func (s *Service) EffectiveHealthcheck() *Healthcheck {
+	var img *Healthcheck
+	if s.ImageConfig != nil {
+		img = s.ImageConfig.Healthcheck
+	}
+	own := s.Healthcheck
+	switch {
+	case own == nil:
+		return img
+	case own.Disabled || img == nil:
+		return own
+	}
+	merged := *own
+	if len(merged.Test) == 0 {
+		merged.Test = img.Test
+		merged.Disabled = img.Disabled
+	}
+	if merged.Interval == 0 {
+		merged.Interval = img.Interval
+	}
+	if merged.Timeout == 0 {
+		merged.Timeout = img.Timeout
+	}
+	if merged.StartPeriod == 0 {
+		merged.StartPeriod = img.StartPeriod
+	}
+	if !merged.RetriesSet && img.RetriesSet {
+		merged.Retries, merged.RetriesSet = img.Retries, true
+	}
+	return &merged
+}
+
+// Process returns the argv PID 1 runs (entrypoint + command, each falling back
+// to the image's) and whether that came from a shell-form instruction.
+func (s *Service) Process() (argv []string, shellForm bool) {
+	ep, cmd := s.Entrypoint, s.Command
+	var img ImageConfig
+	if s.ImageConfig != nil {
+		img = *s.ImageConfig
+	}
+	if ep == nil {
+		ep = img.Entrypoint
+		shellForm = img.EntrypointShell
+		if cmd == nil {
+			cmd = img.Cmd
+			if len(ep) == 0 {
+				shellForm = img.CmdShell
+			}
+		}
+	}
+	// Setting an entrypoint in compose resets the image's CMD, as the engine does.
+	argv = append(append([]string{}, ep...), cmd...)
+	return argv, shellForm
+}
+
+// Label returns a label's value, and whether it is set.
+func (s *Service) Label(key string) (string, bool) {
+	v, ok := s.Labels[key]
+	return v, ok
+}
