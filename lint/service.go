@@ -162,6 +162,9 @@ type Service struct {
 	// Swarm is true for a Swarm task container; SwarmMode for a compose
 	// service meant for `docker stack deploy`.
 	Swarm bool
+	// IgnoreRules are the rule ids `x-docker-heal: {ignore: [...]}` silences
+	// (or a container's docker-heal.ignore label).
+	IgnoreRules []string
 	// Keys maps dotted compose key paths ("healthcheck.test",
 	// "deploy.resources.limits.memory") to where they are written.
 	Keys map[string]Position

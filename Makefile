@@ -1,0 +1,33 @@
+# Every target is one line; anything longer is a script in scripts/.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GO_LDFLAGS := -s -w -X main.version=$(VERSION)
+PLUGIN_DIR ?= $(HOME)/.docker/cli-plugins
+
+.PHONY: build install test unit integration fuzz bench bench-peers clean
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(GO_LDFLAGS)" -o bin/docker-heal ./cmd/docker-heal
+
+install: build
+	install -D -m 0755 bin/docker-heal $(PLUGIN_DIR)/docker-heal
+
+test:
+	scripts/test.sh
+
+unit:
+	go test ./...
+
+integration:
+	scripts/engine.sh run go test -tags integration -count=1 ./...
+
+fuzz:
+	scripts/fuzz.sh 10s
+
+bench:
+	scripts/bench.sh
+
+bench-peers:
+	scripts/bench-peers.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,85 @@
+package lint
+
+// Checker runs a set of rules, applying the configuration (severity
+// overrides, per-path and per-service ignores) and the files' pragmas.
+type Checker struct {
+	Rules  []Rule
+	Config *Config
+}
+
+// CheckDockerfile runs the Dockerfile rules on df.
+func (c *Checker) CheckDockerfile(df *Dockerfile) []Finding {
+	var out []Finding
+	for i := range c.Rules {
+		rule := &c.Rules[i]
+		if rule.Scope&ScopeDockerfile == 0 || rule.CheckDockerfile == nil {
+			continue
+		}
+		r := NewReport(rule)
+		rule.CheckDockerfile(r, df)
+		out = append(out, c.keep(r.Findings(), df.Ignores, "")...)
+	}
+	return out
+}
+
+// CheckService runs the compose or container rules on svc; ig holds the
+// pragmas of the compose file that defines it (nil for containers).
+func (c *Checker) CheckService(svc *Service, ig *Ignores) []Finding {
+	scope := ScopeCompose
+	if svc.Kind == KindContainer {
+		scope = ScopeContainer
+	}
+	var out []Finding
+	for i := range c.Rules {
+		rule := &c.Rules[i]
+		if rule.Scope&scope == 0 || rule.CheckService == nil {
+			continue
+		}
+		if ignoredByExtension(svc, rule.ID) {
+			continue
+		}
+		r := NewReport(rule)
+		rule.CheckService(r, svc)
+		fs := r.Findings()
+		if svc.Kind == KindContainer {
+			for j := range fs {
+				if fs[j].Service == "" && svc.Labels["com.docker.compose.service"] != "" {
+					fs[j].Service = svc.Labels["com.docker.compose.service"]
+				}
+			}
+		}
+		out = append(out, c.keep(fs, ig, svc.Name)...)
+	}
+	return out
+}
+
+// keep drops silenced findings and applies severity overrides.
+func (c *Checker) keep(fs []Finding, ig *Ignores, service string) []Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if ig.Silenced(f.Rule, f.Pos.Line) {
+			continue
+		}
+		if c.Config != nil {
+			if c.Config.Ignored(f.Rule, f.Pos.File, f.Subject) {
+				continue
+			}
+			if sev, ok := c.Config.SeverityOf(f.Rule); ok {
+				f.Severity = sev
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// ignoredByExtension honours `x-docker-heal: {ignore: [ID, ...]}` on a compose
+// service (and the label docker-heal.ignore=ID,... on a container).
+func ignoredByExtension(svc *Service, id string) bool {
+	for _, ig := range svc.IgnoreRules {
+		if ig == id || ig == "all" {
+			return true
+		}
+	}
+	return false
+}
