@@ -56,7 +56,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 	cmd.AddCommand(
-		newLintCommand(dockerCli),
+		newLintCommand(dockerCli, version),
 		newRulesCommand(dockerCli),
 		newVersionCommand(dockerCli, version),
 	)

@@ -17,14 +17,14 @@ func (c *Checker) CheckDockerfile(df *Dockerfile) []Finding {
 		}
 		r := NewReport(rule)
 		rule.CheckDockerfile(r, df)
-		out = append(out, c.keep(r.Findings(), df.Ignores, "")...)
+		out = append(out, c.keep(r.Findings(), map[string]*Ignores{df.Path: df.Ignores})...)
 	}
 	return out
 }
 
-// CheckService runs the compose or container rules on svc; ig holds the
-// pragmas of the compose file that defines it (nil for containers).
-func (c *Checker) CheckService(svc *Service, ig *Ignores) []Finding {
+// CheckService runs the compose or container rules on svc; ignores holds
+// the pragmas of the compose files by path (nil for containers).
+func (c *Checker) CheckService(svc *Service, ignores map[string]*Ignores) []Finding {
 	scope := ScopeCompose
 	if svc.Kind == KindContainer {
 		scope = ScopeContainer
@@ -48,16 +48,16 @@ func (c *Checker) CheckService(svc *Service, ig *Ignores) []Finding {
 				}
 			}
 		}
-		out = append(out, c.keep(fs, ig, svc.Name)...)
+		out = append(out, c.keep(fs, ignores)...)
 	}
 	return out
 }
 
 // keep drops silenced findings and applies severity overrides.
-func (c *Checker) keep(fs []Finding, ig *Ignores, service string) []Finding {
+func (c *Checker) keep(fs []Finding, ignores map[string]*Ignores) []Finding {
 	out := fs[:0]
 	for _, f := range fs {
-		if ig.Silenced(f.Rule, f.Pos.Line) {
+		if ignores[f.Pos.File].Silenced(f.Rule, f.Pos.Line) {
 			continue
 		}
 		if c.Config != nil {

@@ -1,0 +1,127 @@
+package commands
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/rules"
+	"github.com/moby/term"
+	"github.com/spf13/pflag"
+)
+
+// findingOptions are the flags lint and audit share: output format, the
+// failure threshold, rule selection and the config file.
+type findingOptions struct {
+	format  string
+	failOn  string
+	disable []string
+	only    []string
+	config  string
+}
+
+func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
+	flags.StringVar(&o.format, "format", "", "Output format: "+strings.Join(lint.Formats, ", ")+` (default "text", or the config's)`)
+	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
+	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
+	flags.StringSliceVar(&o.only, "only", nil, "Run only these rule ids (comma-separated, repeatable)")
+	flags.StringVar(&o.config, "config", "", "Config file (default: the nearest "+lint.ConfigFileName+" from the project directory upwards)")
+}
+
+// findingSetup is what the shared flags resolve to.
+type findingSetup struct {
+	checker *lint.Checker
+	failOn  lint.Severity
+	format  string
+	all     []lint.Rule
+}
+
+// resolve loads the config (explicit, or found from searchDir upwards) and
+// selects the rules. Errors are usage errors: exit 2.
+func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
+	all := rules.All()
+	var cfg *lint.Config
+	path := o.config
+	if path == "" {
+		path = lint.FindConfig(searchDir)
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, usageError("--config %s: %v", path, err)
+	}
+	if path != "" {
+		c, err := lint.LoadConfig(path, lint.KnownIDs(all))
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		cfg = c
+	}
+	selected, err := lint.SelectRules(all, lint.SplitList(o.only), lint.SplitList(o.disable), cfg)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	setup := &findingSetup{checker: &lint.Checker{Rules: selected, Config: cfg}, all: all, failOn: lint.SeverityError, format: "text"}
+	failOn := o.failOn
+	if failOn == "" && cfg != nil {
+		failOn = cfg.FailOn
+	}
+	if failOn != "" {
+		sev, err := lint.ParseSeverity(failOn)
+		if err != nil {
+			return nil, usageError("--fail-on: %v", err)
+		}
+		setup.failOn = sev
+	}
+	format := o.format
+	if format == "" && cfg != nil && cfg.Format != "" {
+		format = cfg.Format
+	}
+	if format != "" {
+		known := false
+		for _, f := range lint.Formats {
+			known = known || f == format
+		}
+		if !known {
+			return nil, usageError("--format %q: use one of %s", format, strings.Join(lint.Formats, ", "))
+		}
+		setup.format = format
+	}
+	return setup, nil
+}
+
+// report renders the result and turns --fail-on into the exit status.
+func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label string) error {
+	err := lint.Render(out, res, lint.RenderOptions{
+		Format:    s.format,
+		Color:     isTerminal(out) && os.Getenv("NO_COLOR") == "",
+		Rules:     s.all,
+		Version:   version,
+		FileLabel: label,
+	})
+	if err != nil {
+		return withCode(ExitError, "writing the report: %v", err)
+	}
+	if lint.Failing(res.Findings, s.failOn) {
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	type fder interface{ FD() uintptr }
+	if f, ok := w.(fder); ok {
+		return term.IsTerminal(f.FD())
+	}
+	if f, ok := w.(*os.File); ok {
+		return term.IsTerminal(f.Fd())
+	}
+	return false
+}
+
+// plural is for one-line messages.
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

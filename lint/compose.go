@@ -1,0 +1,436 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// ProjectOptions say how to find and load a compose project, as the
+// `docker compose` flags of the same names do.
+type ProjectOptions struct {
+	// WorkingDir is --project-directory; default: the first file's folder, or ".".
+	WorkingDir string
+	// ConfigFiles are -f files, merged in order; empty: default discovery
+	// (compose.yaml and compose.override.yaml, searching upwards; COMPOSE_FILE).
+	ConfigFiles []string
+	Profiles    []string
+	EnvFiles    []string
+	// NoUpwardSearch stops default discovery at WorkingDir (directory walks).
+	NoUpwardSearch bool
+}
+
+// Project is a loaded compose project: its services normalised for the
+// rules, the Dockerfiles its services build, and each file's pragmas.
+type Project struct {
+	Name        string
+	WorkingDir  string
+	Services    []*Service
+	Dockerfiles []*Dockerfile
+	// Files are the compose files read (main, overrides, extends, includes).
+	Files []string
+	// Ignores holds each compose file's pragmas, by path.
+	Ignores map[string]*Ignores
+	// Problems are per-file errors that did not stop the project loading
+	// (a Dockerfile a service builds that cannot be parsed).
+	Problems []*ParseError
+}
+
+// ErrNoComposeFile is returned when default discovery finds nothing.
+var ErrNoComposeFile = errors.New("no compose file found (compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml)")
+
+// LoadProject loads a compose project exactly as docker compose does
+// (interpolation, .env and --env-file, override files, extends, include,
+// profiles) with compose-go, then maps each service back to its source
+// lines and reads the local Dockerfiles its services build.
+func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
+	po, err := projectOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(po.ConfigPaths) == 0 {
+		return nil, ErrNoComposeFile
+	}
+	// Parse each main file ourselves first: positions, and a clear
+	// file:line error for YAML that compose-go would report without one.
+	idx := newPositionIndex()
+	for _, f := range po.ConfigPaths {
+		if err := idx.addFile(f); err != nil {
+			return nil, err
+		}
+	}
+	cp, err := loadWithRecover(ctx, po)
+	if err != nil {
+		return nil, composeError(po.ConfigPaths, err)
+	}
+	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
+	idx.addReferenced(po.ConfigPaths)
+	p.Files = idx.order
+	for _, f := range idx.order {
+		p.Ignores[f] = idx.files[f].ignores
+	}
+	dockerfiles := map[string]*Dockerfile{}
+	byName := map[string]*Service{}
+	names := make([]string, 0, len(cp.Services))
+	for name := range cp.Services {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		sc := cp.Services[name]
+		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
+		if sc.Build != nil {
+			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
+			if perr != nil {
+				p.Problems = append(p.Problems, perr)
+			}
+			if df != nil {
+				svc.ImageConfig = df.Image(sc.Build.Target)
+			}
+		}
+		p.Services = append(p.Services, svc)
+		byName[name] = svc
+	}
+	// Resolve depends_on and mark one-shot jobs.
+	for _, svc := range p.Services {
+		for i := range svc.DependsOn {
+			d := &svc.DependsOn[i]
+			d.Target = byName[d.Service]
+			if d.Target != nil && d.Condition == types.ServiceConditionCompletedSuccessfully {
+				d.Target.OneShot = true
+			}
+		}
+	}
+	paths := make([]string, 0, len(dockerfiles))
+	for path := range dockerfiles {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		if df := dockerfiles[path]; df != nil {
+			p.Dockerfiles = append(p.Dockerfiles, df)
+		}
+	}
+	return p, nil
+}
+
+func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
+	fns := []cli.ProjectOptionsFn{
+		cli.WithOsEnv,
+		cli.WithEnvFiles(opts.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithConfigFileEnv,
+		cli.WithDefaultProfiles(opts.Profiles...),
+		cli.WithResolvedPaths(true),
+		cli.WithLoadOptions(func(o *loader.Options) {
+			// A linter should not fail on an env_file or a secret file that
+			// only exists on the deploy host.
+			o.SkipResolveEnvironment = true
+		}),
+	}
+	if opts.WorkingDir != "" {
+		fns = append([]cli.ProjectOptionsFn{cli.WithWorkingDirectory(opts.WorkingDir)}, fns...)
+	}
+	if len(opts.Profiles) > 0 {
+		fns = append(fns, cli.WithProfiles(opts.Profiles))
+	}
+	if len(opts.ConfigFiles) == 0 {
+		if opts.NoUpwardSearch && opts.WorkingDir != "" {
+			fns = append(fns, withDefaultFilesIn(opts.WorkingDir))
+		} else {
+			fns = append(fns, cli.WithDefaultConfigPath)
+		}
+	}
+	po, err := cli.NewProjectOptions(opts.ConfigFiles, fns...)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range po.ConfigPaths {
+		if f == "-" {
+			return nil, fmt.Errorf("reading a compose file from standard input is not supported: name the file")
+		}
+		if abs, err := filepath.Abs(f); err == nil {
+			po.ConfigPaths[i] = abs
+		}
+	}
+	return po, nil
+}
+
+// withDefaultFilesIn picks the default compose file and override of one
+// folder, without searching its parents (used when walking a tree).
+func withDefaultFilesIn(dir string) cli.ProjectOptionsFn {
+	return func(o *cli.ProjectOptions) error {
+		if len(o.ConfigPaths) > 0 {
+			return nil
+		}
+		for _, names := range [][]string{cli.DefaultFileNames, cli.DefaultOverrideFileNames} {
+			for _, n := range names {
+				p := filepath.Join(dir, n)
+				if st, err := os.Stat(p); err == nil && !st.IsDir() {
+					o.ConfigPaths = append(o.ConfigPaths, p)
+					break
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func loadWithRecover(ctx context.Context, po *cli.ProjectOptions) (p *types.Project, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("the compose loader failed: %v", r)
+		}
+	}()
+	return po.LoadProject(ctx)
+}
+
+// composeError turns a compose-go error into a ParseError at the file it names.
+func composeError(files []string, err error) error {
+	msg := err.Error()
+	pos := Position{File: files[0]}
+	for _, f := range files {
+		if strings.Contains(msg, f) {
+			pos.File = f
+			msg = strings.ReplaceAll(msg, fmt.Sprintf("compose file %q is invalid: ", f), "")
+			msg = strings.ReplaceAll(msg, fmt.Sprintf("compose file %q %s is invalid: ", f, "found by default file discovery"), "")
+			msg = strings.ReplaceAll(msg, f+": ", "")
+		}
+	}
+	if m := lineRe.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+	}
+	return &ParseError{Pos: pos, Msg: msg}
+}
+
+func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]*Dockerfile) (*Dockerfile, *ParseError) {
+	if b.DockerfileInline != "" {
+		df, err := ParseDockerfile(filepath.Join(workDir, "dockerfile_inline"), []byte(b.DockerfileInline))
+		if err != nil {
+			return nil, asParseError(err, workDir)
+		}
+		return df, nil
+	}
+	ctxDir := b.Context
+	if ctxDir == "" {
+		ctxDir = workDir
+	}
+	if strings.Contains(ctxDir, "://") || strings.HasPrefix(ctxDir, "git@") {
+		return nil, nil // a remote context: nothing local to read
+	}
+	name := b.Dockerfile
+	if name == "" {
+		name = "Dockerfile"
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(ctxDir, name)
+	}
+	if df, ok := cache[path]; ok {
+		return df, nil
+	}
+	df, err := LoadDockerfile(path)
+	if err != nil {
+		cache[path] = nil
+		if os.IsNotExist(err) {
+			// The build context may not be checked out here; the service is
+			// still linted without its image config.
+			return nil, nil
+		}
+		return nil, asParseError(err, path)
+	}
+	df.UsedByCompose = true
+	cache[path] = df
+	return df, nil
+}
+
+func asParseError(err error, path string) *ParseError {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &ParseError{Pos: Position{File: path}, Msg: err.Error()}
+}
+
+// normaliseService turns a compose-go service into the Service rules read.
+func normaliseService(p *types.Project, sc *types.ServiceConfig, loc serviceLocation) *Service {
+	svc := &Service{
+		Kind:        KindCompose,
+		Name:        sc.Name,
+		Project:     p.Name,
+		Pos:         loc.pos,
+		Keys:        loc.keys,
+		Image:       sc.Image,
+		Init:        sc.Init,
+		User:        sc.User,
+		Privileged:  sc.Privileged,
+		Labels:      map[string]string(sc.Labels),
+		NetworkMode: sc.NetworkMode,
+		MemLimit:    int64(sc.MemLimit),
+		MemSwap:     int64(sc.MemSwapLimit),
+		MemReserve:  int64(sc.MemReservation),
+		CPUs:        float64(sc.CPUS),
+		PidsLimit:   sc.PidsLimit,
+	}
+	if sc.Entrypoint != nil {
+		svc.Entrypoint = []string(sc.Entrypoint)
+	}
+	if sc.Command != nil {
+		svc.Command = []string(sc.Command)
+	}
+	if hc := sc.HealthCheck; hc != nil {
+		h := &Healthcheck{Test: []string(hc.Test), Disabled: hc.Disable, Pos: svc.At("healthcheck")}
+		if len(h.Test) > 0 && strings.EqualFold(h.Test[0], "NONE") {
+			h.Disabled = true
+		}
+		if hc.Interval != nil {
+			h.Interval = durationOf(hc.Interval)
+		}
+		if hc.Timeout != nil {
+			h.Timeout = durationOf(hc.Timeout)
+		}
+		if hc.StartPeriod != nil {
+			h.StartPeriod = durationOf(hc.StartPeriod)
+		}
+		if hc.StartInterval != nil {
+			h.StartInterval = durationOf(hc.StartInterval)
+		}
+		if hc.Retries != nil {
+			h.Retries, h.RetriesSet = int(min(*hc.Retries, 1<<30)), true
+		}
+		svc.Healthcheck = h
+	}
+	svc.Restart.Name = sc.Restart
+	if d := sc.Deploy; d != nil {
+		if rp := d.RestartPolicy; rp != nil {
+			if svc.Restart.Name == "" {
+				svc.Restart = RestartPolicy{Name: deployCondition(rp.Condition), FromDeploy: true}
+			}
+			if rp.MaxAttempts != nil {
+				svc.Restart.MaxRetries = int(min(*rp.MaxAttempts, 1<<30))
+			}
+		}
+		if l := d.Resources.Limits; l != nil {
+			if l.MemoryBytes > 0 {
+				svc.MemLimit = int64(l.MemoryBytes)
+			}
+			if l.NanoCPUs > 0 {
+				svc.CPUs = float64(l.NanoCPUs)
+			}
+			if l.Pids > 0 && svc.PidsLimit == 0 {
+				svc.PidsLimit = l.Pids
+			}
+		}
+		if r := d.Resources.Reservations; r != nil {
+			if r.MemoryBytes > 0 {
+				svc.MemReserve = int64(r.MemoryBytes)
+			}
+			if r.NanoCPUs > 0 {
+				svc.CPUReserve = float64(r.NanoCPUs)
+			}
+		}
+	}
+	if name, retries, ok := strings.Cut(svc.Restart.Name, ":"); ok && name == "on-failure" {
+		svc.Restart.Name = name
+		svc.Restart.MaxRetries, _ = strconv.Atoi(retries)
+	}
+	// restart: "no" written explicitly marks a one-shot job.
+	if _, written := svc.Keys["restart"]; written && svc.Restart.Name == "no" {
+		svc.OneShot = true
+	}
+	if lg := sc.Logging; lg != nil {
+		svc.LogDriver, svc.LogOptions = lg.Driver, map[string]string(lg.Options)
+	}
+	if sc.LogDriver != "" {
+		svc.LogDriver = sc.LogDriver
+	}
+	if len(sc.LogOpt) > 0 {
+		svc.LogOptions = sc.LogOpt
+	}
+	if len(sc.Ulimits) > 0 {
+		svc.Ulimits = map[string]Ulimit{}
+		for name, u := range sc.Ulimits {
+			if u == nil {
+				continue
+			}
+			if u.Single != 0 {
+				svc.Ulimits[name] = Ulimit{Soft: int64(u.Single), Hard: int64(u.Single)}
+			} else {
+				svc.Ulimits[name] = Ulimit{Soft: int64(u.Soft), Hard: int64(u.Hard)}
+			}
+		}
+	}
+	for _, v := range sc.Volumes {
+		svc.Mounts = append(svc.Mounts, Mount{Type: v.Type, Source: v.Source, Target: v.Target})
+	}
+	if sc.UseAPISocket {
+		svc.Mounts = append(svc.Mounts, Mount{Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock"})
+	}
+	deps := make([]string, 0, len(sc.DependsOn))
+	for name := range sc.DependsOn {
+		deps = append(deps, name)
+	}
+	sort.Strings(deps)
+	for _, name := range deps {
+		d := sc.DependsOn[name]
+		svc.DependsOn = append(svc.DependsOn, Dependency{
+			Service:   name,
+			Condition: d.Condition,
+			Restart:   d.Restart,
+			Pos:       svc.At("depends_on."+name, "depends_on"),
+		})
+	}
+	svc.IgnoreRules = extensionIgnores(sc.Extensions)
+	return svc
+}
+
+func durationOf(d *types.Duration) time.Duration { return time.Duration(*d) }
+
+// deployCondition maps a Swarm restart condition to the engine's names.
+func deployCondition(c string) string {
+	switch c {
+	case "", "any":
+		return "always"
+	case "on-failure":
+		return "on-failure"
+	case "none":
+		return "no"
+	}
+	return c
+}
+
+// extensionIgnores reads `x-docker-heal: {ignore: [ID, ...]}`.
+func extensionIgnores(ext types.Extensions) []string {
+	raw, ok := ext["x-docker-heal"]
+	if !ok {
+		return nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	switch v := m["ignore"].(type) {
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case string:
+		for _, s := range strings.Split(v, ",") {
+			out = append(out, strings.TrimSpace(s))
+		}
+	}
+	return out
+}

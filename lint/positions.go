@@ -1,0 +1,287 @@
+package lint
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// compose-go returns the merged model without source positions, so each
+// compose file is also parsed here into YAML nodes, and findings are mapped
+// back to file:line:column through them.
+
+// Walks are bounded so a hostile file (alias bombs, deep nesting) costs little.
+const (
+	maxWalkDepth = 200
+	maxWalkNodes = 200000
+)
+
+type sourceFile struct {
+	path    string
+	root    *yaml.Node // the document's top mapping, or nil
+	ignores *Ignores
+}
+
+type positionIndex struct {
+	files map[string]*sourceFile
+	order []string
+}
+
+type serviceLocation struct {
+	pos  Position
+	keys map[string]Position
+}
+
+func newPositionIndex() *positionIndex {
+	return &positionIndex{files: map[string]*sourceFile{}}
+}
+
+// addFile parses a compose file into nodes. YAML errors come back as a
+// ParseError with the line the parser names.
+func (ix *positionIndex) addFile(path string) error {
+	if _, ok := ix.files[path]; ok {
+		return nil
+	}
+	src, err := ReadSource(path)
+	if err != nil {
+		return err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		pe := &ParseError{Pos: Position{File: path}, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			pe.Pos.Line, _ = strconv.Atoi(m[1])
+		}
+		return pe
+	}
+	sf := &sourceFile{path: path}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		sf.root = doc.Content[0]
+	}
+	if len(strings.TrimSpace(string(src))) == 0 {
+		return &ParseError{Pos: Position{File: path, Line: 1}, Msg: "empty compose file: it defines no services"}
+	}
+	if sf.root != nil && sf.root.Kind != yaml.MappingNode {
+		return &ParseError{Pos: Position{File: path, Line: sf.root.Line, Col: sf.root.Column}, Msg: fmt.Sprintf("a compose file must be a mapping (services: ...), not a %s", kindName(sf.root.Kind))}
+	}
+	var spans [][2]int
+	budget := maxWalkNodes
+	collectSpans(sf.root, &spans, 0, &budget)
+	sf.ignores = BuildIgnores(ScanPragmas(src), spans)
+	ix.files[path] = sf
+	ix.order = append(ix.order, path)
+	return nil
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "document"
+}
+
+// collectSpans records [key line, last line of its value] for every mapping
+// key, in file order: the targets of `# docker-heal ignore=` pragmas.
+func collectSpans(n *yaml.Node, spans *[][2]int, depth int, budget *int) int {
+	if n == nil {
+		return 0
+	}
+	*budget--
+	end := n.Line
+	if depth > maxWalkDepth || *budget < 0 || n.Kind == yaml.AliasNode {
+		return end
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			at := len(*spans)
+			*spans = append(*spans, [2]int{k.Line, k.Line})
+			e := max(collectSpans(v, spans, depth+1, budget), k.Line)
+			(*spans)[at][1] = e
+			end = max(end, e)
+		}
+		return end
+	}
+	for _, c := range n.Content {
+		end = max(end, collectSpans(c, spans, depth+1, budget))
+	}
+	return end
+}
+
+// mapping returns the value node of key in a mapping node.
+func mapping(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// addReferenced parses the files that include: and extends: name, so their
+// services and pragmas are known too. Errors here are compose-go's to report.
+func (ix *positionIndex) addReferenced(mainFiles []string) {
+	queue := append([]string{}, mainFiles...)
+	for seen := 0; len(queue) > 0 && seen < 256; seen++ {
+		f := queue[0]
+		queue = queue[1:]
+		sf := ix.files[f]
+		if sf == nil {
+			if ix.addFile(f) != nil {
+				continue
+			}
+			sf = ix.files[f]
+		}
+		dir := filepath.Dir(f)
+		for _, ref := range referencedFiles(sf.root) {
+			if !filepath.IsAbs(ref) {
+				ref = filepath.Join(dir, ref)
+			}
+			if _, ok := ix.files[ref]; !ok {
+				queue = append(queue, ref)
+			}
+		}
+	}
+}
+
+func referencedFiles(root *yaml.Node) []string {
+	var out []string
+	if _, inc := mapping(root, "include"); inc != nil && inc.Kind == yaml.SequenceNode {
+		for _, item := range inc.Content {
+			switch item.Kind {
+			case yaml.ScalarNode:
+				out = append(out, item.Value)
+			case yaml.MappingNode:
+				if _, p := mapping(item, "path"); p != nil {
+					if p.Kind == yaml.ScalarNode {
+						out = append(out, p.Value)
+					}
+					for _, c := range p.Content {
+						if c.Kind == yaml.ScalarNode {
+							out = append(out, c.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+	if _, svcs := mapping(root, "services"); svcs != nil && svcs.Kind == yaml.MappingNode {
+		for i := 1; i < len(svcs.Content); i += 2 {
+			if _, ext := mapping(svcs.Content[i], "extends"); ext != nil {
+				if _, file := mapping(ext, "file"); file != nil && file.Kind == yaml.ScalarNode && !strings.Contains(file.Value, "$") {
+					out = append(out, file.Value)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// locate finds where service name is written: its key in the first main file
+// defining it (or an included file), and every key path set for it, later
+// files (overrides) winning, extended services underneath.
+func (ix *positionIndex) locate(mainFiles []string, name string) serviceLocation {
+	loc := serviceLocation{keys: map[string]Position{}}
+	found := false
+	for _, f := range mainFiles {
+		if ix.addService(&loc, f, name, 0) {
+			found = true
+		}
+	}
+	if !found {
+		for _, f := range ix.order {
+			if ix.addService(&loc, f, name, 0) {
+				break
+			}
+		}
+	}
+	if loc.pos.File == "" && len(mainFiles) > 0 {
+		loc.pos = Position{File: mainFiles[0]}
+	}
+	return loc
+}
+
+func (ix *positionIndex) addService(loc *serviceLocation, file, name string, depth int) bool {
+	sf := ix.files[file]
+	if sf == nil || depth > 8 {
+		return false
+	}
+	_, svcs := mapping(sf.root, "services")
+	key, node := mapping(svcs, name)
+	if key == nil {
+		return false
+	}
+	// What the service extends lies underneath what it sets itself.
+	if _, ext := mapping(node, "extends"); ext != nil {
+		base, extFile := "", file
+		if ext.Kind == yaml.ScalarNode {
+			base = ext.Value
+		} else {
+			if _, s := mapping(ext, "service"); s != nil {
+				base = s.Value
+			}
+			if _, f := mapping(ext, "file"); f != nil && f.Kind == yaml.ScalarNode {
+				extFile = f.Value
+				if !filepath.IsAbs(extFile) {
+					extFile = filepath.Join(filepath.Dir(file), extFile)
+				}
+			}
+		}
+		if base != "" && (base != name || extFile != file) {
+			ix.addService(loc, extFile, base, depth+1)
+		}
+	}
+	if depth == 0 && (loc.pos.File == "" || loc.pos.Line == 0) {
+		loc.pos = Position{File: file, Line: key.Line, Col: key.Column}
+	}
+	budget := maxWalkNodes
+	walkKeys(file, "", node, loc.keys, 0, &budget)
+	return true
+}
+
+// walkKeys records the position of every key path under a service:
+// "deploy.resources.limits.memory", and list items as "depends_on.db".
+func walkKeys(file, prefix string, n *yaml.Node, keys map[string]Position, depth int, budget *int) {
+	*budget--
+	if n == nil || depth > maxWalkDepth || *budget < 0 {
+		return
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		walkKeys(file, prefix, n.Alias, keys, depth+1, budget)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" { // merge key: the anchor's keys count as set here
+				walkKeys(file, prefix, v, keys, depth+1, budget)
+				continue
+			}
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			keys[path] = Position{File: file, Line: k.Line, Col: k.Column}
+			walkKeys(file, path, v, keys, depth+1, budget)
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			if item.Kind == yaml.ScalarNode && prefix != "" {
+				// "depends_on.db"; "volumes./var/run/docker.sock:/var/run/docker.sock"
+				keys[prefix+"."+item.Value] = Position{File: file, Line: item.Line, Col: item.Column}
+			} else if item.Kind == yaml.AliasNode && item.Alias != nil && item.Alias.Kind == yaml.SequenceNode {
+				walkKeys(file, prefix, item.Alias, keys, depth+1, budget)
+			}
+		}
+	}
+}

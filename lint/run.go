@@ -1,0 +1,326 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// RunOptions say what `docker heal lint` lints.
+type RunOptions struct {
+	// Paths are compose files, Dockerfiles or folders; empty: the compose
+	// project of the current (or --project-directory) folder.
+	Paths []string
+	// Project carries -f, --profile, --env-file and --project-directory.
+	Project ProjectOptions
+}
+
+// Result is what a lint run found, and which files it read.
+type Result struct {
+	Findings []Finding
+	// Files are every compose file and Dockerfile examined, parsed or not.
+	Files []string
+}
+
+// InvalidFileRule is the id of the finding a file that cannot be parsed gets.
+const InvalidFileRule = "invalid-file"
+
+// UsageError is a problem with what was asked (a PATH that does not exist,
+// nothing to lint): the command exits 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+var (
+	dockerfileNameRe = regexp.MustCompile(`(?i)^(dockerfile(\..+)?|.+\.dockerfile|containerfile)$`)
+	composeNameRe    = regexp.MustCompile(`(?i)^((docker-)?compose([.\-_][^/]*)?|[^/]+[.\-_](docker-)?compose)\.ya?ml$`)
+	skipDirs         = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true, "__pycache__": true}
+)
+
+// IsDockerfileName says whether a base name looks like a Dockerfile.
+func IsDockerfileName(name string) bool { return dockerfileNameRe.MatchString(name) }
+
+// IsComposeName says whether a base name looks like a compose file when
+// found in a folder walk (other YAML, like Kubernetes manifests, is skipped).
+func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
+
+// Run lints what opts names with the checker's rules.
+func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
+	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}}
+	if len(opts.Paths) == 0 {
+		if err := r.defaultProject(opts.Project); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range opts.Paths {
+		if err := r.path(p, opts.Project); err != nil {
+			return nil, err
+		}
+	}
+	r.lintDockerfiles()
+	SortFindings(r.res.Findings)
+	sort.Strings(r.res.Files)
+	return &r.res, nil
+}
+
+type runner struct {
+	ctx         context.Context
+	checker     *Checker
+	res         Result
+	dockerfiles map[string]*Dockerfile // by absolute path; nil when it failed to parse
+	dfOrder     []string
+	seen        map[string]bool
+}
+
+func (r *runner) defaultProject(po ProjectOptions) error {
+	err := r.project(po)
+	if !errors.Is(err, ErrNoComposeFile) {
+		return err
+	}
+	// No compose project here: lint the folder's Dockerfile, as hadolint would.
+	dir := po.WorkingDir
+	if dir == "" {
+		dir = "."
+	}
+	for _, name := range []string{"Dockerfile", "Containerfile"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && !st.IsDir() {
+			r.dockerfile(filepath.Join(dir, name), false)
+			return nil
+		}
+	}
+	abs, _ := filepath.Abs(dir)
+	return &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: %v, and no Dockerfile; name a PATH or use -f", abs, ErrNoComposeFile)}
+}
+
+func (r *runner) path(p string, po ProjectOptions) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return &UsageError{Msg: fmt.Sprintf("%s: no such file or folder", p)}
+		}
+		return &UsageError{Msg: fmt.Sprintf("%s: %v", p, err)}
+	}
+	if st.IsDir() {
+		return r.walk(p, po)
+	}
+	name := filepath.Base(p)
+	ext := strings.ToLower(filepath.Ext(name))
+	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
+		po.ConfigFiles = []string{p}
+		return r.project(po)
+	}
+	r.dockerfile(p, false)
+	return nil
+}
+
+// walk finds every compose project and Dockerfile under dir. A folder
+// holding a default compose file is one project (with its override); other
+// compose-named files are projects of their own.
+func (r *runner) walk(root string, po ProjectOptions) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root {
+				return &UsageError{Msg: fmt.Sprintf("%s: %v", root, err)}
+			}
+			r.invalid(path, fmt.Sprintf("cannot read: %v", err))
+			return nil
+		}
+		if d.IsDir() {
+			if path != root && (skipDirs[d.Name()] || d.Type()&fs.ModeSymlink != 0) {
+				return filepath.SkipDir
+			}
+			return r.walkDir(path, po)
+		}
+		if IsDockerfileName(d.Name()) && d.Type().IsRegular() {
+			r.dockerfile(path, false)
+		}
+		return nil
+	})
+}
+
+func (r *runner) walkDir(dir string, po ProjectOptions) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		r.invalid(dir, fmt.Sprintf("cannot read folder: %v", err))
+		return filepath.SkipDir
+	}
+	isDefault := map[string]bool{}
+	for _, n := range append(append([]string{}, defaultComposeNames...), defaultOverrideNames...) {
+		isDefault[n] = true
+	}
+	hasDefault := false
+	for _, e := range entries {
+		if isDefault[e.Name()] && !e.IsDir() {
+			hasDefault = true
+		}
+	}
+	if hasDefault {
+		dpo := po
+		dpo.WorkingDir, dpo.ConfigFiles, dpo.NoUpwardSearch = dir, nil, true
+		if err := r.project(dpo); err != nil && !errors.Is(err, ErrNoComposeFile) {
+			return err
+		}
+	}
+	for _, e := range entries {
+		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		spo := po
+		spo.WorkingDir, spo.ConfigFiles = dir, []string{filepath.Join(dir, e.Name())}
+		if err := r.project(spo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	defaultComposeNames  = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
+	defaultOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
+)
+
+// project loads and lints one compose project. A file that cannot be loaded
+// becomes an invalid-file finding; the run goes on.
+func (r *runner) project(po ProjectOptions) error {
+	p, err := LoadProject(r.ctx, po)
+	if err != nil {
+		if errors.Is(err, ErrNoComposeFile) {
+			return err
+		}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			r.addFile(pe.Pos.File)
+			for _, f := range po.ConfigFiles {
+				r.addFile(absPath(f))
+			}
+			r.invalidAt(pe.Pos, pe.Msg)
+			return nil
+		}
+		if len(po.ConfigFiles) > 0 {
+			if _, serr := os.Stat(po.ConfigFiles[0]); serr != nil {
+				return &UsageError{Msg: fmt.Sprintf("%s: %v", po.ConfigFiles[0], serr)}
+			}
+			r.addFile(absPath(po.ConfigFiles[0]))
+			r.invalidAt(Position{File: absPath(po.ConfigFiles[0])}, err.Error())
+			return nil
+		}
+		return &UsageError{Msg: err.Error()}
+	}
+	for _, f := range p.Files {
+		r.addFile(f)
+	}
+	for _, pe := range p.Problems {
+		r.addFile(pe.Pos.File)
+		r.invalidAt(pe.Pos, pe.Msg)
+	}
+	for _, df := range p.Dockerfiles {
+		r.addDockerfile(df.Path, df, true)
+	}
+	for _, svc := range p.Services {
+		r.res.Findings = append(r.res.Findings, r.checker.CheckService(svc, p.Ignores)...)
+	}
+	return nil
+}
+
+func (r *runner) dockerfile(path string, used bool) {
+	abs := absPath(path)
+	if _, ok := r.dockerfiles[abs]; ok {
+		return
+	}
+	r.addFile(abs)
+	df, err := LoadDockerfile(abs)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			r.invalidAt(pe.Pos, pe.Msg)
+		} else {
+			r.invalid(abs, err.Error())
+		}
+		r.addDockerfile(abs, nil, used)
+		return
+	}
+	r.addDockerfile(abs, df, used)
+}
+
+func (r *runner) addDockerfile(abs string, df *Dockerfile, used bool) {
+	r.addFile(abs)
+	if prev, ok := r.dockerfiles[abs]; ok {
+		if prev != nil && used {
+			prev.UsedByCompose = true
+		}
+		return
+	}
+	if df != nil && used {
+		df.UsedByCompose = true
+	}
+	r.dockerfiles[abs] = df
+	r.dfOrder = append(r.dfOrder, abs)
+}
+
+// lintDockerfiles runs last, once per file, so a Dockerfile both found in a
+// folder walk and built by a compose service counts as used by compose.
+func (r *runner) lintDockerfiles() {
+	for _, path := range r.dfOrder {
+		if df := r.dockerfiles[path]; df != nil {
+			r.res.Findings = append(r.res.Findings, r.checker.CheckDockerfile(df)...)
+		}
+	}
+}
+
+func (r *runner) addFile(path string) {
+	if path != "" && !r.seen[path] {
+		r.seen[path] = true
+		r.res.Files = append(r.res.Files, path)
+	}
+}
+
+func (r *runner) invalid(path, msg string) { r.invalidAt(Position{File: path}, msg) }
+
+func (r *runner) invalidAt(pos Position, msg string) {
+	sev := SeverityError
+	if s, ok := r.checker.Config.SeverityOf(InvalidFileRule); ok {
+		sev = s
+	}
+	if r.checker.Config.Disabled(InvalidFileRule) {
+		return
+	}
+	for _, rule := range r.checker.Rules {
+		if rule.ID == InvalidFileRule {
+			r.res.Findings = append(r.res.Findings, Finding{Rule: InvalidFileRule, Severity: sev, Pos: pos, Subject: filepath.Base(pos.File), Message: msg, URL: DocsURL(InvalidFileRule)})
+			return
+		}
+	}
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// Relativize rewrites absolute file paths under dir as relative ones, the
+// way a user named them.
+func (res *Result) Relativize(dir string) {
+	rel := func(p string) string {
+		if p == "" || !filepath.IsAbs(p) {
+			return p
+		}
+		if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+		return p
+	}
+	for i := range res.Findings {
+		res.Findings[i].Pos.File = rel(res.Findings[i].Pos.File)
+	}
+	for i := range res.Files {
+		res.Files[i] = rel(res.Files[i])
+	}
+}
