@@ -1,0 +1,423 @@
+package heal
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// StepKind is what the plan does with one container.
+type StepKind string
+
+// Step kinds. Restart, Stop, Notify, OpenCircuit, CloseCircuit and Recovered
+// make something happen; Wait and Skip only report.
+const (
+	StepRestart      StepKind = "restart"
+	StepStop         StepKind = "stop"
+	StepNotify       StepKind = "notify"
+	StepOpenCircuit  StepKind = "open-circuit"
+	StepCloseCircuit StepKind = "close-circuit"
+	StepRecovered    StepKind = "recovered"
+	StepWait         StepKind = "wait"
+	StepSkip         StepKind = "skip"
+)
+
+// Step is the decision for one container.
+type Step struct {
+	Kind      StepKind
+	Container Container
+	// Reason says why, in words ("backoff until 12:03:00").
+	Reason string
+	// UnhealthyFor is how long the container has been seen unhealthy across runs (0 = just now).
+	UnhealthyFor time.Duration
+	// StopTimeout for restart and stop.
+	StopTimeout time.Duration
+	// Dependents are restarted after the container, in order, when its restart succeeded.
+	Dependents []Dependent
+	// CircuitOpen marks a container whose restart budget is spent (open or opening).
+	CircuitOpen bool
+	// Outcome, filled by the executor.
+	Result string // ResultSuccess, ResultFailure or "" when nothing was attempted
+	Error  string
+}
+
+// Dependent is a container restarted after its parent.
+type Dependent struct {
+	Container   Container
+	Reason      string // "shares network namespace of web"
+	StopTimeout time.Duration
+	Result      string
+	Error       string
+}
+
+// Plan is the outcome of Decide: one step per container worth a word.
+type Plan struct {
+	Now   time.Time
+	Steps []Step
+}
+
+// Acts reports whether the step changes something (or must be reported as an
+// open circuit), as opposed to only waiting or skipping.
+func (s Step) Acts() bool {
+	switch s.Kind {
+	case StepWait:
+		return false
+	case StepSkip:
+		return s.CircuitOpen
+	}
+	return true
+}
+
+// Eventful reports whether any step acts: --quiet prints nothing otherwise.
+func (p Plan) Eventful() bool {
+	for _, s := range p.Steps {
+		if s.Acts() {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the plan one line per step, dependents indented: the form
+// table tests compare.
+func (p Plan) String() string {
+	var b strings.Builder
+	for _, s := range p.Steps {
+		b.WriteString(s.line(p.Now))
+		b.WriteByte('\n')
+		for _, d := range s.Dependents {
+			fmt.Fprintf(&b, "  then restart %s: %s\n", d.Container.Name, d.Reason)
+		}
+	}
+	return b.String()
+}
+
+func (s Step) line(now time.Time) string {
+	name := s.Container.Name
+	switch s.Kind {
+	case StepRestart, StepStop, StepNotify:
+		return fmt.Sprintf("%s %s (%s)", s.Kind, name, s.sickness())
+	case StepOpenCircuit:
+		return fmt.Sprintf("open circuit %s: %s", name, s.Reason)
+	case StepCloseCircuit:
+		return fmt.Sprintf("close circuit %s: %s", name, s.Reason)
+	case StepRecovered:
+		return fmt.Sprintf("recovered %s: %s", name, s.Reason)
+	default:
+		return fmt.Sprintf("%s %s: %s", s.Kind, name, s.Reason)
+	}
+}
+
+func (s Step) sickness() string {
+	parts := []string{"unhealthy"}
+	if s.UnhealthyFor > 0 {
+		parts[0] += " " + shortDuration(s.UnhealthyFor)
+	}
+	if s.Container.FailingStreak > 0 {
+		parts = append(parts, fmt.Sprintf("streak %d", s.Container.FailingStreak))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortDuration prints 3m, 1h30m, 45s: whole seconds, no trailing zero units.
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func clock(t, now time.Time) string {
+	if loc := now.Location(); loc != nil {
+		t = t.In(loc)
+	}
+	if t.Sub(now) >= 24*time.Hour {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("15:04:05")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Decide turns a snapshot into a plan. It is a pure function of its
+// arguments: no clock, no engine, no file. The snapshot holds every
+// container the engine reported; unhealthy candidates must be inspected
+// (Inspected) for grace and stop timeouts to be known. st may be nil.
+func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
+	plan := Plan{Now: now}
+	cs := append([]Container(nil), snapshot...)
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].Name != cs[j].Name {
+			return cs[i].Name < cs[j].Name
+		}
+		return cs[i].ID < cs[j].ID
+	})
+
+	type actionable struct {
+		index     int
+		firstSeen time.Time
+	}
+	var acting []actionable
+	for _, c := range cs {
+		e := st.Entry(c.ID)
+		if c.Health != HealthUnhealthy {
+			if step, ok := decideHealthy(c, e, pol, now); ok {
+				plan.Steps = append(plan.Steps, step)
+			}
+			continue
+		}
+		step := decideUnhealthy(c, e, pol, now)
+		if step.Kind == "" {
+			continue
+		}
+		plan.Steps = append(plan.Steps, step)
+		if step.Kind == StepRestart || step.Kind == StepStop {
+			first := now
+			if e != nil && !e.FirstSeenUnhealthy.IsZero() {
+				first = e.FirstSeenUnhealthy
+			}
+			acting = append(acting, actionable{len(plan.Steps) - 1, first})
+		}
+	}
+
+	// Storm guard: the longest sick go first; the rest wait for the next run.
+	sort.SliceStable(acting, func(i, j int) bool { return acting[i].firstSeen.Before(acting[j].firstSeen) })
+	var parents []int
+	for n, a := range acting {
+		if n < pol.MaxPerRun {
+			parents = append(parents, a.index)
+			continue
+		}
+		s := &plan.Steps[a.index]
+		s.Kind = StepWait
+		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", plural(pol.MaxPerRun, "action"))
+		s.Dependents = nil
+	}
+	sort.Ints(parents)
+
+	// Dependents, once the parents are known. A parent that is itself a
+	// dependent of another parent is restarted in that one's list, after it.
+	reach := make([]map[string]bool, len(parents))
+	for n, i := range parents {
+		reach[n] = map[string]bool{}
+		if plan.Steps[i].Kind != StepRestart {
+			continue
+		}
+		for _, d := range dependents(plan.Steps[i].Container, cs, pol, map[string]bool{}) {
+			reach[n][d.Container.ID] = true
+		}
+	}
+	dropped := map[int]bool{}
+	for n, i := range parents {
+		if plan.Steps[i].Kind != StepRestart {
+			continue
+		}
+		id := plan.Steps[i].Container.ID
+		for m, j := range parents {
+			// Mutual reachability (a label loop): the earlier one leads.
+			if m != n && reach[m][id] && (!reach[n][plan.Steps[j].Container.ID] || m < n) {
+				dropped[i] = true
+			}
+		}
+	}
+	taken := map[string]bool{}
+	for _, i := range parents {
+		if !dropped[i] {
+			taken[plan.Steps[i].Container.ID] = true
+		}
+	}
+	for _, i := range parents {
+		if s := &plan.Steps[i]; !dropped[i] && s.Kind == StepRestart {
+			s.Dependents = dependents(s.Container, cs, pol, taken)
+		}
+	}
+	if len(dropped) > 0 {
+		kept := plan.Steps[:0]
+		for i, s := range plan.Steps {
+			if !dropped[i] {
+				kept = append(kept, s)
+			}
+		}
+		plan.Steps = kept
+	}
+	return plan
+}
+
+// decideHealthy handles a container that is not unhealthy: recoveries and
+// closing circuits.
+func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
+	if e == nil || (c.State != "running" && c.State != "") {
+		return Step{}, false
+	}
+	if e.CircuitOpen {
+		since := e.HealthySince
+		if since.IsZero() {
+			since = now
+		}
+		healthyFor := now.Sub(since)
+		if healthyFor >= pol.Window {
+			return Step{Kind: StepCloseCircuit, Container: c,
+				Reason: fmt.Sprintf("healthy for %s", shortDuration(healthyFor))}, true
+		}
+		return Step{Kind: StepWait, Container: c,
+			Reason: fmt.Sprintf("circuit open, healthy since %s, closes at %s", clock(since, now), clock(since.Add(pol.Window), now))}, true
+	}
+	if !e.FirstSeenUnhealthy.IsZero() {
+		n := 0
+		for _, r := range e.Restarts {
+			if !r.Time.Before(e.FirstSeenUnhealthy) && r.Cause == "" {
+				n++
+			}
+		}
+		if n > 0 {
+			return Step{Kind: StepRecovered, Container: c,
+				Reason: fmt.Sprintf("%s again after %s", healthWord(c.Health), plural(n, "restart"))}, true
+		}
+	}
+	return Step{}, false
+}
+
+func healthWord(h string) string {
+	if h == HealthStarting {
+		return "starting"
+	}
+	return "healthy"
+}
+
+// decideUnhealthy applies the rules, in order, to one unhealthy container.
+func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
+	step := Step{Container: c}
+	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
+	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
+
+	if why := exclusion(c); why != "" {
+		return skip(why)
+	}
+	cp := pol.PolicyFor(c)
+	if cp.Problem != "" {
+		return skip(cp.Problem + "; fix the label to let docker heal act")
+	}
+	if !cp.Enabled {
+		return skip("not enabled (label " + LabelEnable + "=true, or --all)")
+	}
+	if !c.Inspected {
+		// Listed as unhealthy but gone before it could be inspected.
+		return Step{}
+	}
+	step.StopTimeout = cp.StopTimeout
+	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
+		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
+	}
+	if until := pol.graceUntil(c); now.Before(until) {
+		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
+	}
+	if step.UnhealthyFor < pol.MinUnhealthy {
+		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
+	}
+	if cp.Action == ActionNotify {
+		if e != nil && e.Notified[EventUnhealthy] {
+			return skip("action notify: already notified for this episode")
+		}
+		step.Kind = StepNotify
+		return step
+	}
+	restarts := e.RestartsIn(pol.Window, now)
+	if e != nil && e.CircuitOpen {
+		step.CircuitOpen = true
+		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
+	}
+	if restarts >= cp.MaxRestarts {
+		step.Kind, step.CircuitOpen = StepOpenCircuit, true
+		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", plural(restarts, "restart"), shortDuration(pol.Window))
+		return step
+	}
+	if e != nil && now.Before(e.BackoffUntil) {
+		return wait("backoff until " + clock(e.BackoffUntil, now))
+	}
+	if cp.Action == ActionStop {
+		step.Kind = StepStop
+	} else {
+		step.Kind = StepRestart
+	}
+	return step
+}
+
+// dependents finds, breadth first, the containers to restart after parent:
+// those sharing its network namespace, and the compose services that opted
+// in (depends_on with restart: true, or docker-heal.restart-with). Containers
+// in taken are left out; those found are added to it.
+func dependents(parent Container, all []Container, pol Policy, taken map[string]bool) []Dependent {
+	var out []Dependent
+	queue := []Container{parent}
+	for len(queue) > 0 {
+		up := queue[0]
+		queue = queue[1:]
+		var level []Dependent
+		for _, d := range all {
+			if d.ID == parent.ID || d.ID == up.ID || taken[d.ID] || alreadyIn(out, d.ID) || alreadyIn(level, d.ID) {
+				continue
+			}
+			reason := dependsReason(d, up, pol)
+			if reason == "" || exclusion(d) != "" {
+				continue
+			}
+			if v, ok := d.Labels[LabelEnable]; ok {
+				if b, valid := ParseBool(v); valid && !b {
+					continue
+				}
+			}
+			level = append(level, Dependent{Container: d, Reason: reason, StopTimeout: pol.PolicyFor(d).StopTimeout})
+		}
+		for _, l := range level {
+			taken[l.Container.ID] = true
+		}
+		out = append(out, level...)
+		for _, l := range level {
+			queue = append(queue, l.Container)
+		}
+	}
+	return out
+}
+
+func alreadyIn(ds []Dependent, id string) bool {
+	for _, d := range ds {
+		if d.Container.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// dependsReason says why d must restart after up, or "".
+func dependsReason(d, up Container, pol Policy) string {
+	if mode, ok := strings.CutPrefix(d.NetworkMode, "container:"); ok && mode != "" {
+		if mode == up.ID || mode == up.Name || (len(mode) >= 12 && strings.HasPrefix(up.ID, mode)) {
+			return "shares network namespace of " + up.Name
+		}
+	}
+	if d.Project != up.Project {
+		return ""
+	}
+	if up.Service != "" && d.Service != up.Service {
+		if restart, ok := dependsOn(d.Labels[LabelComposeDependsOn])[up.Service]; ok && restart {
+			return "depends on " + up.Service + " (compose depends_on restart: true)"
+		}
+	}
+	for _, w := range pol.PolicyFor(d).RestartWith {
+		if (up.Service != "" && w == up.Service && d.Service != up.Service) || w == up.Name {
+			return "restart-with " + w
+		}
+	}
+	return ""
+}
