@@ -6,5 +6,33 @@ import "github.com/docker-heal/docker-heal/lint"
 
 // All returns every rule, in the order `docker heal rules` lists them.
 func All() []lint.Rule {
-	return []lint.Rule{}
+	return []lint.Rule{
+		ShellFormCmd,
+		ShellWrapperNoExec,
+		InitMissing,
+		DuplicateInstruction,
+		HealthcheckMissing,
+		HealthcheckDisabled,
+		HealthcheckCurlNoFail,
+		HealthcheckTiming,
+		HealthcheckProbeUnavailable,
+		DependsOnNoHealthcheck,
+		UnhealthyNotActedOn,
+		RestartPolicyMissing,
+		RestartAlways,
+		RestartOnFailureUnbounded,
+		MemoryLimitMissing,
+		MemorySwapUnlimited,
+		CPULimitMissing,
+		PidsLimitMissing,
+		ReservationExceedsLimit,
+		LogRotationMissing,
+		UlimitNofileLow,
+		UlimitSoftAboveHard,
+		Privileged,
+		DockerSocketMounted,
+		UserRoot,
+		ImageUnpinned,
+		InvalidFile,
+	}
 }

@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// Helpers shared by several rules. Each rule's own logic lives in its file.
+
+// stageOf returns the stage that holds the instruction written at pos, or the
+// final stage when none does (a position from another file, or none).
+func stageOf(df *lint.Dockerfile, pos lint.Position) *lint.Stage {
+	for _, st := range df.Stages {
+		for _, in := range st.Instructions {
+			if in.Pos.Line == pos.Line && pos.Line != 0 {
+				return st
+			}
+		}
+		if st.FromPos.Line == pos.Line && pos.Line != 0 {
+			return st
+		}
+	}
+	return df.Final()
+}
+
+// either returns pos when it names a file, else fallback.
+func either(pos, fallback lint.Position) lint.Position {
+	if pos.File != "" {
+		return pos
+	}
+	return fallback
+}
+
+// probing reports whether h is a healthcheck that actually runs a probe.
+func probing(h *lint.Healthcheck) bool {
+	return h != nil && !h.Disabled && len(h.Argv()) > 0
+}
+
+// exemptFromHealth is true for one-shot jobs: a job is not meant to stay up,
+// so health and restart rules do not apply to it.
+func exemptFromHealth(svc *lint.Service) bool { return svc.OneShot }
+
+// isContainer is true for a running container (R), false for a compose service (C).
+func isContainer(svc *lint.Service) bool { return svc.Kind == lint.KindContainer }
+
+// bytesString renders a byte count the way compose files write it: 512m, 1g.
+func bytesString(b int64) string {
+	const k = 1024
+	switch {
+	case b <= 0:
+		return fmt.Sprint(b)
+	case b%(k*k*k) == 0:
+		return fmt.Sprintf("%dg", b/(k*k*k))
+	case b%(k*k) == 0:
+		return fmt.Sprintf("%dm", b/(k*k))
+	case b%k == 0:
+		return fmt.Sprintf("%dk", b/k)
+	}
+	return fmt.Sprintf("%db", b)
+}
+
+// rootUser reports whether a USER or user: value means uid 0. An unexpanded
+// variable is not known to be root.
+func rootUser(u string) bool {
+	u = strings.TrimSpace(u)
+	if strings.Contains(u, "$") {
+		return false
+	}
+	name, _, _ := strings.Cut(u, ":")
+	return name == "" || name == "root" || name == "0"
+}

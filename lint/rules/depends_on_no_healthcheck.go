@@ -1,0 +1,41 @@
+package rules
+
+import (
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// DependsOnNoHealthcheck finds `depends_on: {x: {condition: service_healthy}}`
+// where x has no healthcheck: `docker compose up` fails with "dependency x
+// has no healthcheck configured" (or waits forever on an image that disables it).
+var DependsOnNoHealthcheck = lint.Rule{
+	ID:           "depends-on-no-healthcheck",
+	Severity:     lint.SeverityError,
+	Scope:        lint.ScopeCompose,
+	Summary:      "`depends_on` with `condition: service_healthy` on a service that has no healthcheck",
+	CheckService: dependsOnNoHealthcheck,
+}
+
+// The dependency's healthcheck in force counts: its own, or the one its
+// local Dockerfile gives it. A dependency not in the project (another
+// profile) is compose's to report.
+func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
+	if isContainer(svc) {
+		return
+	}
+	for _, d := range svc.DependsOn {
+		if d.Condition != "service_healthy" || d.Target == nil {
+			continue
+		}
+		hc := d.Target.EffectiveHealthcheck()
+		pos := either(d.Pos, svc.At("depends_on."+d.Service, "depends_on"))
+		switch {
+		case hc != nil && hc.Disabled:
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s disables its healthcheck: compose can never start %s; give %s a healthcheck or use condition: service_started", d.Service, d.Service, svc.Name, d.Service)
+		case probing(hc):
+		case d.Target.ImageConfig == nil && d.Target.Image != "":
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (its image %s may have one, which docker heal cannot see): add healthcheck: to %s", d.Service, d.Service, d.Target.Image, d.Service)
+		default:
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s has no healthcheck: compose fails to start %s; add healthcheck: to %s", d.Service, d.Service, svc.Name, d.Service)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+package rules
+
+import (
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// PidsLimitMissing finds a service or container with no pids limit: a fork
+// bomb or a thread leak exhausts the host's process table, and nothing on the
+// host can start a process any more.
+var PidsLimitMissing = lint.Rule{
+	ID:           "pids-limit-missing",
+	Severity:     lint.SeverityInfo,
+	Scope:        lint.ScopeCompose | lint.ScopeContainer,
+	Summary:      "no `pids_limit`",
+	CheckService: pidsLimitMissing,
+}
+
+// 0 and -1 both mean unlimited (the engine reports either).
+func pidsLimitMissing(r *lint.Report, svc *lint.Service) {
+	if svc.PidsLimit > 0 {
+		return
+	}
+	switch {
+	case isContainer(svc):
+		r.Add(svc.Pos, svc.Name, "no pids limit: a fork bomb or thread leak can exhaust the host's process table; set pids_limit in its compose file (docker update --pids-limit 512)")
+	case svc.PidsLimit < 0:
+		r.Add(svc.At("pids_limit", "deploy.resources.limits.pids"), svc.Name, "pids_limit %d is unlimited: a fork bomb or thread leak can exhaust the host's process table; set a bound such as pids_limit: 512", svc.PidsLimit)
+	default:
+		r.Add(svc.Pos, svc.Name, "no pids limit: a fork bomb or thread leak can exhaust the host's process table; set pids_limit (e.g. 512)")
+	}
+}

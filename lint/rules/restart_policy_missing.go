@@ -1,0 +1,32 @@
+package rules
+
+import (
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// RestartPolicyMissing finds a long-running service with no restart policy:
+// after a crash or a daemon restart it stays down.
+var RestartPolicyMissing = lint.Rule{
+	ID:           "restart-policy-missing",
+	Severity:     lint.SeverityWarning,
+	Scope:        lint.ScopeCompose | lint.ScopeContainer,
+	Summary:      "long-running service with no `restart` and no `deploy.restart_policy`",
+	CheckService: restartPolicyMissing,
+}
+
+// One-shot jobs are exempt (an explicit restart: "no" makes a service one), as
+// are Swarm tasks, which Swarm restarts, and deploy.restart_policy with
+// condition: none, which is as explicit as restart: "no".
+func restartPolicyMissing(r *lint.Report, svc *lint.Service) {
+	if exemptFromHealth(svc) || svc.Swarm || svc.Restart.FromDeploy {
+		return
+	}
+	if svc.Restart.Name != "" && svc.Restart.Name != "no" {
+		return
+	}
+	if isContainer(svc) {
+		r.Add(svc.Pos, svc.Name, "the container has no restart policy: it stays down after a crash or a daemon restart; set restart: unless-stopped in its compose file (docker update --restart unless-stopped)")
+		return
+	}
+	r.Add(svc.Pos, svc.Name, "no restart policy: the service stays down after a crash or a daemon restart; set restart: unless-stopped (or restart: \"no\" for a one-shot job)")
+}

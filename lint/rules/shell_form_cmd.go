@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// ShellFormCmd finds a final image whose CMD or ENTRYPOINT is written in shell
+// form: the builder wraps it in /bin/sh -c, so PID 1 is the shell, which does
+// not forward SIGTERM, and `docker stop` ends in SIGKILL after the timeout.
+var ShellFormCmd = lint.Rule{
+	ID:              "shell-form-cmd",
+	Severity:        lint.SeverityWarning,
+	Scope:           lint.ScopeDockerfile | lint.ScopeContainer,
+	Summary:         "CMD/ENTRYPOINT in shell form in the final stage: PID 1 is /bin/sh, SIGTERM is not forwarded",
+	CheckDockerfile: shellFormCmdDockerfile,
+	CheckService:    shellFormCmdService,
+}
+
+// Only the final image matters: a builder stage's CMD never runs. Within it,
+// only the CMD and ENTRYPOINT that take effect (the last ones along the FROM
+// chain) are read; duplicate-instruction reports the others. A shell-form
+// ENTRYPOINT makes the CMD irrelevant, so only the ENTRYPOINT is reported.
+func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
+	img := df.Image("")
+	if img == nil {
+		return
+	}
+	switch {
+	case img.EntrypointShell && len(img.Entrypoint) == 3:
+		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos)
+	case img.CmdShell && len(img.Cmd) == 3:
+		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos)
+	}
+}
+
+func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position) {
+	s := parseShell(script)
+	if s.execsLast() {
+		return // CMD exec app: the shell replaces itself, the app is PID 1
+	}
+	subject := stageOf(df, pos).Subject()
+	if s.simple() {
+		r.Add(pos, subject, "%s %s is in shell form: PID 1 is /bin/sh, which does not pass SIGTERM on; write the exec form %s %s", keyword, shorten(script), keyword, execFormOf(s))
+		return
+	}
+	r.Add(pos, subject, "%s %s is in shell form: PID 1 is /bin/sh, which does not pass SIGTERM on; use the exec form, or end the script with `exec app ...`", keyword, shorten(script))
+}
+
+// A container cannot tell shell form from exec form: the image stores both as
+// an argv. The builder writes shell form as exactly ["/bin/sh", "-c", script],
+// so that shape is read as shell form; other wrappers (bash -c, sh -ec) are
+// shell-wrapper-no-exec's.
+func shellFormCmdService(r *lint.Report, svc *lint.Service) {
+	if !isContainer(svc) {
+		return
+	}
+	argv, shellForm := svc.Process()
+	script, ok := builderShellForm(argv)
+	if !ok && shellForm && len(argv) >= 3 {
+		script, ok = argv[2], true
+	}
+	if !ok || parseShell(script).execsLast() {
+		return
+	}
+	r.Add(svc.Pos, svc.Name, "the container runs /bin/sh -c %q (a shell-form CMD or ENTRYPOINT): PID 1 is the shell, which does not pass SIGTERM on; rebuild the image with the exec form, or start the script with exec", shorten(script))
+}
+
+// builderShellForm reports whether argv has the shape a shell-form
+// instruction produces: ["/bin/sh", "-c", script, ...].
+func builderShellForm(argv []string) (string, bool) {
+	if len(argv) >= 3 && argv[0] == "/bin/sh" && argv[1] == "-c" {
+		return argv[2], true
+	}
+	return "", false
+}

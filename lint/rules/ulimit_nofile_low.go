@@ -1,0 +1,37 @@
+package rules
+
+import (
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// UlimitNofileLow finds a service or container whose open-file limit is unset
+// or low: under load a server runs out of descriptors ("too many open files")
+// and drops connections.
+var UlimitNofileLow = lint.Rule{
+	ID:           "ulimit-nofile-low",
+	Severity:     lint.SeverityInfo,
+	Scope:        lint.ScopeCompose | lint.ScopeContainer,
+	Summary:      "`nofile` unset or below 65536",
+	CheckService: ulimitNofileLow,
+}
+
+const minNofile = 65536
+
+// Unset means the daemon's default, which differs by host and engine version
+// (a soft limit of 1024 on current engines under systemd): it is reported,
+// for containers too, since inspect shows no value to judge. -1 is unlimited.
+func ulimitNofileLow(r *lint.Report, svc *lint.Service) {
+	u, ok := svc.Ulimits["nofile"]
+	fix := "set ulimits: {nofile: {soft: 65536, hard: 65536}}"
+	pos := svc.At("ulimits.nofile", "ulimits")
+	if isContainer(svc) {
+		fix = "set ulimits.nofile in its compose file (docker run --ulimit nofile=65536:65536)"
+		pos = svc.Pos
+	}
+	switch {
+	case !ok:
+		r.Add(pos, svc.Name, "nofile ulimit not set: the container gets the daemon's default, often a soft limit of 1024 open files; %s", fix)
+	case u.Soft >= 0 && u.Soft < minNofile:
+		r.Add(pos, svc.Name, "nofile soft limit %d is below 65536: a busy server runs out of file descriptors; %s", u.Soft, fix)
+	}
+}
