@@ -257,7 +257,8 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 // decideHealthy handles a container that is not unhealthy: recoveries and
 // closing circuits.
 func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
-	if e == nil || (c.State != "running" && c.State != "") {
+	if e == nil || (c.State != "running" && c.State != "") || c.Health == HealthStarting {
+		// A restarted container is "starting" until its first probe: not yet a recovery.
 		return Step{}, false
 	}
 	if e.CircuitOpen {
@@ -282,17 +283,10 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 		}
 		if n > 0 {
 			return Step{Kind: StepRecovered, Container: c,
-				Reason: fmt.Sprintf("%s again after %s", healthWord(c.Health), plural(n, "restart"))}, true
+				Reason: fmt.Sprintf("healthy again after %s", plural(n, "restart"))}, true
 		}
 	}
 	return Step{}, false
-}
-
-func healthWord(h string) string {
-	if h == HealthStarting {
-		return "starting"
-	}
-	return "healthy"
 }
 
 // decideUnhealthy applies the rules, in order, to one unhealthy container.

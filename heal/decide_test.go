@@ -208,7 +208,7 @@ func TestDecide(t *testing.T) {
 			want: "restart p-db-1 (unhealthy, streak 5)\n  then restart p-api-1: restart-with db\n" +
 				"  then restart p-api-side: shares network namespace of p-api-1\n  then restart p-web-1: depends on api (compose depends_on restart: true)\n"},
 		{name: "a sick dependent restarts after its sick parent, not beside it",
-			cs: []Container{sick("web"), with(sick("side"), func(c *Container) { c.NetworkMode = "container:id-web" })},
+			cs:   []Container{sick("web"), with(sick("side"), func(c *Container) { c.NetworkMode = "container:id-web" })},
 			want: "restart web (unhealthy, streak 5)\n  then restart side: shares network namespace of web\n"},
 		{name: "a dependent of two parents restarts once",
 			cs: []Container{

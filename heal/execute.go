@@ -300,7 +300,7 @@ func (st *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 			e.HealthySince = time.Time{}
 			continue
 		}
-		if e == nil || (c.State != "running" && c.State != "") {
+		if e == nil || (c.State != "running" && c.State != "") || c.Health == HealthStarting {
 			continue
 		}
 		e.Name = c.Name
