@@ -220,6 +220,9 @@ func dockerfileError(path string, err error) error {
 	if i := strings.Index(msg, ": "); i > 0 && strings.HasPrefix(msg, "dockerfile parse error") {
 		msg = msg[i+2:]
 	}
+	if strings.Contains(msg, "no build stage in current context") {
+		msg = "instruction before the first FROM: a Dockerfile must start a stage with FROM (only ARG may come before it)"
+	}
 	return &ParseError{Pos: pos, Msg: msg}
 }
 
@@ -337,6 +340,7 @@ func (df *Dockerfile) Image(target string) *ImageConfig {
 	root := chain[len(chain)-1]
 	img.FromPos = root.FromPos
 	img.Base = ClassifyBase(root.From)
+	img.BaseRef = root.From
 	return img
 }
 

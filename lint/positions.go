@@ -52,8 +52,9 @@ func (ix *positionIndex) addFile(path string) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		pe := &ParseError{Pos: Position{File: path}, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
-			pe.Pos.Line, _ = strconv.Atoi(m[1])
+		// The last "line N" is where the parser stopped.
+		if ms := lineRe.FindAllStringSubmatch(err.Error(), -1); ms != nil {
+			pe.Pos.Line, _ = strconv.Atoi(ms[len(ms)-1][1])
 		}
 		return pe
 	}
@@ -67,6 +68,11 @@ func (ix *positionIndex) addFile(path string) error {
 	if sf.root != nil && sf.root.Kind != yaml.MappingNode {
 		return &ParseError{Pos: Position{File: path, Line: sf.root.Line, Col: sf.root.Column}, Msg: fmt.Sprintf("a compose file must be a mapping (services: ...), not a %s", kindName(sf.root.Kind))}
 	}
+	// compose-go's tree walks are slow on pathological nesting (a 5,000-deep
+	// list takes it half a minute); no real compose file nests this deep.
+	if d, line := nodeDepth(sf.root, 0); d > maxComposeDepth {
+		return &ParseError{Pos: Position{File: path, Line: line}, Msg: fmt.Sprintf("nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)}
+	}
 	var spans [][2]int
 	budget := maxWalkNodes
 	collectSpans(sf.root, &spans, 0, &budget)
@@ -74,6 +80,30 @@ func (ix *positionIndex) addFile(path string) error {
 	ix.files[path] = sf
 	ix.order = append(ix.order, path)
 	return nil
+}
+
+// maxComposeDepth bounds nesting; real files stay under 15.
+const maxComposeDepth = 64
+
+// nodeDepth returns how deep a node tree nests (without following aliases,
+// stopping just past the limit) and the line where the limit is crossed.
+func nodeDepth(n *yaml.Node, depth int) (int, int) {
+	if n == nil {
+		return depth, 0
+	}
+	if depth > maxComposeDepth {
+		return depth, n.Line
+	}
+	deepest, line := depth, 0
+	for _, c := range n.Content {
+		if d, l := nodeDepth(c, depth+1); d > deepest {
+			deepest, line = d, l
+			if d > maxComposeDepth {
+				break
+			}
+		}
+	}
+	return deepest, line
 }
 
 func kindName(k yaml.Kind) string {

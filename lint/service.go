@@ -82,6 +82,9 @@ type ImageConfig struct {
 	Healthcheck     *Healthcheck
 	User            string
 	Base            Base
+	// BaseRef is the root image reference the Dockerfile builds FROM, ARGs
+	// expanded ("gcr.io/distroless/static:nonroot"); "" when not from a Dockerfile.
+	BaseRef string
 	// Installed lists tools the Dockerfile installs with a package manager or
 	// copies in (curl, wget, tini, ...), by base name.
 	Installed map[string]bool

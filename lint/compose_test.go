@@ -1,0 +1,222 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, opts ProjectOptions) *Project {
+	t.Helper()
+	p, err := LoadProject(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("LoadProject(%+v): %v", opts, err)
+	}
+	return p
+}
+
+func service(t *testing.T, p *Project, name string) *Service {
+	t.Helper()
+	for _, s := range p.Services {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("service %q not loaded; have %d services", name, len(p.Services))
+	return nil
+}
+
+func TestInterpolationAndEnvFiles(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/interp"})
+	web := service(t, p, "web")
+	if web.Image != "nginx:1.27" || web.MemLimit != 256<<20 {
+		t.Errorf(".env: got image %q mem %d, want nginx:1.27 and 256m", web.Image, web.MemLimit)
+	}
+	p = load(t, ProjectOptions{WorkingDir: "testdata/interp", EnvFiles: []string{"testdata/interp/prod.env"}})
+	web = service(t, p, "web")
+	if web.Image != "nginx:latest" || web.MemLimit != 1<<30 {
+		t.Errorf("--env-file: got image %q mem %d, want nginx:latest and 1g", web.Image, web.MemLimit)
+	}
+}
+
+func TestOverrideMergingAndPositions(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/override", NoUpwardSearch: true})
+	api := service(t, p, "api")
+	if api.Restart.Name != "unless-stopped" || api.MemLimit != 512<<20 {
+		t.Errorf("override not merged: restart %q mem %d", api.Restart.Name, api.MemLimit)
+	}
+	// The service is defined in compose.yaml; its restart key wins from the override.
+	if got := api.Pos; filepath.Base(got.File) != "compose.yaml" || got.Line != 2 || got.Col != 3 {
+		t.Errorf("api position = %v, want compose.yaml:2:3", got)
+	}
+	if got := api.At("restart"); filepath.Base(got.File) != "compose.override.yaml" || got.Line != 3 {
+		t.Errorf("restart position = %v, want compose.override.yaml:3", got)
+	}
+	if len(p.Files) != 2 {
+		t.Errorf("files = %v, want compose.yaml and compose.override.yaml", p.Files)
+	}
+	// Several -f files merge in order; the override file is not added then.
+	p = load(t, ProjectOptions{ConfigFiles: []string{"testdata/override/compose.yaml", "testdata/override/compose.prod.yaml"}})
+	worker := service(t, p, "worker")
+	if worker.MemLimit != 1<<30 {
+		t.Errorf("-f merge: worker memory %d, want 1g", worker.MemLimit)
+	}
+	if got := worker.At("deploy.resources.limits.memory"); filepath.Base(got.File) != "compose.prod.yaml" || got.Line != 6 {
+		t.Errorf("memory position = %v, want compose.prod.yaml:6", got)
+	}
+	if service(t, p, "api").Restart.Name != "always" {
+		t.Errorf("-f without the override file must not merge compose.override.yaml")
+	}
+}
+
+func TestExtends(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/extends", NoUpwardSearch: true})
+	web := service(t, p, "web")
+	if web.Restart.Name != "unless-stopped" || web.Healthcheck == nil || web.Healthcheck.Interval != 10*time.Second {
+		t.Fatalf("extends not applied: restart %q healthcheck %+v", web.Restart.Name, web.Healthcheck)
+	}
+	if got := web.At("healthcheck"); filepath.Base(got.File) != "common.yaml" || got.Line != 5 {
+		t.Errorf("healthcheck position = %v, want common.yaml:5 (the extended file)", got)
+	}
+	if filepath.Base(web.Pos.File) != "compose.yaml" {
+		t.Errorf("service position = %v, want compose.yaml", web.Pos)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/profiles", NoUpwardSearch: true})
+	if len(p.Services) != 1 || p.Services[0].Name != "web" {
+		t.Errorf("without --profile: %d services, want only web", len(p.Services))
+	}
+	p = load(t, ProjectOptions{WorkingDir: "testdata/profiles", NoUpwardSearch: true, Profiles: []string{"debug"}})
+	if len(p.Services) != 2 {
+		t.Errorf("--profile debug: %d services, want 2", len(p.Services))
+	}
+}
+
+func TestIncludeLocatesServicesInIncludedFile(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/include", NoUpwardSearch: true})
+	db := service(t, p, "db")
+	if !strings.HasSuffix(db.Pos.File, filepath.Join("sub", "compose.yaml")) || db.Pos.Line != 2 {
+		t.Errorf("db position = %v, want sub/compose.yaml:2", db.Pos)
+	}
+	web := service(t, p, "web")
+	if len(web.DependsOn) != 1 || web.DependsOn[0].Target != db || web.DependsOn[0].Condition != "service_healthy" {
+		t.Errorf("depends_on not resolved: %+v", web.DependsOn)
+	}
+	if web.DependsOn[0].Pos.Line != 7 {
+		t.Errorf("depends_on.db position = %v, want line 7", web.DependsOn[0].Pos)
+	}
+}
+
+func TestLocalDockerfileImageConfig(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/localbuild", NoUpwardSearch: true})
+	app := service(t, p, "app")
+	if app.ImageConfig == nil {
+		t.Fatal("app builds ./app: its Dockerfile's image config is missing")
+	}
+	hc := app.EffectiveHealthcheck()
+	if hc == nil || hc.Interval != 15*time.Second || strings.Join(hc.Test, " ") != "CMD /app probe" {
+		t.Errorf("inherited HEALTHCHECK = %+v, want the Dockerfile's", hc)
+	}
+	if app.ImageConfig.Base != BaseAlpine || app.ImageConfig.User != "1000" {
+		t.Errorf("image config = %+v", app.ImageConfig)
+	}
+	// --target build is the golang stage: no HEALTHCHECK there.
+	migrate := service(t, p, "migrate")
+	if migrate.EffectiveHealthcheck() != nil {
+		t.Errorf("migrate builds target build, which has no HEALTHCHECK")
+	}
+	if !migrate.OneShot {
+		t.Errorf("migrate is waited for with service_completed_successfully: it is a one-shot job")
+	}
+	if len(p.Dockerfiles) != 1 || !p.Dockerfiles[0].UsedByCompose {
+		t.Errorf("dockerfiles = %+v, want one, used by compose", p.Dockerfiles)
+	}
+}
+
+func TestPragmasAndExtension(t *testing.T) {
+	p := load(t, ProjectOptions{WorkingDir: "testdata/pragmas", NoUpwardSearch: true})
+	ig := p.Ignores[service(t, p, "web").Pos.File]
+	web := service(t, p, "web")
+	if !ig.Silenced("pids-limit-missing", 9) {
+		t.Error("global ignore does not silence the whole file")
+	}
+	if !ig.Silenced("memory-limit-missing", web.Pos.Line) || !ig.Silenced("cpu-limit-missing", web.At("restart").Line) {
+		t.Error("a pragma above a service must silence the whole service")
+	}
+	if !ig.Silenced("restart-always", web.At("restart").Line) {
+		t.Error("a pragma above a key must silence that key")
+	}
+	api := service(t, p, "api")
+	if ig.Silenced("memory-limit-missing", api.Pos.Line) || ig.Silenced("restart-always", api.Pos.Line) {
+		t.Error("pragmas leak into the next service")
+	}
+	if strings.Join(api.IgnoreRules, ",") != "init-missing,user-root" {
+		t.Errorf("x-docker-heal ignore = %v", api.IgnoreRules)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBadComposeInput(t *testing.T) {
+	dir := t.TempDir()
+	bomb := "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		bomb += n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n"
+		prev = n
+	}
+	bomb += "services:\n  web:\n    image: x\n    labels: *i\n"
+	cases := []struct {
+		name, content, want string
+		line              int
+	}{
+		{"invalid.yaml", "services:\n  web:\n    image: x\n   bad: [\n", "did not find expected key", 3},
+		{"binary.yaml", "\x7fELF\x02\x01\x01\x00\x00", "binary content", 1},
+		{"empty.yaml", "", "empty compose file", 1},
+		{"list.yaml", "- a\n- b\n", "must be a mapping", 1},
+		{"bomb.yaml", bomb, "aliasing", 0},
+		{"deep.yaml", "services:\n  web:\n    image: x\n    x-deep: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n", "nested more than", 4},
+		{"unknown-key.yaml", "services:\n  web:\n    image: x\n    restartt: always\n", "restartt", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeFile(t, dir, c.name, c.content)
+			start := time.Now()
+			_, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{path}})
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v (%T), want a *ParseError", err, err)
+			}
+			if !strings.Contains(pe.Msg, c.want) || pe.Pos.File != path {
+				t.Errorf("err = %v, want %q at %s", pe, c.want, path)
+			}
+			if c.line != 0 && pe.Pos.Line != c.line {
+				t.Errorf("line = %d, want %d", pe.Pos.Line, c.line)
+			}
+			// Not a timed assertion on speed, a guard against hangs.
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+func TestNoComposeFile(t *testing.T) {
+	_, err := LoadProject(context.Background(), ProjectOptions{WorkingDir: t.TempDir(), NoUpwardSearch: true})
+	if !errors.Is(err, ErrNoComposeFile) {
+		t.Errorf("err = %v, want ErrNoComposeFile", err)
+	}
+}

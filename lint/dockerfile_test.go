@@ -1,0 +1,155 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseDockerfileStagesAndImage(t *testing.T) {
+	src := `ARG BASE=alpine:3.20
+FROM ${BASE} AS base
+RUN apk add --no-cache curl tini
+HEALTHCHECK CMD curl -f http://localhost/ || exit 1
+
+FROM base AS final
+# docker-heal ignore=shell-form-cmd legacy
+CMD /usr/bin/app --serve
+CMD ["/usr/bin/app"]
+`
+	df, err := ParseDockerfile("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(df.Stages) != 2 || df.Stages[0].From != "alpine:3.20" || df.Stages[1].Parent != df.Stages[0] {
+		t.Fatalf("stages: %+v", df.Stages)
+	}
+	img := df.Image("")
+	if img.Base != BaseAlpine || !img.Installed["curl"] || !img.Installed["tini"] {
+		t.Errorf("image: base %q installed %v", img.Base, img.Installed)
+	}
+	if img.CmdShell || strings.Join(img.Cmd, " ") != "/usr/bin/app" || img.CmdPos.Line != 9 {
+		t.Errorf("last CMD wins: %v shell=%v at %v", img.Cmd, img.CmdShell, img.CmdPos)
+	}
+	if img.Healthcheck == nil || !img.Healthcheck.Shell() || img.Healthcheck.Pos.Line != 4 {
+		t.Errorf("HEALTHCHECK inherited from the parent stage: %+v", img.Healthcheck)
+	}
+	if !df.Ignores.Silenced("shell-form-cmd", 8) || df.Ignores.Silenced("shell-form-cmd", 9) {
+		t.Error("the pragma must cover exactly the next instruction")
+	}
+	if df.Final().Subject() != "final" || df.Stages[0].Subject() != "base" {
+		t.Errorf("subjects: %q %q", df.Final().Subject(), df.Stages[0].Subject())
+	}
+}
+
+func TestDockerfileErrors(t *testing.T) {
+	cases := []struct{ name, src, want string }{
+		{"comments only", "# nothing\n# here\n", "no instructions"},
+		{"empty", "", "no instructions"},
+		{"no from", "RUN true\n", "from"},
+		{"unknown instruction", "FROM alpine\nFROBNICATE x\n", "unknown instruction"},
+		{"bad healthcheck", "FROM alpine\nHEALTHCHECK --interval=abc CMD true\n", "invalid duration"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseDockerfile("Dockerfile", []byte(c.src))
+			var pe *ParseError
+			if !errors.As(err, &pe) || !strings.Contains(strings.ToLower(pe.Msg), c.want) {
+				t.Fatalf("err = %v, want a ParseError mentioning %q", err, c.want)
+			}
+		})
+	}
+	// Binary content and unreadable files are reported, not parsed.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "Dockerfile")
+	os.WriteFile(bin, []byte("FROM a\x00b"), 0o644)
+	if _, err := LoadDockerfile(bin); err == nil || !strings.Contains(err.Error(), "binary") {
+		t.Errorf("binary: %v", err)
+	}
+	if _, err := LoadDockerfile(dir); err == nil {
+		t.Error("a directory must not load as a Dockerfile")
+	}
+}
+
+func TestRunCountsEveryFileAndReportsInvalid(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "compose.yaml", "services:\n  web:\n    image: x:1\n")
+	writeFile(t, dir, "docker-compose.prod.yml", "services: [\n")
+	writeFile(t, dir, "Dockerfile", "FROM alpine:3.20\nCMD [\"sh\"]\n")
+	writeFile(t, dir, "kustomization.yaml", "resources: []\n") // not compose: skipped in a walk
+	os.Mkdir(filepath.Join(dir, "svc"), 0o755)
+	writeFile(t, filepath.Join(dir, "svc"), "api.Dockerfile", "# only comments\n")
+	rules := []Rule{{ID: InvalidFileRule, Severity: SeverityError}}
+	res, err := Run(context.Background(), &Checker{Rules: rules}, RunOptions{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 4 {
+		t.Errorf("files = %v, want compose.yaml, docker-compose.prod.yml, Dockerfile, svc/api.Dockerfile", res.Files)
+	}
+	var invalid []string
+	for _, f := range res.Findings {
+		if f.Rule == InvalidFileRule {
+			invalid = append(invalid, filepath.Base(f.Pos.File))
+		}
+	}
+	if strings.Join(invalid, ",") != "docker-compose.prod.yml,api.Dockerfile" {
+		t.Errorf("invalid-file findings on %v", invalid)
+	}
+	if _, err := Run(context.Background(), &Checker{}, RunOptions{Paths: []string{filepath.Join(dir, "missing")}}); err == nil {
+		t.Error("a PATH that does not exist must be an error")
+	}
+	var ue *UsageError
+	_, err = Run(context.Background(), &Checker{}, RunOptions{Project: ProjectOptions{WorkingDir: t.TempDir(), NoUpwardSearch: true}})
+	if !errors.As(err, &ue) {
+		t.Errorf("nothing to lint: err = %v, want a UsageError", err)
+	}
+}
+
+func FuzzParseDockerfile(f *testing.F) {
+	f.Add([]byte("FROM alpine\nCMD echo hi\n"))
+	f.Add([]byte("ARG X=1\nFROM scratch AS a\nHEALTHCHECK --interval=1s CMD [\"/app\"]\nFROM a\nUSER 0\n"))
+	f.Add([]byte("FROM x\nRUN <<EOF\necho\nEOF\n"))
+	f.Add([]byte("# docker-heal ignore=all\n\\\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		df, err := ParseDockerfile("Dockerfile", src)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is not a ParseError: %T %v", err, err)
+			}
+			return
+		}
+		_ = df.Image("")
+	})
+}
+
+func FuzzLoadCompose(f *testing.F) {
+	f.Add("services:\n  web:\n    image: x\n")
+	f.Add("services:\n  web:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n")
+	f.Add("x-a: &a {restart: always}\nservices:\n  web:\n    <<: *a\n    image: y\n")
+	f.Add("services:\n  a:\n    extends: b\n    image: x\n  b:\n    image: y\n")
+	f.Add("include:\n  - other.yaml\nservices: {}\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "compose.yaml")
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{path}})
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is not a ParseError: %T %v", err, err)
+			}
+			return
+		}
+		for _, s := range p.Services {
+			_ = s.EffectiveHealthcheck()
+			_, _ = s.Process()
+		}
+	})
+}

@@ -1,0 +1,71 @@
+package rules
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/<rule-id>/bad.golden from the current output")
+
+// lintCase lints one testdata case folder the way `docker heal lint DIR` does
+// (every compose project and Dockerfile in it, with all rules) and renders
+// the findings of one rule, one line each, paths relative to the rule's folder.
+func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
+	t.Helper()
+	abs, err := filepath.Abs(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}})
+	if err != nil {
+		t.Fatalf("lint %s: %v", caseDir, err)
+	}
+	base, _ := filepath.Abs(ruleDir)
+	res.Relativize(base)
+	var b strings.Builder
+	for _, f := range res.Findings {
+		if f.Rule != id {
+			continue
+		}
+		fmt.Fprintf(&b, "%s:%d:%d %s %s %s: %s\n", filepath.ToSlash(f.Pos.File), f.Pos.Line, f.Pos.Col, f.Severity, f.Rule, f.Subject, f.Message)
+	}
+	return b.String()
+}
+
+// TestGolden runs every rule's bad and good case: the bad case's findings for
+// that rule must match bad.golden and be at least one; the good case must
+// have none.
+func TestGolden(t *testing.T) {
+	for _, rule := range All() {
+		t.Run(rule.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", rule.ID)
+			golden := filepath.Join(dir, "bad.golden")
+			got := lintCase(t, dir, filepath.Join(dir, "bad"), rule.ID)
+			if got == "" {
+				t.Errorf("the bad case gives no %s finding", rule.ID)
+			}
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("bad case, %s differs:\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+			if good := lintCase(t, dir, filepath.Join(dir, "good"), rule.ID); good != "" {
+				t.Errorf("the good case gives findings:\n%s", good)
+			}
+		})
+	}
+}
