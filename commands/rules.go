@@ -54,4 +54,3 @@ func runRule(out io.Writer, id string) error {
 	_, err = io.WriteString(out, strings.TrimRight(string(page), "\n")+"\n")
 	return err
 }
-

@@ -181,7 +181,7 @@ func TestBadComposeInput(t *testing.T) {
 	bomb += "services:\n  web:\n    image: x\n    labels: *i\n"
 	cases := []struct {
 		name, content, want string
-		line              int
+		line                int
 	}{
 		{"invalid.yaml", "services:\n  web:\n    image: x\n   bad: [\n", "did not find expected key", 3},
 		{"binary.yaml", "\x7fELF\x02\x01\x01\x00\x00", "binary content", 1},

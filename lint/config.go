@@ -25,15 +25,14 @@ const ConfigFileName = ".docker-heal.yaml"
 //	  - service: migrate
 //	    rules: [restart-policy-missing]
 type Config struct {
-	Path   string               `yaml:"-"`
-	FailOn string               `yaml:"fail-on"`
-	Format string               `yaml:"format"`
-	Rules  map[string]string    `yaml:"rules"`
-	Ignore []ConfigIgnore       `yaml:"ignore"`
-	sev    map[string]Severity  `yaml:"-"`
-	off    map[string]bool      `yaml:"-"`
-	dir    string               `yaml:"-"`
-	extra  map[string]yaml.Node `yaml:",inline"`
+	Path   string              `yaml:"-"`
+	FailOn string              `yaml:"fail-on"`
+	Format string              `yaml:"format"`
+	Rules  map[string]string   `yaml:"rules"`
+	Ignore []ConfigIgnore      `yaml:"ignore"`
+	sev    map[string]Severity `yaml:"-"`
+	off    map[string]bool     `yaml:"-"`
+	dir    string              `yaml:"-"`
 }
 
 // ConfigIgnore silences rules for files matching Path or for a Service (or container) name.
@@ -53,8 +52,15 @@ func LoadConfig(path string, known map[string]bool) (*Config, error) {
 	if err := yaml.Unmarshal(src, cfg); err != nil {
 		return nil, fmt.Errorf("config %s: %v", path, err)
 	}
-	for k := range cfg.extra {
-		return nil, fmt.Errorf("config %s: unknown key %q (known: fail-on, format, rules, ignore)", path, k)
+	var keys map[string]any
+	if err := yaml.Unmarshal(src, &keys); err == nil {
+		for k := range keys {
+			switch k {
+			case "fail-on", "format", "rules", "ignore", "heal": // heal: is `docker heal once`'s policy
+			default:
+				return nil, fmt.Errorf("config %s: unknown key %q (known: fail-on, format, rules, ignore, heal)", path, k)
+			}
+		}
 	}
 	cfg.Path = path
 	cfg.dir = filepath.Dir(path)

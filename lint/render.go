@@ -124,8 +124,15 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 	if len(res.Findings) > 0 {
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintf(w, "%d %s: %d errors, %d warnings, %d info\n", s.Files, label, s.Error, s.Warning, s.Info)
+	_, err := fmt.Fprintf(w, "%d %s: %s, %s, %d info\n", s.Files, label, count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
 	return err
+}
+
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 type jsonFinding struct {
