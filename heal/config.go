@@ -56,17 +56,16 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	var file struct {
-		Heal *yaml.Node `yaml:"heal"`
-	}
-	if err := yaml.Unmarshal(data, &file); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("config %s: %v", path, err)
 	}
 	cfg := &Config{path: path}
-	if file.Heal == nil {
+	section := healSection(&doc)
+	if section == nil {
 		return cfg, nil
 	}
-	if err := file.Heal.Load(cfg, yaml.WithKnownFields()); err != nil {
+	if err := section.Load(cfg, yaml.WithKnownFields()); err != nil {
 		return nil, fmt.Errorf("config %s: heal: %v (known keys: see docker heal once --help)", path, err)
 	}
 	return cfg, nil
@@ -138,4 +137,21 @@ func (c *Config) Durations() (lock, webhook *time.Duration, err error) {
 		}
 	}
 	return lock, webhook, nil
+}
+
+// healSection finds the value of the top-level heal key, or nil.
+func healSection(doc *yaml.Node) *yaml.Node {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "heal" {
+			return root.Content[i+1]
+		}
+	}
+	return nil
 }
