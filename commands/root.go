@@ -58,6 +58,8 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 	cmd.AddCommand(
 		newLintCommand(dockerCli, version),
 		newRulesCommand(dockerCli),
+		newOnceCommand(dockerCli),
+		newResetCommand(dockerCli),
 		newVersionCommand(dockerCli, version),
 	)
 	for _, c := range cmd.Commands() {

@@ -31,6 +31,10 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 	res.Relativize(base)
 	var b strings.Builder
 	for _, f := range res.Findings {
+		// A case that does not parse would pass for the wrong reason.
+		if f.Rule == InvalidFile.ID && id != InvalidFile.ID {
+			t.Errorf("%s does not load: %s: %s", caseDir, f.Pos, f.Message)
+		}
 		if f.Rule != id {
 			continue
 		}

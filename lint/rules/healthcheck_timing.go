@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -31,10 +32,11 @@ type timingProblem struct {
 
 // timingProblems applies the engine's defaults (30s interval, 30s timeout) to
 // unset values. timeout >= interval is only judged when at least one of the
-// two is set: with both at their defaults (30s and 30s) every healthcheck
-// would fire, and that default pair is the engine's choice, not the author's.
-// An interval set alone below 30s is compared with the default timeout,
-// because a hung probe then takes longer than the interval to fail.
+// two is set, and the default pair itself (30s and 30s, however written) is
+// accepted: otherwise every healthcheck would fire, for the engine's choice
+// rather than the author's. An interval set alone below 30s is compared with
+// the default timeout, because a hung probe then takes longer than the
+// interval to fail.
 func timingProblems(hc *lint.Healthcheck) []timingProblem {
 	if !probing(hc) {
 		return nil
@@ -42,10 +44,10 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 	var out []timingProblem
 	interval, timeout := hc.Interval, hc.Timeout
 	if interval != 0 && interval < minHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + interval.String() + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
 	}
 	if interval > maxHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + interval.String() + " is over 5m: a hung app goes unnoticed for " + (interval * time.Duration(retriesOf(hc))).String() + "; use 30s to 1m"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is over 5m: a hung app goes unnoticed for " + durationString(interval * time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
 	}
 	if interval != 0 || timeout != 0 {
 		effInterval, effTimeout := interval, timeout
@@ -56,12 +58,12 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 		if effTimeout == 0 {
 			effTimeout, timeoutNote = lint.DefaultHealthTimeout, " (the default)"
 		}
-		if effTimeout >= effInterval {
+		if effTimeout >= effInterval && !(effTimeout == lint.DefaultHealthTimeout && effInterval == lint.DefaultHealthInterval) {
 			key := "healthcheck.timeout"
 			if timeout == 0 {
 				key = "healthcheck.interval"
 			}
-			out = append(out, timingProblem{key, "timeout " + effTimeout.String() + timeoutNote + " is not shorter than interval " + effInterval.String() + intervalNote + ": a hung probe is only cut off after the next one is due; set timeout below interval (e.g. timeout: 5s)"})
+			out = append(out, timingProblem{key, "timeout " + durationString(effTimeout) + timeoutNote + " is not shorter than interval " + durationString(effInterval) + intervalNote + ": a hung probe is only cut off after the next one is due; set a timeout shorter than the interval"})
 		}
 	}
 	if hc.RetriesSet && hc.Retries < 1 {
@@ -113,4 +115,16 @@ func healthcheckTimingService(r *lint.Report, svc *lint.Service) {
 	for _, p := range timingProblems(hc) {
 		r.Add(svc.At(p.key, "healthcheck"), svc.Name, "healthcheck %s", p.msg)
 	}
+}
+
+// durationString writes a duration as a compose file would: 10m, 1m30s, 500ms.
+func durationString(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -1,0 +1,372 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/dockerengine"
+)
+
+type onceOptions struct {
+	policy         heal.Policy
+	stateFile      string
+	lockTimeout    time.Duration
+	auditLog       string
+	metricsFile    string
+	webhooks       []string
+	webhookTimeout time.Duration
+	dryRun         bool
+	format         string
+	quiet          bool
+	logFormat      string
+	configFile     string
+	// now is the clock; nil means time.Now. Tests set it.
+	now func() time.Time
+}
+
+func newOnceCommand(dockerCli command.Cli) *cobra.Command {
+	opts := onceOptions{policy: heal.DefaultPolicy()}
+	cmd := &cobra.Command{
+		Use:   "once [OPTIONS]",
+		Short: "Run one round of health-based recovery (for cron or a systemd timer)",
+		Long: `Run one round of health-based recovery and exit: restart the unhealthy containers
+labelled docker-heal.enable=true (or all with --all), with a restart budget,
+backoff and a storm guard, remembering what was done in a state file.
+
+Exit status: 0 the round ran and every action succeeded (or there was nothing
+to do, or another run holds the lock); 1 a restart failed or a circuit is open;
+2 the round could not run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.merge(cmd.Flags()); err != nil {
+				return err
+			}
+			return runOnce(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts)
+		},
+	}
+	f := cmd.Flags()
+	p := &opts.policy
+	f.BoolVar(&p.All, "all", p.All, "Act on every container not labelled docker-heal.enable=false")
+	f.DurationVar(&p.MinUnhealthy, "min-unhealthy", p.MinUnhealthy, "Act only on containers seen unhealthy at least this long, across runs")
+	f.IntVar(&p.MaxRestarts, "max-restarts", p.MaxRestarts, "Restarts per --window before the circuit opens (label docker-heal.max-restarts)")
+	f.DurationVar(&p.Window, "window", p.Window, "Window of the restart budget")
+	f.DurationVar(&p.Backoff, "backoff", p.Backoff, "Wait after a restart before the next one, doubled each time (capped at 30m)")
+	f.IntVar(&p.MaxPerRun, "max-per-run", p.MaxPerRun, "At most this many restarts and stops per run (storm guard)")
+	f.IntVar(&p.Concurrency, "concurrency", p.Concurrency, "Restarts run in parallel")
+	f.DurationVar(&p.Grace, "grace", p.Grace, "Leave containers alone this long after they start (at least their healthcheck start period)")
+	f.DurationVar(&p.StopTimeout, "stop-timeout", p.StopTimeout, "Stop timeout for every container instead of its own (label docker-heal.stop-timeout wins)")
+	f.StringVar(&opts.stateFile, "state-file", "", "State file (default /var/lib/docker-heal/state.json as root, else $XDG_STATE_HOME/docker-heal/state.json)")
+	f.DurationVar(&opts.lockTimeout, "lock-timeout", 0, "Wait this long for another run to finish (default: exit at once)")
+	f.StringVar(&opts.auditLog, "audit-log", "", "Append one JSON line per decision to this file")
+	f.StringVar(&opts.metricsFile, "metrics-file", "", "Write Prometheus metrics to this file (for node_exporter's textfile collector)")
+	f.StringArrayVar(&opts.webhooks, "webhook", nil, "POST a JSON event to this URL on restart, failure, circuit opened, recovery (repeatable)")
+	f.DurationVar(&opts.webhookTimeout, "webhook-timeout", 5*time.Second, "Time allowed for all webhooks of a run")
+	f.BoolVar(&opts.dryRun, "dry-run", false, "Print the plan; restart nothing, write nothing")
+	f.StringVar(&opts.format, "format", "table", "Output format: table or json")
+	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
+	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
+	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (.docker-heal.yaml); flags win")
+	return cmd
+}
+
+// merge applies the config file under the flags the user set.
+func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
+	if opts.configFile == "" {
+		return nil
+	}
+	cfg, err := heal.LoadConfig(opts.configFile)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	fromFile := heal.DefaultPolicy()
+	if err := cfg.ApplyPolicy(&fromFile); err != nil {
+		return usageError("%v", err)
+	}
+	lock, hook, err := cfg.Durations()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	set := func(name string) bool { return flags.Changed(name) }
+	p := &opts.policy
+	pick := func(name string, flag *time.Duration, file time.Duration) {
+		if !set(name) {
+			*flag = file
+		}
+	}
+	pick("min-unhealthy", &p.MinUnhealthy, fromFile.MinUnhealthy)
+	pick("window", &p.Window, fromFile.Window)
+	pick("backoff", &p.Backoff, fromFile.Backoff)
+	pick("grace", &p.Grace, fromFile.Grace)
+	pick("stop-timeout", &p.StopTimeout, fromFile.StopTimeout)
+	p.BackoffMax = fromFile.BackoffMax // no flag
+	if !set("all") {
+		p.All = fromFile.All
+	}
+	if !set("max-restarts") {
+		p.MaxRestarts = fromFile.MaxRestarts
+	}
+	if !set("max-per-run") {
+		p.MaxPerRun = fromFile.MaxPerRun
+	}
+	if !set("concurrency") {
+		p.Concurrency = fromFile.Concurrency
+	}
+	if !set("state-file") && cfg.StateFile != "" {
+		opts.stateFile = cfg.StateFile
+	}
+	if !set("audit-log") && cfg.AuditLog != "" {
+		opts.auditLog = cfg.AuditLog
+	}
+	if !set("metrics-file") && cfg.MetricsFile != "" {
+		opts.metricsFile = cfg.MetricsFile
+	}
+	if !set("webhook") && len(cfg.Webhooks) > 0 {
+		opts.webhooks = cfg.Webhooks
+	}
+	if !set("lock-timeout") && lock != nil {
+		opts.lockTimeout = *lock
+	}
+	if !set("webhook-timeout") && hook != nil {
+		opts.webhookTimeout = *hook
+	}
+	return nil
+}
+
+func newLogger(errOut io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(errOut, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(errOut, nil)), nil
+	}
+	return nil, usageError("--log-format %q: use text or json", format)
+}
+
+func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opts onceOptions) error {
+	clock := opts.now
+	if clock == nil {
+		clock = time.Now
+	}
+	start := clock()
+	pol := opts.policy
+	if pol.BackoffMax == 0 {
+		pol.BackoffMax = heal.DefaultPolicy().BackoffMax
+	}
+	if pol.BackoffMax < pol.Backoff {
+		pol.BackoffMax = pol.Backoff
+	}
+	if pol.RestartMargin == 0 {
+		pol.RestartMargin = heal.DefaultPolicy().RestartMargin
+	}
+	if err := pol.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	if opts.format != "table" && opts.format != "json" {
+		return usageError("--format %q: use table or json", opts.format)
+	}
+	log, err := newLogger(errOut, opts.logFormat)
+	if err != nil {
+		return err
+	}
+	statePath := opts.stateFile
+	if statePath == "" {
+		if statePath, err = heal.DefaultStatePath(); err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+	}
+
+	var st *heal.State
+	if opts.dryRun {
+		// Read only, no lock: a dry run changes nothing, not even a corrupt file.
+		st, err = heal.ReadState(statePath)
+		if errors.Is(err, heal.ErrCorruptState) {
+			log.Warn("state file is unreadable; planning as if it were empty", "error", err.Error())
+			err = nil
+		}
+		if err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+	} else {
+		lock, err := heal.AcquireLock(ctx, statePath+".lock", opts.lockTimeout)
+		if errors.Is(err, heal.ErrLocked) {
+			if !opts.quiet {
+				log.Info("another docker heal run is in progress; nothing done", "lock", statePath+".lock")
+			}
+			return nil
+		}
+		if err != nil {
+			return withCode(ExitError, "%v (pass --state-file to use another folder)", err)
+		}
+		defer lock.Release()
+		st, err = heal.LoadState(statePath, start, log.Warn)
+		if err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+	}
+
+	writeMetrics := func(success bool, unhealthy int) {
+		if opts.metricsFile == "" || opts.dryRun {
+			return
+		}
+		run := heal.RunSummary{Time: start, Duration: clock().Sub(start), Success: success, Unhealthy: unhealthy}
+		if err := heal.WriteMetrics(opts.metricsFile, heal.MetricFamilies(st, run)); err != nil {
+			log.Error("metrics not written", "error", err.Error())
+		}
+	}
+
+	snap, err := heal.Observe(ctx, engine, st, pol)
+	if err != nil {
+		writeMetrics(false, 0)
+		return withCode(ExitError, "%v", err)
+	}
+	plan := heal.Decide(snap.Containers, st, pol, start)
+
+	if opts.dryRun {
+		if opts.quiet && !plan.Eventful() {
+			return nil
+		}
+		return printPlan(out, plan, snap, true, opts.format)
+	}
+
+	(&heal.Executor{Engine: engine, Policy: pol, Log: log}).Execute(ctx, &plan)
+	st.Apply(snap, plan, pol)
+	saveErr := st.Save(statePath, start)
+	if saveErr != nil {
+		log.Error("state not saved: the next run will not know what this one did", "error", saveErr.Error())
+	}
+
+	if len(opts.webhooks) > 0 {
+		host, _ := os.Hostname()
+		n := &heal.Notifier{URLs: opts.webhooks, Timeout: opts.webhookTimeout}
+		for _, err := range n.Send(ctx, plan.Events(host)) {
+			log.Warn("webhook failed", "error", err.Error())
+		}
+	}
+	if opts.auditLog != "" {
+		if err := heal.AppendAudit(opts.auditLog, plan.AuditRecords(false)); err != nil {
+			log.Error("audit log not written", "error", err.Error())
+		}
+	}
+	writeMetrics(saveErr == nil && !plan.Failed(), snap.Unhealthy)
+
+	if !(opts.quiet && !plan.Eventful()) {
+		if err := printPlan(out, plan, snap, false, opts.format); err != nil {
+			return err
+		}
+	}
+	if saveErr != nil {
+		return withCode(ExitError, "%v", saveErr)
+	}
+	if plan.Failed() {
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// onceStep is one line of the summary in --format json.
+type onceStep struct {
+	Container  string      `json:"container"`
+	ID         string      `json:"id"`
+	Project    string      `json:"project,omitempty"`
+	Service    string      `json:"service,omitempty"`
+	Decision   string      `json:"decision"`
+	Reason     string      `json:"reason,omitempty"`
+	Result     string      `json:"result,omitempty"`
+	Error      string      `json:"error,omitempty"`
+	LastProbe  *heal.Probe `json:"last_probe,omitempty"`
+	Dependents []onceStep  `json:"dependents,omitempty"`
+}
+
+type onceSummary struct {
+	Time      time.Time  `json:"time"`
+	DryRun    bool       `json:"dry_run"`
+	Unhealthy int        `json:"unhealthy"`
+	Steps     []onceStep `json:"steps"`
+	Plan      string     `json:"plan"`
+}
+
+func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, format string) error {
+	recs := plan.AuditRecords(dryRun)
+	if format == "json" {
+		sum := onceSummary{Time: plan.Now.UTC(), DryRun: dryRun, Unhealthy: snap.Unhealthy, Steps: []onceStep{}, Plan: plan.String()}
+		i := 0
+		for _, s := range plan.Steps {
+			step := toOnceStep(recs[i])
+			i++
+			for range s.Dependents {
+				step.Dependents = append(step.Dependents, toOnceStep(recs[i]))
+				i++
+			}
+			sum.Steps = append(sum.Steps, step)
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	if len(plan.Steps) == 0 {
+		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
+		return err
+	}
+	table := tablewriter.NewTable(out, plainTableOptions()...)
+	result := "RESULT"
+	if dryRun {
+		result = "(DRY RUN)"
+	}
+	table.Header("CONTAINER", "PROJECT/SERVICE", "DECISION", "REASON", result)
+	for _, r := range recs {
+		ps := ""
+		if r.Project != "" || r.Service != "" {
+			ps = r.Project + "/" + r.Service
+		}
+		res := r.Result
+		if r.Error != "" {
+			res += ": " + r.Error
+		}
+		if dryRun {
+			res = ""
+		}
+		if err := table.Append(r.Container, ps, r.Decision, r.Reason, res); err != nil {
+			return err
+		}
+	}
+	return table.Render()
+}
+
+func toOnceStep(r heal.AuditRecord) onceStep {
+	return onceStep{Container: r.Container, ID: r.ID, Project: r.Project, Service: r.Service, Decision: r.Decision,
+		Reason: r.Reason, Result: r.Result, Error: r.Error, LastProbe: r.LastProbe}
+}
+
+// withStateLocked takes the lock, loads the state, changes it and saves it.
+func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
+	lock, err := heal.AcquireLock(ctx, statePath+".lock", lockTimeout)
+	if errors.Is(err, heal.ErrLocked) {
+		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
+	}
+	if err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	defer lock.Release()
+	log := slog.New(slog.NewTextHandler(errOut, nil))
+	st, err := heal.LoadState(statePath, now, log.Warn)
+	if err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	change(st)
+	if err := st.Save(statePath, now); err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+
+	"github.com/docker-heal/docker-heal/heal"
+)
+
+type resetOptions struct {
+	stateFile   string
+	lockTimeout time.Duration
+}
+
+func newResetCommand(dockerCli command.Cli) *cobra.Command {
+	var opts resetOptions
+	cmd := &cobra.Command{
+		Use:   "reset [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Close the circuit and clear the backoff of containers, so docker heal once may restart them again",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReset(cmd.Context(), dockerCli.Out(), dockerCli.Err(), args, opts, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&opts.stateFile, "state-file", "", "State file of docker heal once (same default)")
+	cmd.Flags().DurationVar(&opts.lockTimeout, "lock-timeout", 30*time.Second, "Wait this long for a running docker heal once to finish")
+	return cmd
+}
+
+func runReset(ctx context.Context, out, errOut io.Writer, names []string, opts resetOptions, now time.Time) error {
+	path := opts.stateFile
+	if path == "" {
+		var err error
+		if path, err = heal.DefaultStatePath(); err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+	}
+	var reset, unknown []string
+	err := withStateLocked(ctx, errOut, path, opts.lockTimeout, now, func(st *heal.State) {
+		reset, unknown = st.Reset(names)
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range reset {
+		fmt.Fprintf(out, "%s: circuit closed, backoff and restart history cleared\n", name)
+	}
+	if len(unknown) > 0 {
+		return withCode(ExitFindings, "no docker heal state for %s in %s (nothing to reset; names are as docker heal once saw them)", strings.Join(unknown, ", "), path)
+	}
+	return nil
+}
