@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/docker/cli/cli/command"
@@ -32,6 +33,7 @@ type onceOptions struct {
 	quiet          bool
 	logFormat      string
 	configFile     string
+	filters        []string
 	// now is the clock; nil means time.Now. Tests set it.
 	now func() time.Time
 }
@@ -77,6 +79,7 @@ to do, or another run holds the lock); 1 a restart failed or a circuit is open;
 	f.StringVar(&opts.format, "format", "table", "Output format: table or json")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
+	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
 	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (.docker-heal.yaml); flags win")
 	return cmd
 }
@@ -172,6 +175,16 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	}
 	if err := pol.Validate(); err != nil {
 		return usageError("%v", err)
+	}
+	for _, f := range opts.filters {
+		key, value, ok := strings.Cut(f, "=")
+		if !ok || key == "" || key == "health" {
+			return usageError("--filter %q: use KEY=VALUE, e.g. label=com.docker.compose.project=shop (health is chosen by once itself)", f)
+		}
+		if pol.Scope == nil {
+			pol.Scope = map[string][]string{}
+		}
+		pol.Scope[key] = append(pol.Scope[key], value)
 	}
 	if opts.format != "table" && opts.format != "json" {
 		return usageError("--format %q: use table or json", opts.format)

@@ -41,7 +41,17 @@ type Snapshot struct {
 // state remembers containers, one list of every container (for dependents,
 // recovery and pruning); and an inspect of each selectable unhealthy one.
 func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapshot, error) {
-	sick, err := engine.List(ctx, ListOptions{Filters: map[string][]string{"health": {HealthUnhealthy}}})
+	scoped := func(extra map[string][]string) map[string][]string {
+		f := map[string][]string{}
+		for k, v := range pol.Scope {
+			f[k] = append([]string(nil), v...)
+		}
+		for k, v := range extra {
+			f[k] = append(f[k], v...)
+		}
+		return f
+	}
+	sick, err := engine.List(ctx, ListOptions{Filters: scoped(map[string][]string{"health": {HealthUnhealthy}})})
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("listing unhealthy containers: %w", err)
 	}
@@ -56,7 +66,7 @@ func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapsho
 	}
 	byID := map[string]Container{}
 	if len(candidates) > 0 || (st != nil && len(st.Containers) > 0) {
-		all, err := engine.List(ctx, ListOptions{All: true})
+		all, err := engine.List(ctx, ListOptions{All: true, Filters: scoped(nil)})
 		if err != nil {
 			return Snapshot{}, fmt.Errorf("listing containers: %w", err)
 		}
@@ -68,7 +78,7 @@ func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapsho
 			}
 			byID[c.ID] = c
 		}
-		snap.Complete = true
+		snap.Complete = len(pol.Scope) == 0
 	}
 	for _, c := range sick {
 		c.Health = HealthUnhealthy

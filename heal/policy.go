@@ -64,6 +64,10 @@ type Policy struct {
 	StopTimeout time.Duration
 	// RestartMargin is how much longer than the stop timeout we wait for a restart call.
 	RestartMargin time.Duration
+	// Scope, when set, limits the round to the containers matching these
+	// docker filters (label=, name=...); state entries are then never pruned,
+	// since containers outside the scope are not seen.
+	Scope map[string][]string
 }
 
 // DefaultStopTimeout is the engine's own default when a container sets none.
