@@ -26,6 +26,7 @@ type Dockerfile struct {
 	Ignores       *Ignores
 	// MetaArgs are the ARGs declared before the first FROM, with defaults.
 	MetaArgs map[string]string
+	images   map[string]*ImageConfig // Image's cache, by target
 }
 
 // Stage is one FROM ... section.
@@ -286,6 +287,19 @@ func (s *Stage) chain() []*Stage {
 // ENTRYPOINT, HEALTHCHECK and USER along its FROM chain, its base, and the
 // tools its RUN and COPY instructions install.
 func (df *Dockerfile) Image(target string) *ImageConfig {
+	// Several rules ask for the same image: compute it once per target.
+	if img, ok := df.images[target]; ok {
+		return img
+	}
+	img := df.computeImage(target)
+	if df.images == nil {
+		df.images = map[string]*ImageConfig{}
+	}
+	df.images[target] = img
+	return img
+}
+
+func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	st := df.Target(target)
 	if st == nil {
 		return nil
@@ -374,18 +388,23 @@ var knownTools = []string{"curl", "wget", "tini", "dumb-init", "catatonit", "s6-
 var installRe = regexp.MustCompile(`\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install|zypper\s+(?:in|install)|pacman\s+-S)\b`)
 
 // installedTools finds the known tools a RUN line installs with a package
-// manager or downloads into place.
+// manager, or downloads into place (tini, dumb-init, s6-overlay often are).
 func installedTools(script string) []string {
 	var out []string
 	hasInstall := installRe.MatchString(script)
-	for _, tool := range knownTools {
-		re := regexp.MustCompile(`(^|[\s/])` + regexp.QuoteMeta(tool) + `($|[\s;&|\\=])`)
-		if hasInstall && re.MatchString(script) {
-			out = append(out, tool)
-			continue
+	words := map[string]bool{}
+	if hasInstall {
+		for _, w := range strings.FieldsFunc(script, func(r rune) bool {
+			return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '\\' || r == '=' || r == '/'
+		}) {
+			words[w] = true
 		}
-		// s6-overlay and tini are often downloaded, not installed.
-		if (tool == "tini" || tool == "s6-overlay" || tool == "dumb-init") && strings.Contains(script, tool) {
+	}
+	for _, tool := range knownTools {
+		switch {
+		case words[tool]:
+			out = append(out, tool)
+		case (tool == "tini" || tool == "s6-overlay" || tool == "dumb-init") && strings.Contains(script, tool):
 			out = append(out, tool)
 		}
 	}

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -50,7 +52,9 @@ func IsDockerfileName(name string) bool { return dockerfileNameRe.MatchString(na
 // found in a folder walk (other YAML, like Kubernetes manifests, is skipped).
 func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
 
-// Run lints what opts names with the checker's rules.
+// Run lints what opts names with the checker's rules. Compose projects are
+// found first, then loaded and checked in parallel (compose-go's loading is
+// most of the time); the result is the same whatever the scheduling.
 func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}}
 	if len(opts.Paths) == 0 {
@@ -62,6 +66,9 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 		if err := r.path(p, opts.Project); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.runProjects(); err != nil {
+		return nil, err
 	}
 	r.lintDockerfiles()
 	SortFindings(r.res.Findings)
@@ -76,12 +83,61 @@ type runner struct {
 	dockerfiles map[string]*Dockerfile // by absolute path; nil when it failed to parse
 	dfOrder     []string
 	seen        map[string]bool
+	projects    []ProjectOptions // found, not yet loaded
+}
+
+// projectResult is one project loaded and checked off the main goroutine.
+type projectResult struct {
+	p        *Project
+	findings []Finding
+	err      error
+}
+
+func (r *runner) runProjects() error {
+	results := make([]projectResult, len(r.projects))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(r.projects)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				p, err := LoadProject(r.ctx, r.projects[i])
+				res := projectResult{p: p, err: err}
+				if err == nil {
+					for _, svc := range p.Services {
+						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
+					}
+				}
+				results[i] = res
+			}
+		}()
+	}
+	for i := range r.projects {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for i, res := range results {
+		if err := r.merge(r.projects[i], res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *runner) defaultProject(po ProjectOptions) error {
-	err := r.project(po)
-	if !errors.Is(err, ErrNoComposeFile) {
-		return err
+	// Discovery must be known now: with no compose file, the folder's
+	// Dockerfile is linted instead.
+	p, err := LoadProject(r.ctx, po)
+	if err == nil || !errors.Is(err, ErrNoComposeFile) {
+		res := projectResult{p: p, err: err}
+		if err == nil {
+			for _, svc := range p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
+			}
+		}
+		return r.merge(po, res)
 	}
 	// No compose project here: lint the folder's Dockerfile, as hadolint would.
 	dir := po.WorkingDir
@@ -113,7 +169,8 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	ext := strings.ToLower(filepath.Ext(name))
 	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
 		po.ConfigFiles = []string{p}
-		return r.project(po)
+		r.project(po)
+		return nil
 	}
 	r.dockerfile(p, false)
 	return nil
@@ -163,9 +220,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 	if hasDefault {
 		dpo := po
 		dpo.WorkingDir, dpo.ConfigFiles, dpo.NoUpwardSearch = dir, nil, true
-		if err := r.project(dpo); err != nil && !errors.Is(err, ErrNoComposeFile) {
-			return err
-		}
+		r.project(dpo)
 	}
 	for _, e := range entries {
 		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !e.Type().IsRegular() {
@@ -173,9 +228,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 		}
 		spo := po
 		spo.WorkingDir, spo.ConfigFiles = dir, []string{filepath.Join(dir, e.Name())}
-		if err := r.project(spo); err != nil {
-			return err
-		}
+		r.project(spo)
 	}
 	return nil
 }
@@ -185,13 +238,21 @@ var (
 	defaultOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
 )
 
-// project loads and lints one compose project. A file that cannot be loaded
-// becomes an invalid-file finding; the run goes on.
-func (r *runner) project(po ProjectOptions) error {
-	p, err := LoadProject(r.ctx, po)
+// project queues one compose project to load and lint.
+func (r *runner) project(po ProjectOptions) {
+	r.projects = append(r.projects, po)
+}
+
+// merge adds a loaded project's files and findings. A file that cannot be
+// loaded becomes an invalid-file finding; the run goes on.
+func (r *runner) merge(po ProjectOptions, res projectResult) error {
+	p, err := res.p, res.err
 	if err != nil {
 		if errors.Is(err, ErrNoComposeFile) {
-			return err
+			if len(po.ConfigFiles) == 0 && po.NoUpwardSearch {
+				return nil // a folder walk raced with a file's removal
+			}
+			return &UsageError{Msg: err.Error()}
 		}
 		var pe *ParseError
 		if errors.As(err, &pe) {
@@ -222,9 +283,7 @@ func (r *runner) project(po ProjectOptions) error {
 	for _, df := range p.Dockerfiles {
 		r.addDockerfile(df.Path, df, true)
 	}
-	for _, svc := range p.Services {
-		r.res.Findings = append(r.res.Findings, r.checker.CheckService(svc, p.Ignores)...)
-	}
+	r.res.Findings = append(r.res.Findings, res.findings...)
 	return nil
 }
 
