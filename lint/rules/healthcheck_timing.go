@@ -47,7 +47,7 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
 	}
 	if interval > maxHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is over 5m: a hung app goes unnoticed for " + durationString(interval * time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is over 5m: a hung app goes unnoticed for " + durationString(interval*time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
 	}
 	if interval != 0 || timeout != 0 {
 		effInterval, effTimeout := interval, timeout
