@@ -60,6 +60,8 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newRulesCommand(dockerCli),
 		newOnceCommand(dockerCli),
 		newResetCommand(dockerCli),
+		newStatusCommand(dockerCli),
+		newAuditCommand(dockerCli, version),
 		newVersionCommand(dockerCli, version),
 	)
 	for _, c := range cmd.Commands() {

@@ -315,7 +315,17 @@ func parseTime(s string) time.Time {
 }
 
 // IsNotFound reports whether err says the container (or image) does not exist.
-func IsNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
+func IsNotFound(err error) bool { return errors.Is(err, heal.ErrNotFound) || cerrdefs.IsNotFound(err) }
+
+// notFoundError is a 404 from the engine; it is heal.ErrNotFound too, so
+// heal's executor can tell a vanished container without importing us.
+type notFoundError struct {
+	what string
+	err  error
+}
+
+func (e *notFoundError) Error() string   { return e.what + ": " + e.err.Error() }
+func (e *notFoundError) Unwrap() []error { return []error{heal.ErrNotFound, e.err} }
 
 // UnreachableError is the engine not answering at all: nothing listens on the
 // endpoint, the socket refuses us, or the engine does not answer in time.
@@ -359,7 +369,7 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 		return &UnreachableError{Endpoint: endpoint, Reason: what + ": no answer in time", Err: err,
 			Hint: "the engine may be overloaded or hung; check `docker info`"}
 	case IsNotFound(err):
-		return fmt.Errorf("%s: no such container or image: %w", what, err)
+		return &notFoundError{what: what, err: err}
 	}
 	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
 }

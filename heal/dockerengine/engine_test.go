@@ -503,3 +503,14 @@ func TestServices(t *testing.T) {
 		t.Errorf("unknown name: %v, want NotFoundError for nope", err)
 	}
 }
+
+func TestNotFoundIsHealErrNotFound(t *testing.T) {
+	f := fixtureDaemon(t)
+	_, err := New(f.Client()).Inspect(context.Background(), "gone")
+	if !errors.Is(err, heal.ErrNotFound) || !heal.IsNotFound(err) {
+		t.Errorf("%v: not heal.ErrNotFound", err)
+	}
+	if !strings.Contains(err.Error(), "inspecting container gone") {
+		t.Errorf("error %q does not name the container", err)
+	}
+}

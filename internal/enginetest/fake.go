@@ -67,6 +67,17 @@ func (f *FakeDaemon) Add(cs ...container.InspectResponse) {
 	f.containers = append(f.containers, cs...)
 }
 
+// Update changes a stored container in place (health turning, a restart).
+func (f *FakeDaemon) Update(id string, change func(c *container.InspectResponse)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.containers {
+		if f.containers[i].ID == id {
+			change(&f.containers[i])
+		}
+	}
+}
+
 // AddImage stores an image under its ID and its tags.
 func (f *FakeDaemon) AddImage(img image.InspectResponse) {
 	f.mu.Lock()

@@ -1,0 +1,86 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+
+	"github.com/docker-heal/docker-heal/heal/dockerengine"
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+type auditOptions struct {
+	findingOptions
+	version     string
+	concurrency int
+	// configDir is where the config file is looked up from; "" means ".".
+	configDir string
+}
+
+// auditEngine gives the audit description of containers: the named ones, or
+// every running one when names is empty.
+type auditEngine interface {
+	Services(ctx context.Context, names []string, concurrency int) ([]*lint.Service, error)
+}
+
+func newAuditCommand(dockerCli command.Cli, version string) *cobra.Command {
+	opts := auditOptions{version: version}
+	cmd := &cobra.Command{
+		Use:   "audit [OPTIONS] [CONTAINER...]",
+		Short: "Run the lint rules on running containers, as the engine reports them",
+		Long: `Run the rules that apply to running containers (R in docker heal rules) on what
+the engine reports: the healthcheck in force (the container's own or its
+image's), restart policy, memory/CPU/pids limits, log driver and options,
+ulimits, init, privileged, mounts, user, and what PID 1 runs.
+
+With no CONTAINER, audits every running container. A container created by
+compose is reported with its compose file and service, so the fix is easy to
+find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
+
+Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
+tool could not do its job (engine unreachable, unknown container).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts, args)
+		},
+	}
+	opts.addFlags(cmd.Flags())
+	return cmd
+}
+
+func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, opts auditOptions, names []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	dir := opts.configDir
+	if dir == "" {
+		dir = "."
+	}
+	// Flags and config first: a bad --only must not wait on the engine.
+	setup, err := opts.resolve(dir)
+	if err != nil {
+		return err
+	}
+	svcs, err := engine.Services(ctx, names, opts.concurrency)
+	if err != nil {
+		return engineError(err)
+	}
+	res := &lint.Result{}
+	swarm := 0
+	for _, svc := range svcs {
+		res.Files = append(res.Files, svc.Name)
+		if svc.Swarm {
+			swarm++
+		}
+		res.Findings = append(res.Findings, setup.checker.CheckService(svc, nil)...)
+	}
+	lint.SortFindings(res.Findings)
+	if swarm > 0 && (setup.format == "text" || setup.format == "") {
+		// Swarm restarts and replaces its tasks: the restart and heal rules
+		// stay silent on them, and the reader should know why.
+		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", plural(swarm, "container"))
+	}
+	return setup.report(out, res, opts.version, "containers")
+}
