@@ -216,7 +216,9 @@ func TestAuditConfigFile(t *testing.T) {
 
 func TestAuditIgnoreLabel(t *testing.T) {
 	f := auditFake(t)
-	f.Update(statusID(11), func(c *container.InspectResponse) { c.Config.Labels["docker-heal.ignore"] = "privileged, memory-limit-missing" })
+	f.Update(statusID(11), func(c *container.InspectResponse) {
+		c.Config.Labels["docker-heal.ignore"] = "privileged, memory-limit-missing"
+	})
 	out, _, _ := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{format: "json", failOn: "none"}}, "bad")
 	got := rulesBySubject(t, out)["bad"]
 	if contains(got, "privileged") || contains(got, "memory-limit-missing") || !contains(got, "log-rotation-missing") {
