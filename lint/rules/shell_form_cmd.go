@@ -27,23 +27,30 @@ func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	}
 	switch {
 	case img.EntrypointShell && len(img.Entrypoint) == 3:
-		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos)
+		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos, false)
 	case img.CmdShell && len(img.Cmd) == 3:
-		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos)
+		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos, len(img.Entrypoint) > 0)
 	}
 }
 
-func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position) {
+// underEntrypoint is set for a shell-form CMD given to an exec-form
+// ENTRYPOINT: the entrypoint receives "/bin/sh -c script" as arguments and,
+// like docker-entrypoint.sh, usually exec's it.
+func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position, underEntrypoint bool) {
 	s := parseShell(script)
 	if s.execsLast() {
 		return // CMD exec app: the shell replaces itself, the app is PID 1
 	}
 	subject := stageOf(df, pos).Subject()
+	problem := "PID 1 is /bin/sh, which does not pass SIGTERM on"
+	if underEntrypoint {
+		problem = "the ENTRYPOINT is handed /bin/sh -c, so the app runs under a shell that does not pass SIGTERM on"
+	}
 	if s.simple() {
-		r.Add(pos, subject, "%s %s is in shell form: PID 1 is /bin/sh, which does not pass SIGTERM on; write the exec form %s %s", keyword, shorten(script), keyword, execFormOf(s))
+		r.Add(pos, subject, "%s %s is in shell form: %s; write the exec form %s %s", keyword, shorten(script), problem, keyword, execFormOf(s))
 		return
 	}
-	r.Add(pos, subject, "%s %s is in shell form: PID 1 is /bin/sh, which does not pass SIGTERM on; use the exec form, or end the script with `exec app ...`", keyword, shorten(script))
+	r.Add(pos, subject, "%s %s is in shell form: %s; use the exec form, or end the script with `exec app ...`", keyword, shorten(script), problem)
 }
 
 // A container cannot tell shell form from exec form: the image stores both as
