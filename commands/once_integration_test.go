@@ -5,8 +5,11 @@ package commands
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,4 +306,68 @@ func TestOnceRealDependents(t *testing.T) {
 	if !strings.Contains(out, sidecar.Name) || !strings.Contains(out, "shares network namespace") {
 		t.Error("summary does not show the dependent")
 	}
+}
+
+// BenchmarkOnceRecovery measures, on the real engine, how long one round
+// takes to restart N sick containers that each take S seconds to stop, with
+// --concurrency C: about S×ceil(N/C), not N×S. Run it through
+// scripts/bench-recovery.sh (BENCH_N, BENCH_S, BENCH_C set the sizes).
+func BenchmarkOnceRecovery(b *testing.B) {
+	n, s, c := envInt(b, "BENCH_N", 8), envInt(b, "BENCH_S", 2), envInt(b, "BENCH_C", 4)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var ids []string
+		for j := 0; j < n; j++ {
+			ct := enginetest.RunContainer(b, enginetest.Options{
+				Labels: map[string]string{heal.LabelEnable: "true", heal.LabelStopTimeout: strconv.Itoa(s + 10)},
+				Env:    []string{"APP_SLOW_STOP=" + strconv.Itoa(s)},
+			})
+			ids = append(ids, ct.ID)
+		}
+		for _, id := range ids {
+			enginetest.WaitHealth(b, id, "healthy", 30*time.Second)
+			enginetest.MustExec(b, id, "/app", "sicken")
+		}
+		for _, id := range ids {
+			enginetest.WaitHealth(b, id, "unhealthy", 30*time.Second)
+		}
+		opts := onceOptions{policy: heal.DefaultPolicy(), stateFile: filepath.Join(b.TempDir(), "state.json"), format: "table", logFormat: "text",
+			filters: []string{"label=" + enginetest.LabelRun + "=" + enginetest.RunID()}}
+		opts.policy.Concurrency, opts.policy.MaxPerRun = c, n
+		engine := &countingEngine{Engine: dockerengine.New(enginetest.Client(b))}
+		b.StartTimer()
+		start := time.Now()
+		errOut := io.Discard
+		if os.Getenv("BENCH_VERBOSE") != "" {
+			errOut = os.Stderr
+		}
+		err := runOnce(context.Background(), io.Discard, errOut, engine, opts)
+		took := time.Since(start)
+		b.StopTimer()
+		if code(err) != ExitOK || engine.restarts.Load() != int64(n) {
+			b.Fatalf("round: exit %d, %d restarts of %d", code(err), engine.restarts.Load(), n)
+		}
+		ideal := time.Duration(s*((n+c-1)/c)) * time.Second
+		serial := time.Duration(n*s) * time.Second
+		fmt.Printf("recovery: N=%d S=%ds concurrency=%d: measured %s; S×ceil(N/c) = %s; N×S = %s\n",
+			n, s, c, took.Round(10*time.Millisecond), ideal, serial)
+		b.ReportMetric(took.Seconds(), "recovery-s")
+		b.ReportMetric(ideal.Seconds(), "ideal-s")
+		b.ReportMetric(serial.Seconds(), "serial-s")
+		for _, id := range ids {
+			enginetest.Remove(b, id)
+		}
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a whole number of at least 1", name, v)
+	}
+	return n
 }
