@@ -50,7 +50,8 @@ backoff and a storm guard, remembering what was done in a state file.
 Exit status: 0 the round ran and every action succeeded (or there was nothing
 to do, or another run holds the lock); 1 a restart failed or a circuit is open;
 2 the round could not run.`,
-		Args: cobra.NoArgs,
+		Args:                  cobra.NoArgs,
+		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err

@@ -23,7 +23,13 @@ func newResetCommand(dockerCli command.Cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Close the circuit and clear the backoff of containers, so docker heal once may restart them again",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("reset needs the name or id of at least one container, e.g. docker heal reset web")
+			}
+			return nil
+		},
+		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReset(cmd.Context(), dockerCli.Out(), dockerCli.Err(), args, opts, time.Now())
 		},
