@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# docker heal lint side by side with dclint (the npm package) over the same
+# compose files, in one run. dclint is installed in a temporary folder.
+#   scripts/bench-peers.sh [RUNS]      (default 5 runs each; the best is kept)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+corpus=${DOCKER_HEAL_CORPUS:-$(cd .. && pwd)/shared/corpus}
+[ -d "$corpus/compose" ] || { echo "bench-peers: no corpus at $corpus (set DOCKER_HEAL_CORPUS)" >&2; exit 2; }
+command -v npm >/dev/null || { echo "bench-peers: npm is needed to install dclint" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "installing dclint into $tmp ..." >&2
+(cd "$tmp" && npm install --silent --no-audit --no-fund dclint@3 >/dev/null 2>&1) || { echo "bench-peers: npm install dclint failed" >&2; exit 2; }
+dclint="$tmp/node_modules/.bin/dclint"
+
+make -s build >/dev/null
+heal=bin/docker-heal
+
+# The same files for both: every compose file of the corpus.
+mapfile -t files < <(find "$corpus/compose" -type f \( -name 'compose.yaml' -o -name 'compose.yml' -o -name 'docker-compose.yml' -o -name 'docker-compose.yaml' \) | sort)
+n=${#files[@]}
+
+# best_ms CMD...: the fastest of $runs wall-clock runs, in milliseconds.
+best_ms() {
+  local best=""
+  for _ in $(seq "$runs"); do
+    local t0 t1 ms
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    ms=$(( (t1 - t0) / 1000000 ))
+    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+  done
+  echo "$best"
+}
+
+echo "files: $n compose files from $corpus/compose, best of $runs runs" >&2
+heal_ms=$(best_ms "$heal" lint --fail-on none "${files[@]}")
+dclint_ms=$(best_ms "$dclint" --color=false "${files[@]}")
+"$heal" lint --fail-on none --format json "${files[@]}" 2>/dev/null | grep -o '"files": [0-9]*' | head -1 | sed 's/^/docker-heal counted /' >&2 || true
+
+awk -v n="$n" -v h="$heal_ms" -v d="$dclint_ms" 'BEGIN {
+  printf "docker heal lint: %6d ms  (%.2f ms/file)\n", h, h / n
+  printf "dclint:           %6d ms  (%.2f ms/file)\n", d, d / n
+  if (h > 0) printf "ratio: docker heal lint is %.1fx faster than dclint\n", d / h
+}'
