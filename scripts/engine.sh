@@ -18,6 +18,9 @@ set -euo pipefail
 
 START_TIMEOUT=${ENGINE_START_TIMEOUT:-60} # seconds to wait for the engine to answer
 STOP_TIMEOUT=${ENGINE_STOP_TIMEOUT:-60}   # seconds to wait for it to exit
+# Storage drivers tried in order: overlay2 fails on some sandboxes (overlay
+# on overlay, no d_type), vfs works everywhere, slowly.
+STORAGE_DRIVERS=${ENGINE_STORAGE_DRIVERS:-overlay2 vfs}
 
 die() { echo "engine.sh: $*" >&2; exit 2; }
 
@@ -104,14 +107,17 @@ launch() {
 cmd_start() {
 	ensure_dockerd
 	mkdir -p "$dir"
-	if running && answers "$host"; then
-		echo "export DOCKER_HOST=$host"
-		return 0
+	if running; then
+		if answers "$host"; then
+			echo "export DOCKER_HOST=$host"
+			return 0
+		fi
+		die "dockerd $(cat "$pidfile") under $dir is running but does not answer on $host; scripts/engine.sh stop first"
 	fi
 	cleanup_dir # a stale folder from a killed run
 	mkdir -p "$dir"
 	local driver
-	for driver in overlay2 vfs; do
+	for driver in $STORAGE_DRIVERS; do
 		if launch "$driver"; then
 			echo "engine.sh: dockerd $(dockerd --version | sed 's/^Docker version //') ($driver) pid $(cat "$pidfile") on $host" >&2
 			echo "export DOCKER_HOST=$host"
