@@ -422,3 +422,28 @@ func TestReadyAndProbeText(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusHealColumnReadsOncesState(t *testing.T) {
+	f := statusFake(t, statusT0)
+	path := t.TempDir() + "/state.json"
+	st := heal.NewState()
+	st.Containers[statusID(2)] = &heal.Entry{Name: "shop-worker-1", CircuitOpen: true, CircuitOpenedAt: statusT0.Add(-time.Minute)}
+	st.Containers[statusID(1)] = &heal.Entry{Name: "shop-web-1", BackoffUntil: statusT0.Add(10 * time.Minute)}
+	if err := st.Save(path, statusT0); err != nil {
+		t.Fatal(err)
+	}
+	out, err := statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"shop-worker-1=circuit open", "shop-web-1=backoff until 12:10", "cache=off", "sidecar=off"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HEAL column: %q does not say %q", out, want)
+		}
+	}
+	// No state file (first run of once not yet done): labels alone decide.
+	out, err = statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(t.TempDir() + "/none.json")})
+	if err != nil || !strings.Contains(out, "shop-worker-1=on") || !strings.Contains(out, "cache=off") {
+		t.Errorf("without state: %q %v", out, err)
+	}
+}
