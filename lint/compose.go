@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +72,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	}
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
-		return nil, composeError(po.ConfigPaths, err)
+		idx.addReferenced(po.ConfigPaths)
+		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
 	idx.addReferenced(po.ConfigPaths)
@@ -195,8 +197,17 @@ func loadWithRecover(ctx context.Context, po *cli.ProjectOptions) (p *types.Proj
 	return po.LoadProject(ctx)
 }
 
-// composeError turns a compose-go error into a ParseError at the file it names.
-func composeError(files []string, err error) error {
+var (
+	keyPathRe     = regexp.MustCompile(`services\.([A-Za-z0-9._-]+?)((?:\.[A-Za-z0-9_-]+)*)(?:[\s:]|$)`)
+	serviceNameRe = regexp.MustCompile(`service "([^"]+)"`)
+	falseSchemaRe = regexp.MustCompile(`validating (\S+?) false schema`)
+	invalidSpecRe = regexp.MustCompile(`invalid (?:spec|volume specification|port spec)[^:]*: '?(\S+?)'?: `)
+)
+
+// composeError turns a compose-go error into a ParseError at the file and
+// line it is about: compose-go names key paths (services.web.restartt) or
+// services, not lines, so they are looked up in the parsed files.
+func (ix *positionIndex) composeError(files []string, err error) error {
 	msg := err.Error()
 	pos := Position{File: files[0]}
 	for _, f := range files {
@@ -207,10 +218,62 @@ func composeError(files []string, err error) error {
 			msg = strings.ReplaceAll(msg, f+": ", "")
 		}
 	}
+	if m := falseSchemaRe.FindStringSubmatch(msg); m != nil {
+		key := m[1][strings.LastIndex(m[1], ".")+1:]
+		msg = fmt.Sprintf("%s: unknown key %q: it is not in the compose specification (a typo?)", m[1], key)
+	}
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
+		return &ParseError{Pos: pos, Msg: msg}
+	}
+	var where Position
+	switch m := keyPathRe.FindStringSubmatch(msg); {
+	case m != nil:
+		loc := ix.locate(files, m[1])
+		where = loc.pos
+		// The longest written prefix of the key path.
+		path := strings.TrimPrefix(m[2], ".")
+		for path != "" {
+			if p, ok := loc.keys[path]; ok {
+				where = p
+				break
+			}
+			i := strings.LastIndex(path, ".")
+			if i < 0 {
+				break
+			}
+			path = path[:i]
+		}
+	default:
+		if m := serviceNameRe.FindStringSubmatch(msg); m != nil {
+			where = ix.locate(files, m[1]).pos
+		}
+	}
+	if where.Line == 0 {
+		if m := invalidSpecRe.FindStringSubmatch(msg); m != nil {
+			where = ix.find(files, m[1])
+		}
+	}
+	if where.Line > 0 {
+		pos = where
 	}
 	return &ParseError{Pos: pos, Msg: msg}
+}
+
+// find returns the first line of the files that contains text.
+func (ix *positionIndex) find(files []string, text string) Position {
+	for _, f := range files {
+		src, err := ReadSource(f)
+		if err != nil {
+			continue
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if col := strings.Index(line, text); col >= 0 {
+				return Position{File: f, Line: i + 1, Col: col + 1}
+			}
+		}
+	}
+	return Position{}
 }
 
 func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]*Dockerfile) (*Dockerfile, *ParseError) {

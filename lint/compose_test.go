@@ -189,7 +189,10 @@ func TestBadComposeInput(t *testing.T) {
 		{"list.yaml", "- a\n- b\n", "must be a mapping", 1},
 		{"bomb.yaml", bomb, "aliasing", 0},
 		{"deep.yaml", "services:\n  web:\n    image: x\n    x-deep: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n", "nested more than", 4},
-		{"unknown-key.yaml", "services:\n  web:\n    image: x\n    restartt: always\n", "restartt", 0},
+		{"unknown-key.yaml", "services:\n  web:\n    image: x\n    restartt: always\n", `unknown key "restartt"`, 4},
+		{"no-image.yaml", "services:\n  web:\n    image: x\n  job:\n    command: [run]\n", `service "job" has neither an image nor a build context`, 4},
+		{"bad-volume.yaml", "services:\n  web:\n    image: x\n    volumes:\n      - ${UNSET_DIR_FOR_TEST}:/media/\n", "empty section between colons", 5},
+		{"required-var.yaml", "services:\n  web:\n    image: ${UNSET_IMAGE_FOR_TEST:?set it}\n", "UNSET_IMAGE_FOR_TEST", 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
