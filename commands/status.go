@@ -118,6 +118,12 @@ func runStatus(ctx context.Context, out io.Writer, engine statusEngine, opts sta
 	if opts.healColumn == nil {
 		opts.healColumn = labelHealColumn
 	}
+	if opts.wait && opts.unhealthy {
+		return usageError("--wait waits for health; with --unhealthy it could never pass")
+	}
+	if opts.wait && opts.timeout <= 0 {
+		return usageError("--timeout %v: give --wait a positive timeout, e.g. 2m", opts.timeout)
+	}
 	render, err := newStatusRenderer(opts.format, opts.noTrunc)
 	if err != nil {
 		return err

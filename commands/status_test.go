@@ -177,6 +177,8 @@ func TestStatusSelection(t *testing.T) {
 		{"unknown name", statusOptions{names: []string{"nope"}}, "", 2, "no such container: nope"},
 		{"bad filter", statusOptions{filters: []string{"health"}}, "", 2, `--filter "health": use KEY=VALUE`},
 		{"bad template", statusOptions{format: "{{.Name"}, "", 2, "--format"},
+		{"wait for the unhealthy", statusOptions{wait: true, unhealthy: true, timeout: time.Second}, "", 2, "could never pass"},
+		{"wait without time", statusOptions{wait: true}, "", 2, "positive timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
