@@ -48,7 +48,7 @@ labelled docker-heal.enable=true (or all with --all), with a restart budget,
 backoff and a storm guard, remembering what was done in a state file.
 
 Exit status: 0 the round ran and every action succeeded (or there was nothing
-to do, or another run holds the lock); 1 a restart failed or a circuit is open;
+to do, or another run holds the lock); 1 a restart failed or a circuit opened in this round;
 2 the round could not run.`,
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,

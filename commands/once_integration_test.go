@@ -192,6 +192,12 @@ func TestOnceRealBudgetOpensCircuit(t *testing.T) {
 	if !startedAt(t, c.ID).Equal(before) {
 		t.Error("restarted past its budget")
 	}
+	// Still sick: the open circuit is reported every round, but only the
+	// round that opened it exits 1.
+	out, exit = runReal(t, engine, opts)
+	if exit != ExitOK || !strings.Contains(out, "circuit open") || !startedAt(t, c.ID).Equal(before) {
+		t.Errorf("circuit already open: exit %d, want 0, reported, not restarted:\n%s", exit, out)
+	}
 	st, err := heal.ReadState(opts.stateFile)
 	if err != nil || st.Entry(c.ID) == nil || !st.Entry(c.ID).CircuitOpen {
 		t.Errorf("state: %v", err)

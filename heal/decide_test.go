@@ -331,8 +331,13 @@ func TestPlanEventfulAndFailed(t *testing.T) {
 		t.Errorf("a wait is neither eventful nor failed: %s", waitOnly)
 	}
 	open := Decide([]Container{sick("a")}, state(map[string]*Entry{"a": {CircuitOpen: true}}), DefaultPolicy(), t0)
-	if !open.Eventful() || !open.Failed() {
-		t.Errorf("an open circuit is eventful and failed: %s", open)
+	if !open.Eventful() || open.Failed() {
+		t.Errorf("an already open circuit is reported (eventful) but does not fail the round again: %s", open)
+	}
+	spent := state(map[string]*Entry{"a": {Restarts: restarts(t0.Add(-50*time.Minute), t0.Add(-40*time.Minute), t0.Add(-10*time.Minute))}})
+	opening := Decide([]Container{sick("a")}, spent, DefaultPolicy(), t0)
+	if !opening.Failed() || !strings.Contains(opening.String(), "circuit") {
+		t.Errorf("the round that opens a circuit fails: %s", opening)
 	}
 	if !strings.Contains(open.String(), "circuit open") {
 		t.Errorf("plan %q", open)

@@ -270,11 +270,13 @@ func short(id string) string {
 	return id
 }
 
-// Failed reports whether a restart or stop failed, or a circuit is open:
-// the run then exits 1.
+// Failed reports whether a restart or stop failed, or a circuit opened in
+// this round: the run then exits 1. A circuit already open is reported every
+// round but exits 0, so a timer unit does not stay failed for an hour over
+// one notification that was already sent.
 func (p Plan) Failed() bool {
 	for _, s := range p.Steps {
-		if s.Result == ResultFailure || s.CircuitOpen {
+		if s.Result == ResultFailure || s.Kind == StepOpenCircuit {
 			return true
 		}
 		for _, d := range s.Dependents {
