@@ -64,8 +64,10 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newAuditCommand(dockerCli, version),
 		newVersionCommand(dockerCli, version),
 	)
+	cmd.CompletionOptions.HiddenDefaultCmd = true
 	for _, c := range cmd.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
+		c.DisableFlagsInUseLine = true // the Use lines already say [OPTIONS]
 	}
 	return cmd
 }
