@@ -155,7 +155,7 @@ func TestAuditFlagsAndExitCodes(t *testing.T) {
 		stdout []string
 		stderr string
 	}{
-		{"default fail-on error: warnings pass", findingOptions{}, []string{"bad"}, 0, []string{"privileged", "1 containers"}, ""},
+		{"default fail-on error: warnings pass", findingOptions{}, []string{"bad"}, 0, []string{"privileged", "1 container:"}, ""},
 		{"fail-on warning", findingOptions{failOn: "warning"}, []string{"bad"}, 1, []string{"memory-limit-missing"}, ""},
 		{"only", findingOptions{only: []string{"privileged"}, failOn: "warning", format: "json"}, []string{"bad"}, 1, []string{`"rule": "privileged"`}, ""},
 		{"disable all four", findingOptions{disable: []string{strings.Join(auditBadRules, ",")}, format: "json"}, []string{"bad"}, 0, []string{`"files": 1`}, ""},

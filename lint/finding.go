@@ -100,6 +100,10 @@ func SortFindings(fs []Finding) {
 		if a.Pos.File != b.Pos.File {
 			return a.Pos.File < b.Pos.File
 		}
+		// Running containers have no file: keep each container's findings together.
+		if a.Pos.File == "" && a.Subject != b.Subject {
+			return a.Subject < b.Subject
+		}
 		if a.Pos.Line != b.Pos.Line {
 			return a.Pos.Line < b.Pos.Line
 		}

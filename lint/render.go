@@ -90,17 +90,18 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 		return code + s + ansiReset
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	file := "\x00"
+	group := "\x00"
 	for _, f := range res.Findings {
-		if f.Pos.File != file {
-			if file != "\x00" {
+		// A file's findings under its name; a container's (no file) under the container's.
+		name := f.Pos.File
+		if name == "" {
+			name = f.Subject
+		}
+		if name != group {
+			if group != "\x00" {
 				fmt.Fprintln(tw)
 			}
-			file = f.Pos.File
-			name := file
-			if name == "" {
-				name = f.Subject
-			}
+			group = name
 			fmt.Fprintln(tw, paint(ansiBold, name))
 		}
 		loc := ""
@@ -124,7 +125,7 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 	if len(res.Findings) > 0 {
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintf(w, "%d %s: %s, %s, %d info\n", s.Files, label, count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
+	_, err := fmt.Fprintf(w, "%s: %s, %s, %d info\n", count(s.Files, strings.TrimSuffix(label, "s")), count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
 	return err
 }
 
