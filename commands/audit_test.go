@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -227,16 +226,7 @@ func TestAuditIgnoreLabel(t *testing.T) {
 }
 
 func TestAuditEngineUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	api, err := client.New(client.WithHost("tcp://" + addr))
-	if err != nil {
-		t.Fatal(err)
-	}
+	api, addr := unreachableClient(t)
 	out, errOut, exit := auditRun(t, api, auditOptions{})
 	if exit != ExitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "tcp://"+addr) || out != "" {
 		t.Errorf("exit %d stdout %q stderr %q: want 2, nothing on stdout, one line naming the endpoint", exit, out, errOut)

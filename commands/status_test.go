@@ -276,18 +276,9 @@ func TestStatusSkipsVanished(t *testing.T) {
 }
 
 func TestStatusEngineUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	api, err := client.New(client.WithHost("tcp://" + addr))
-	if err != nil {
-		t.Fatal(err)
-	}
+	api, addr := unreachableClient(t)
 	var out, errOut bytes.Buffer
-	err = runStatus(context.Background(), &out, dockerengine.New(api), statusOptions{format: "table"})
+	err := runStatus(context.Background(), &out, dockerengine.New(api), statusOptions{format: "table"})
 	code := exitCode(&errOut, err)
 	msg := errOut.String()
 	if code != ExitError || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "tcp://"+addr) || !strings.HasPrefix(msg, "docker heal: cannot reach the Docker engine") {
@@ -448,4 +439,20 @@ func TestStatusHealColumnReadsOncesState(t *testing.T) {
 	if err != nil || !strings.Contains(out, "shop-worker-1=on") || !strings.Contains(out, "cache=off") {
 		t.Errorf("without state: %q %v", out, err)
 	}
+}
+
+// unreachableClient is a client for a loopback port nothing listens on.
+func unreachableClient(t *testing.T) (*client.Client, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	api, err := client.New(client.WithHost("tcp://" + addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api, addr
 }
