@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
@@ -69,7 +70,9 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 	}
 	res := &lint.Result{}
 	swarm := 0
+	var locator lint.ComposeLocator
 	for _, svc := range svcs {
+		locateComposeService(&locator, svc)
 		res.Files = append(res.Files, svc.Name)
 		if svc.Swarm {
 			swarm++
@@ -83,4 +86,19 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", plural(swarm, "container"))
 	}
 	return setup.report(out, res, opts.version, "containers")
+}
+
+// locateComposeService points a compose-created container at its service's
+// line in the compose file (labels com.docker.compose.project.config_files
+// and com.docker.compose.service), when that file is on this host.
+func locateComposeService(locator *lint.ComposeLocator, svc *lint.Service) {
+	var files []string
+	for _, f := range strings.Split(svc.Labels[dockerengine.LabelComposeConfigFiles], ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			files = append(files, f)
+		}
+	}
+	if pos, ok := locator.Locate(files, svc.Labels[dockerengine.LabelComposeService]); ok {
+		svc.Pos = pos
+	}
 }

@@ -24,6 +24,29 @@ var auditBadRules = []string{"log-rotation-missing", "memory-limit-missing", "pr
 // auditFake serves a badly configured container (no limits, restart no,
 // json-file without max-size, privileged), a well-configured one created by
 // compose, and a Swarm task.
+func TestAuditPointsAtTheComposeServiceLine(t *testing.T) {
+	dir := t.TempDir()
+	composeFile := filepath.Join(dir, "compose.yaml")
+	if err := os.WriteFile(composeFile, []byte("services:\n  db:\n    image: postgres:16\n  web:\n    image: example/web:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := auditFake(t)
+	f.Update(statusID(11), func(c *container.InspectResponse) {
+		c.Config.Labels["com.docker.compose.project.config_files"] = composeFile
+		c.Config.Labels["com.docker.compose.service"] = "web"
+	})
+	out, _, _ := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{format: "json", failOn: "none"}}, "bad")
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Findings) == 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, fd := range doc.Findings {
+		if fd.File != composeFile || fd.Line != 4 || fd.Service != "web" {
+			t.Errorf("finding %s at %s:%d (service %q), want %s:4, service web", fd.Rule, fd.File, fd.Line, fd.Service, composeFile)
+		}
+	}
+}
+
 func auditFake(t *testing.T) *enginetest.FakeDaemon {
 	t.Helper()
 	f := enginetest.NewFakeDaemon()
@@ -63,6 +86,7 @@ type auditJSON struct {
 		Severity string `json:"severity"`
 		File     string `json:"file"`
 		Subject  string `json:"subject"`
+		Line     int    `json:"line"`
 		Service  string `json:"service"`
 		Message  string `json:"message"`
 	} `json:"findings"`

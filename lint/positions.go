@@ -315,3 +315,32 @@ func walkKeys(file, prefix string, n *yaml.Node, keys map[string]Position, depth
 		}
 	}
 }
+
+// ComposeLocator finds where a compose service is written, so findings on a
+// container created by compose point at its service's line. Each set of
+// files is parsed once; files that are not on this host are left alone.
+type ComposeLocator struct {
+	indexes map[string]*positionIndex
+}
+
+// Locate returns the position of service in the first of files defining it.
+func (l *ComposeLocator) Locate(files []string, service string) (Position, bool) {
+	if len(files) == 0 || service == "" {
+		return Position{}, false
+	}
+	key := strings.Join(files, "\x00")
+	if l.indexes == nil {
+		l.indexes = map[string]*positionIndex{}
+	}
+	ix, ok := l.indexes[key]
+	if !ok {
+		ix = newPositionIndex()
+		for _, f := range files {
+			_ = ix.addFile(f) // a file gone or changed since `up`: no line, not an error
+		}
+		ix.addReferenced(files)
+		l.indexes[key] = ix
+	}
+	loc := ix.locate(files, service)
+	return loc.pos, loc.pos.Line > 0
+}
