@@ -115,6 +115,10 @@ func ReadSource(path string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory", path)
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device would block the read, or never end.
+		return nil, &ParseError{Pos: Position{File: path}, Msg: "not a regular file (" + st.Mode().Type().String() + "): name a Dockerfile or compose file"}
+	}
 	if st.Size() > maxFileSize {
 		return nil, &ParseError{Pos: Position{File: path}, Msg: fmt.Sprintf("file is %d bytes, more than the %d a Dockerfile or compose file can reasonably be", st.Size(), maxFileSize)}
 	}

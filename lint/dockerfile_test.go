@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParseDockerfileStagesAndImage(t *testing.T) {
@@ -106,6 +108,40 @@ func TestRunCountsEveryFileAndReportsInvalid(t *testing.T) {
 	_, err = Run(context.Background(), &Checker{}, RunOptions{Project: ProjectOptions{WorkingDir: t.TempDir(), NoUpwardSearch: true}})
 	if !errors.As(err, &ue) {
 		t.Errorf("nothing to lint: err = %v, want a UsageError", err)
+	}
+	_, err = Run(context.Background(), &Checker{}, RunOptions{Paths: []string{t.TempDir()}})
+	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "nothing to lint") {
+		t.Errorf("an empty folder: err = %v, want a UsageError saying nothing to lint", err)
+	}
+}
+
+func TestSpecialFilesAreNotRead(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "compose.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	rules := []Rule{{ID: InvalidFileRule, Severity: SeverityError}}
+	done := make(chan struct{})
+	var res *Result
+	var err error
+	go func() {
+		defer close(done)
+		res, err = Run(context.Background(), &Checker{Rules: rules}, RunOptions{Paths: []string{fifo}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("linting a FIFO hangs")
+	}
+	if err != nil || len(res.Findings) != 1 || !strings.Contains(res.Findings[0].Message, "not a regular file") {
+		t.Errorf("FIFO: %v %+v", err, res)
+	}
+	// A dangling symlink named on the command line is a missing path.
+	link := filepath.Join(dir, "Dockerfile")
+	os.Symlink(filepath.Join(dir, "gone"), link)
+	if _, err := Run(context.Background(), &Checker{Rules: rules}, RunOptions{Paths: []string{link}}); err == nil {
+		t.Error("a dangling symlink must be an error")
 	}
 }
 

@@ -70,6 +70,9 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	if err := r.runProjects(); err != nil {
 		return nil, err
 	}
+	if len(r.res.Files) == 0 {
+		return nil, &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: no compose file or Dockerfile found", strings.Join(opts.Paths, ", "))}
+	}
 	r.lintDockerfiles()
 	SortFindings(r.res.Findings)
 	sort.Strings(r.res.Files)
