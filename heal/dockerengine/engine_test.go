@@ -468,8 +468,13 @@ func TestContainerServiceCPUQuotaAndSwarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	ic := ContainerService(ins, img).ImageConfig
-	if !ic.CmdShell || ic.EntrypointShell || ic.Source != "sha256:x" {
-		t.Errorf("image config %+v", ic)
+	if !ic.CmdShell || ic.EntrypointShell || ic.Source != ins.Config.Image {
+		t.Errorf("image config %+v: want the image named as the container was created (%s)", ic, ins.Config.Image)
+	}
+	// Without a name from the container, the image's own tag or id.
+	ins.Config.Image = ""
+	if ic := ContainerService(ins, img).ImageConfig; ic.Source != "sha256:x" {
+		t.Errorf("image config source %q, want the image id", ic.Source)
 	}
 }
 

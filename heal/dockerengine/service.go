@@ -121,6 +121,11 @@ func ContainerService(ins container.InspectResponse, img *image.InspectResponse)
 	}
 	if img != nil {
 		svc.ImageConfig = imageConfig(img)
+		// Name the image as the container was created with it: a tag can have
+		// moved to a newer build since, leaving this image untagged.
+		if ins.Config != nil && ins.Config.Image != "" {
+			svc.ImageConfig.Source = ins.Config.Image
+		}
 	}
 	if ins.Path != "" {
 		svc.Entrypoint = []string{ins.Path}
