@@ -156,6 +156,23 @@ func TestLintProjectSemantics(t *testing.T) {
 	}
 }
 
+func TestLintExtends(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("..", "lint", "testdata", "extends"))
+	doc, _ := lintJSON(t, dir)
+	// web extends base from common.yaml: its healthcheck and restart policy come from there.
+	if has(doc, "healthcheck-missing", "web") || has(doc, "restart-policy-missing", "web") || has(doc, "memory-limit-missing", "web") {
+		t.Errorf("extends not applied: %+v", doc.Findings)
+	}
+	if !has(doc, "log-rotation-missing", "web") || !has(doc, "unhealthy-not-acted-on", "web") {
+		t.Errorf("web still lacks log rotation: %+v", doc.Findings)
+	}
+	for _, f := range doc.Findings {
+		if f.Rule == "unhealthy-not-acted-on" && (filepath.Base(f.File) != "common.yaml" || f.Line != 5) {
+			t.Errorf("the inherited healthcheck is written in common.yaml:5, finding at %s:%d", f.File, f.Line)
+		}
+	}
+}
+
 func TestLintFailOnAndExitCodes(t *testing.T) {
 	project := testdataDir(t, "project")
 	clean := testdataDir(t, "clean")
