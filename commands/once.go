@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/docker/cli/cli/command"
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -333,7 +332,7 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
 		return err
 	}
-	table := tablewriter.NewTable(out, plainTableOptions()...)
+	table, flush := newPlainTable(out)
 	result := "RESULT"
 	if dryRun {
 		result = "(DRY RUN)"
@@ -355,7 +354,10 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 			return err
 		}
 	}
-	return table.Render()
+	if err := table.Render(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 func toOnceStep(r heal.AuditRecord) onceStep {

@@ -10,7 +10,6 @@ import (
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker-heal/docker-heal/lint/rules"
 	"github.com/docker/cli/cli/command"
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
 
@@ -29,7 +28,7 @@ func newRulesCommand(dockerCli command.Cli) *cobra.Command {
 }
 
 func runRules(out io.Writer) error {
-	table := tablewriter.NewTable(out, plainTableOptions()...)
+	table, flush := newPlainTable(out)
 	table.Header("ID", "SEVERITY", "APPLIES", "SUMMARY")
 	for _, r := range rules.All() {
 		if err := table.Append(r.ID, r.Severity.String(), r.Scope.Letters(), r.Summary); err != nil {
@@ -37,6 +36,9 @@ func runRules(out io.Writer) error {
 		}
 	}
 	if err := table.Render(); err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(out, "\nApplies: D Dockerfile, C compose service, R running container (docker heal audit).")

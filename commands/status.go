@@ -13,7 +13,6 @@ import (
 
 	"github.com/docker/cli/cli/command"
 	units "github.com/docker/go-units"
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
@@ -469,7 +468,7 @@ func renderStatusJSON(out io.Writer, cs []heal.Container, opts statusOptions) er
 
 func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) error {
 	now := opts.now()
-	table := tablewriter.NewTable(out, plainTableOptions()...)
+	table, flush := newPlainTable(out)
 	table.Header("NAME", "PROJECT/SERVICE", "STATE", "HEALTH", "STREAK", "LAST PROBE", "UPTIME", "HEAL")
 	for _, c := range cs {
 		r := newRow(c, opts, now)
@@ -485,5 +484,8 @@ func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) e
 			return err
 		}
 	}
-	return table.Render()
+	if err := table.Render(); err != nil {
+		return err
+	}
+	return flush()
 }

@@ -1,6 +1,9 @@
 package commands
 
 import (
+	"bytes"
+	"io"
+
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -25,5 +28,20 @@ func plainTableOptions() []tablewriter.Option {
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithPadding(tw.Padding{Left: "", Right: "   ", Overwrite: true}),
 		tablewriter.WithTrimSpace(tw.Off),
+	}
+}
+
+// newPlainTable is a docker-ps-style table on out. Call flush after Render:
+// tablewriter pads the last column too, and lines end without that padding.
+func newPlainTable(out io.Writer) (table *tablewriter.Table, flush func() error) {
+	var buf bytes.Buffer
+	table = tablewriter.NewTable(&buf, plainTableOptions()...)
+	return table, func() error {
+		lines := bytes.Split(buf.Bytes(), []byte("\n"))
+		for i := range lines {
+			lines[i] = bytes.TrimRight(lines[i], " ")
+		}
+		_, err := out.Write(bytes.Join(lines, []byte("\n")))
+		return err
 	}
 }
