@@ -223,3 +223,23 @@ func TestNoComposeFile(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoComposeFile", err)
 	}
 }
+
+func TestSelectRulesKeepsInvalidFile(t *testing.T) {
+	all := []Rule{{ID: "a"}, {ID: "b"}, {ID: InvalidFileRule}}
+	ids := func(rs []Rule) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	if got, _ := SelectRules(all, []string{"a"}, nil, nil); ids(got) != "a,"+InvalidFileRule {
+		t.Errorf("--only a: %s, want a and invalid-file", ids(got))
+	}
+	if got, _ := SelectRules(all, []string{"a"}, []string{InvalidFileRule}, nil); ids(got) != "a" {
+		t.Errorf("--only a --disable invalid-file: %s", ids(got))
+	}
+	if _, err := SelectRules(all, []string{"nope"}, nil, nil); err == nil {
+		t.Error("an unknown id must be an error")
+	}
+}

@@ -35,7 +35,9 @@ func SelectRules(all []Rule, only, disable []string, cfg *Config) ([]Rule, error
 	var out []Rule
 	for _, r := range all {
 		switch {
-		case len(onlySet) > 0 && !onlySet[r.ID]:
+		// A file that cannot be parsed is always reported unless invalid-file is
+		// turned off by name: --only must not let a broken file pass a gate.
+		case len(onlySet) > 0 && !onlySet[r.ID] && r.ID != InvalidFileRule:
 		case offSet[r.ID]:
 		case cfg.Disabled(r.ID) && !onlySet[r.ID]:
 		default:
