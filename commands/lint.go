@@ -3,8 +3,10 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker/cli/cli/command"
@@ -91,6 +93,9 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if wd, err := os.Getwd(); err == nil {
 		res.Relativize(wd)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(errOut, "docker heal: warning: %s\n", w)
+	}
 	return setup.report(out, res, opts.version, "files")
 }
 
@@ -112,5 +117,9 @@ func dirOf(p string) string {
 type plainFormatter struct{}
 
 func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	// Unset variables are reported by lint itself, with their file and line.
+	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
+		return nil, nil
+	}
 	return []byte("docker heal: " + e.Level.String() + ": " + e.Message + "\n"), nil
 }

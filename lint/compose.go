@@ -45,6 +45,8 @@ type Project struct {
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
 	Problems []*ParseError
+	// Warnings are variables interpolated as empty strings, at their lines.
+	Warnings []Warning
 }
 
 // ErrNoComposeFile is returned when default discovery finds nothing.
@@ -81,6 +83,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, f := range idx.order {
 		p.Ignores[f] = idx.files[f].ignores
 	}
+	p.Warnings = idx.unsetVariables(cp.Environment)
 	dockerfiles := map[string]*Dockerfile{}
 	byName := map[string]*Service{}
 	names := make([]string, 0, len(cp.Services))

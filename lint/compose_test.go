@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,5 +242,22 @@ func TestSelectRulesKeepsInvalidFile(t *testing.T) {
 	}
 	if _, err := SelectRules(all, []string{"nope"}, nil, nil); err == nil {
 		t.Error("an unknown id must be an error")
+	}
+}
+
+func TestUnsetVariablesAreWarnedAtTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DH_TEST_SET", "x")
+	path := writeFile(t, dir, "compose.yaml", "services:\n  web:\n    image: example/${DH_TEST_SET}:${DH_TEST_TAG:-1}\n    command: [\"echo\", \"$$HOME\", \"$DH_TEST_UNSET_A\"]\n    environment:\n      B: ${DH_TEST_UNSET_B}\n      D: ${DH_TEST_UNSET_D-fallback}\n")
+	p, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range p.Warnings {
+		got = append(got, fmt.Sprintf("%d:%s", w.Pos.Line, strings.Fields(w.Msg)[1]))
+	}
+	if strings.Join(got, " ") != "4:DH_TEST_UNSET_A 6:DH_TEST_UNSET_B" {
+		t.Errorf("warnings %v, want DH_TEST_UNSET_A at line 4 and DH_TEST_UNSET_B at line 6", got)
 	}
 }

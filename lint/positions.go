@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -344,3 +345,51 @@ func (l *ComposeLocator) Locate(files []string, service string) (Position, bool)
 	loc := ix.locate(files, service)
 	return loc.pos, loc.pos.Line > 0
 }
+
+// plainVarRe finds ${NAME} and $NAME references with no default or error
+// modifier; $$ is an escaped dollar.
+var plainVarRe = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// unsetVariables lists, at their lines, the variables a file interpolates
+// with no default that env does not set: docker compose substitutes an empty
+// string for them. compose-go only logs the name, not where.
+func (ix *positionIndex) unsetVariables(env map[string]string) []Warning {
+	var out []Warning
+	for _, f := range ix.order {
+		sf := ix.files[f]
+		seen := map[string]bool{}
+		budget := maxWalkNodes
+		var walk func(n *yaml.Node, depth int)
+		walk = func(n *yaml.Node, depth int) {
+			budget--
+			if n == nil || depth > maxWalkDepth || budget < 0 || n.Kind == yaml.AliasNode {
+				return
+			}
+			if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
+				for _, m := range plainVarRe.FindAllStringSubmatch(n.Value, -1) {
+					name := m[1] + m[2]
+					if name == "" || seen[name] {
+						continue
+					}
+					if _, ok := env[name]; !ok {
+						seen[name] = true
+						out = append(out, Warning{Pos: Position{File: f, Line: n.Line, Col: n.Column}, Msg: fmt.Sprintf("variable %s is not set: docker compose uses an empty string (set it, or write ${%s:-default})", name, name)})
+					}
+				}
+			}
+			for _, c := range n.Content {
+				walk(c, depth+1)
+			}
+		}
+		walk(sf.root, 0)
+	}
+	return out
+}
+
+// Warning is something a user should know that is not a rule's finding.
+type Warning struct {
+	Pos Position
+	Msg string
+}
+
+func (w Warning) String() string { return w.Pos.String() + ": " + w.Msg }

@@ -28,6 +28,8 @@ type Result struct {
 	Findings []Finding
 	// Files are every compose file and Dockerfile examined, parsed or not.
 	Files []string
+	// Warnings are for the user's eyes (stderr), not findings.
+	Warnings []Warning
 }
 
 // InvalidFileRule is the id of the finding a file that cannot be parsed gets.
@@ -287,6 +289,7 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 		r.addDockerfile(df.Path, df, true)
 	}
 	r.res.Findings = append(r.res.Findings, res.findings...)
+	r.res.Warnings = append(r.res.Warnings, p.Warnings...)
 	return nil
 }
 
@@ -384,5 +387,8 @@ func (res *Result) Relativize(dir string) {
 	}
 	for i := range res.Files {
 		res.Files[i] = rel(res.Files[i])
+	}
+	for i := range res.Warnings {
+		res.Warnings[i].Pos.File = rel(res.Warnings[i].Pos.File)
 	}
 }
