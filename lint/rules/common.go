@@ -45,6 +45,15 @@ func exemptFromHealth(svc *lint.Service) bool { return svc.OneShot }
 // isContainer is true for a running container (R), false for a compose service (C).
 func isContainer(svc *lint.Service) bool { return svc.Kind == lint.KindContainer }
 
+// runtimeFix says how to fix a running container: in its compose file when
+// compose created it (with the command that fixes it now), else the command.
+func runtimeFix(svc *lint.Service, composeSetting, command string) string {
+	if svc.Labels["com.docker.compose.service"] != "" {
+		return "set " + composeSetting + " in its compose file (now: " + command + ")"
+	}
+	return command
+}
+
 // bytesString renders a byte count the way compose files write it: 512m, 1g.
 func bytesString(b int64) string {
 	const k = 1024

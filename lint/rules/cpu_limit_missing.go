@@ -19,7 +19,7 @@ func cpuLimitMissing(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	if isContainer(svc) {
-		r.Add(svc.Pos, svc.Name, "no CPU limit: a busy loop can take every core of the host; set cpus in its compose file (docker update --cpus 1)")
+		r.Add(svc.Pos, svc.Name, "no CPU limit: a busy loop can take every core of the host; %s", runtimeFix(svc, "cpus", "docker update --cpus 1"))
 		return
 	}
 	r.Add(svc.Pos, svc.Name, "no CPU limit: a busy loop can take every core of the host; set cpus or deploy.resources.limits.cpus")

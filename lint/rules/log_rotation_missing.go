@@ -35,7 +35,7 @@ func logRotationMissing(r *lint.Report, svc *lint.Service) {
 	fix := "set logging: {driver: json-file, options: {max-size: 10m, max-file: \"3\"}} (or driver: local)"
 	if isContainer(svc) {
 		pos = svc.Pos
-		fix = "set logging.options.max-size in its compose file, or log-opts max-size in daemon.json"
+		fix = runtimeFix(svc, "logging.options.max-size", "recreate it with --log-opt max-size=10m") + ", or log-opts max-size in daemon.json"
 	}
 	switch {
 	case size == "-1":

@@ -20,7 +20,7 @@ func memoryLimitMissing(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	if isContainer(svc) {
-		r.Add(svc.Pos, svc.Name, "no memory limit: a leak can use all of the host's memory; set mem_limit in its compose file (docker update --memory 512m)")
+		r.Add(svc.Pos, svc.Name, "no memory limit: a leak can use all of the host's memory; %s", runtimeFix(svc, "mem_limit", "docker update --memory 512m"))
 		return
 	}
 	r.Add(svc.Pos, svc.Name, "no memory limit: a leak can use all of the host's memory; set mem_limit or deploy.resources.limits.memory")

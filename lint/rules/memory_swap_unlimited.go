@@ -27,7 +27,7 @@ func memorySwapUnlimited(r *lint.Report, svc *lint.Service) {
 	fix := "set memswap_limit: " + bytesString(limit) + " (equal to the memory limit) so the container cannot swap"
 	if isContainer(svc) {
 		pos = svc.Pos
-		fix = "set memswap_limit equal to mem_limit in its compose file (docker update --memory-swap " + bytesString(limit) + ")"
+		fix = runtimeFix(svc, "memswap_limit equal to mem_limit", "docker update --memory-swap "+bytesString(limit))
 	}
 	switch {
 	case swap == -1:

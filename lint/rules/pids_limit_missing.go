@@ -22,7 +22,7 @@ func pidsLimitMissing(r *lint.Report, svc *lint.Service) {
 	}
 	switch {
 	case isContainer(svc):
-		r.Add(svc.Pos, svc.Name, "no pids limit: a fork bomb or thread leak can exhaust the host's process table; set pids_limit in its compose file (docker update --pids-limit 512)")
+		r.Add(svc.Pos, svc.Name, "no pids limit: a fork bomb or thread leak can exhaust the host's process table; %s", runtimeFix(svc, "pids_limit", "docker update --pids-limit 512"))
 	case svc.PidsLimit < 0:
 		r.Add(svc.At("pids_limit", "deploy.resources.limits.pids"), svc.Name, "pids_limit %d is unlimited: a fork bomb or thread leak can exhaust the host's process table; set a bound such as pids_limit: 512", svc.PidsLimit)
 	default:

@@ -25,7 +25,7 @@ func restartPolicyMissing(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	if isContainer(svc) {
-		r.Add(svc.Pos, svc.Name, "the container has no restart policy: it stays down after a crash or a daemon restart; set restart: unless-stopped in its compose file (docker update --restart unless-stopped)")
+		r.Add(svc.Pos, svc.Name, "the container has no restart policy: it stays down after a crash or a daemon restart; %s", runtimeFix(svc, "restart: unless-stopped", "docker update --restart unless-stopped"))
 		return
 	}
 	r.Add(svc.Pos, svc.Name, "no restart policy: the service stays down after a crash or a daemon restart; set restart: unless-stopped (or restart: \"no\" for a one-shot job)")

@@ -325,3 +325,23 @@ func TestRulesSurviveEmptyInput(t *testing.T) {
 		}
 	}
 }
+
+func TestRuntimeFixNamesComposeOnlyForComposeContainers(t *testing.T) {
+	plain := &lint.Service{Kind: lint.KindContainer, Name: "solo"}
+	composed := &lint.Service{Kind: lint.KindContainer, Name: "shop-web-1", Labels: map[string]string{"com.docker.compose.service": "web"}}
+	for _, c := range []struct {
+		svc  *lint.Service
+		want string
+		not  string
+	}{
+		{plain, "docker update --memory 512m", "compose"},
+		{composed, "set mem_limit in its compose file (now: docker update --memory 512m)", ""},
+	} {
+		r := lint.NewReport(&MemoryLimitMissing)
+		MemoryLimitMissing.CheckService(r, c.svc)
+		fs := r.Findings()
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.want) || (c.not != "" && strings.Contains(fs[0].Message, c.not)) {
+			t.Errorf("%s: %+v, want %q", c.svc.Name, fs, c.want)
+		}
+	}
+}

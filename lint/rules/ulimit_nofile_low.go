@@ -25,7 +25,7 @@ func ulimitNofileLow(r *lint.Report, svc *lint.Service) {
 	fix := "set ulimits: {nofile: {soft: 65536, hard: 65536}}"
 	pos := svc.At("ulimits.nofile", "ulimits")
 	if isContainer(svc) {
-		fix = "set ulimits.nofile in its compose file (docker run --ulimit nofile=65536:65536)"
+		fix = runtimeFix(svc, "ulimits.nofile", "recreate it with --ulimit nofile=65536:65536")
 		pos = svc.Pos
 	}
 	switch {

@@ -75,7 +75,7 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	if isContainer(svc) {
 		// A container's Config.User already holds its image's USER when not overridden.
 		if img == nil || rootUser(img.User) {
-			r.Add(svc.Pos, svc.Name, "the container runs as root: set user: in its compose file, or USER in its image")
+			r.Add(svc.Pos, svc.Name, "the container runs as root: %s, or USER in its image", runtimeFix(svc, "user:", "recreate it with --user 10001"))
 		}
 		return
 	}
