@@ -166,8 +166,8 @@ func TestRealStatusWaitFailsWithTheReason(t *testing.T) {
 	bad := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Env: []string{"APP_FAIL_AFTER=1"}})
 	enginetest.WaitHealth(t, bad.ID, "unhealthy", 30*time.Second)
 	_, err := realStatus(t, statusOptions{wait: true, timeout: 3 * time.Second, filters: []string{filter}, format: "table"})
-	if exitOf(err) != ExitFindings {
-		t.Fatalf("exit %d (%v), want 1", exitOf(err), err)
+	if code(err) != ExitFindings {
+		t.Fatalf("exit %d (%v), want 1", code(err), err)
 	}
 	msg := err.Error()
 	for _, want := range []string{"timed out after 3s waiting for 1 container of 2", bad.Name + ": unhealthy (failing streak", "exit 1: failing: up", "told to fail after 1s"} {

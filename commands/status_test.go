@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -59,16 +58,6 @@ func statusRun(t *testing.T, f *enginetest.FakeDaemon, opts statusOptions) (stri
 	return out.String(), err
 }
 
-func exitOf(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return -1
-}
 
 func TestStatusTableGolden(t *testing.T) {
 	f := statusFake(t, statusT0)
@@ -187,8 +176,8 @@ func TestStatusSelection(t *testing.T) {
 				tt.opts.format = "{{.Name}}"
 			}
 			out, err := statusRun(t, f, tt.opts)
-			if exitOf(err) != tt.exit {
-				t.Fatalf("exit %d (%v), want %d", exitOf(err), err, tt.exit)
+			if code(err) != tt.exit {
+				t.Fatalf("exit %d (%v), want %d", code(err), err, tt.exit)
 			}
 			if tt.error != "" && (err == nil || !strings.Contains(err.Error(), tt.error)) {
 				t.Errorf("error %v, want it to say %q", err, tt.error)
@@ -206,7 +195,7 @@ func TestStatusAmbiguousPrefix(t *testing.T) {
 	f.Add(enginetest.FakeContainer("abcd1"+strings.Repeat("0", 59), "one", "healthy", time.Hour, statusT0, nil),
 		enginetest.FakeContainer("abcd2"+strings.Repeat("0", 59), "two", "healthy", time.Hour, statusT0, nil))
 	_, err := statusRun(t, f, statusOptions{names: []string{"abcd"}})
-	if exitOf(err) != ExitError || !strings.Contains(err.Error(), "abcd matches 2 containers") {
+	if code(err) != ExitError || !strings.Contains(err.Error(), "abcd matches 2 containers") {
 		t.Errorf("got %v, want exit 2 naming the ambiguous prefix", err)
 	}
 	out, err := statusRun(t, f, statusOptions{names: []string{"abcd2"}, format: "{{.Name}}"})
@@ -371,8 +360,8 @@ func TestStatusWait(t *testing.T) {
 			opts.now = time.Now
 			var out bytes.Buffer
 			err := runStatus(context.Background(), &out, e, opts)
-			if exitOf(err) != tt.exit {
-				t.Fatalf("exit %d (%v), want %d", exitOf(err), err, tt.exit)
+			if code(err) != tt.exit {
+				t.Fatalf("exit %d (%v), want %d", code(err), err, tt.exit)
 			}
 			text := out.String()
 			if err != nil {
