@@ -53,6 +53,27 @@ func dockerSocketMounted(r *lint.Report, svc *lint.Service) {
 		if !ok {
 			continue
 		}
-		r.Add(svc.At("volumes", "use_api_socket"), svc.Name, "mounts %s: the container controls the Docker daemon, which is root on the host; mount it only into a tool that needs it, through a filtering proxy (tecnativa/docker-socket-proxy)", what)
+		r.Add(mountPos(svc, m), svc.Name, "mounts %s: the container controls the Docker daemon, which is root on the host; mount it only into a tool that needs it, through a filtering proxy (tecnativa/docker-socket-proxy)", what)
 	}
+}
+
+// mountPos is where a mount is written: its short-syntax entry
+// ("volumes./var/run/docker.sock:/var/run/docker.sock") when the loader
+// recorded one with that source, else the volumes key.
+func mountPos(svc *lint.Service, m lint.Mount) lint.Position {
+	var found *lint.Position
+	for key, pos := range svc.Keys {
+		entry, ok := strings.CutPrefix(key, "volumes.")
+		if !ok || m.Source == "" {
+			continue
+		}
+		src, _, _ := strings.Cut(entry, ":")
+		if path.Clean(src) == path.Clean(m.Source) && (found == nil || pos.Line < found.Line) {
+			found = &pos
+		}
+	}
+	if found != nil {
+		return *found
+	}
+	return svc.At("volumes", "use_api_socket")
 }
