@@ -64,8 +64,8 @@ func TestDecide(t *testing.T) {
 	maxOne.MaxPerRun = 1
 	override := def
 	override.StopTimeout = 42 * time.Second
-	tenSeconds := 10 * time.Second
-	fiveSeconds := 5 * time.Second
+	stop10s := 10 * time.Second
+	stop5s := 5 * time.Second
 
 	tests := []struct {
 		name string
@@ -229,8 +229,8 @@ func TestDecide(t *testing.T) {
 			want: "restart web (unhealthy, streak 5)\n"},
 		{name: "stop timeout: label wins over --stop-timeout and own", pol: override,
 			cs: []Container{
-				with(sick("a", LabelStopTimeout, "3"), func(c *Container) { c.StopTimeout = &tenSeconds }),
-				with(sick("b"), func(c *Container) { c.StopTimeout = &fiveSeconds }),
+				with(sick("a", LabelStopTimeout, "3"), func(c *Container) { c.StopTimeout = &stop10s }),
+				with(sick("b"), func(c *Container) { c.StopTimeout = &stop5s }),
 			},
 			want: "restart a (unhealthy, streak 5)\nrestart b (unhealthy, streak 5)\n"},
 	}

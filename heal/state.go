@@ -92,14 +92,6 @@ func (e *Entry) RestartsIn(window time.Duration, now time.Time) int {
 	return n
 }
 
-// lastRestart is the newest attempt, or the zero time.
-func (e *Entry) lastRestart() time.Time {
-	if e == nil || len(e.Restarts) == 0 {
-		return time.Time{}
-	}
-	return e.Restarts[len(e.Restarts)-1].Time
-}
-
 // DefaultStatePath is /var/lib/docker-heal/state.json for root, else
 // $XDG_STATE_HOME/docker-heal/state.json (~/.local/state when unset).
 func DefaultStatePath() (string, error) {
