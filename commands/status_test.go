@@ -58,7 +58,6 @@ func statusRun(t *testing.T, f *enginetest.FakeDaemon, opts statusOptions) (stri
 	return out.String(), err
 }
 
-
 func TestStatusTableGolden(t *testing.T) {
 	f := statusFake(t, statusT0)
 	out, err := statusRun(t, f, statusOptions{})

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -262,11 +264,7 @@ func MetricFamilies(st *State, run RunSummary) []*dto.MetricFamily {
 		restarts.Metric = append(restarts.Metric, &dto.Metric{Label: labelPairs("container", k[0], "result", k[1]),
 			Counter: &dto.Counter{Value: ptr(float64(totals[k]))}})
 	}
-	names := make([]string, 0, len(open))
-	for n := range open {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(open))
 	for _, n := range names {
 		circuit.Metric = append(circuit.Metric, &dto.Metric{Label: labelPairs("container", n), Gauge: &dto.Gauge{Value: ptr(open[n])}})
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,11 +87,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	p.Warnings = idx.unsetVariables(cp.Environment)
 	dockerfiles := map[string]*Dockerfile{}
 	byName := map[string]*Service{}
-	names := make([]string, 0, len(cp.Services))
-	for name := range cp.Services {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cp.Services))
 	for _, name := range names {
 		sc := cp.Services[name]
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
@@ -116,11 +113,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			}
 		}
 	}
-	paths := make([]string, 0, len(dockerfiles))
-	for path := range dockerfiles {
-		paths = append(paths, path)
-	}
-	sort.Strings(paths)
+	paths := slices.Sorted(maps.Keys(dockerfiles))
 	for _, path := range paths {
 		if df := dockerfiles[path]; df != nil {
 			p.Dockerfiles = append(p.Dockerfiles, df)
@@ -442,11 +435,7 @@ func normaliseService(p *types.Project, sc *types.ServiceConfig, loc serviceLoca
 	if sc.UseAPISocket {
 		svc.Mounts = append(svc.Mounts, Mount{Type: "bind", Source: "/var/run/docker.sock", Target: "/var/run/docker.sock"})
 	}
-	deps := make([]string, 0, len(sc.DependsOn))
-	for name := range sc.DependsOn {
-		deps = append(deps, name)
-	}
-	sort.Strings(deps)
+	deps := slices.Sorted(maps.Keys(sc.DependsOn))
 	for _, name := range deps {
 		d := sc.DependsOn[name]
 		svc.DependsOn = append(svc.DependsOn, Dependency{

@@ -1,7 +1,8 @@
 package rules
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -19,11 +20,7 @@ var UlimitSoftAboveHard = lint.Rule{
 
 // -1 is unlimited, above every finite value.
 func ulimitSoftAboveHard(r *lint.Report, svc *lint.Service) {
-	names := make([]string, 0, len(svc.Ulimits))
-	for name := range svc.Ulimits {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(svc.Ulimits))
 	for _, name := range names {
 		u := svc.Ulimits[name]
 		if u.Hard < 0 || (u.Soft >= 0 && u.Soft <= u.Hard) {
