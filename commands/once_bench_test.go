@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/heal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 

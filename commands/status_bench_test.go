@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker-heal/docker-heal/heal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 

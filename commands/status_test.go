@@ -16,7 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/heal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 

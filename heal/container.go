@@ -1,7 +1,7 @@
 // Package heal is the pure recovery logic: what a container looks like to
 // us, the policy, the state kept between runs, and Decide, which turns a
 // snapshot into a Plan. Side effects live in the executor only; the Docker
-// client lives in heal/dockerengine only.
+// client lives in internal/dockerengine only.
 package heal
 
 import (

@@ -15,14 +15,14 @@ func TestOnlyThisPackageImportsTheClient(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	allowed := map[string]bool{
-		"github.com/docker-heal/docker-heal/heal/dockerengine":   true,
+		"github.com/docker-heal/docker-heal/internal/dockerengine":   true,
 		"github.com/docker-heal/docker-heal/internal/enginetest": true,
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, " ")
 		for _, imp := range strings.Fields(imports) {
 			if strings.HasPrefix(imp, "github.com/moby/moby/client") && !allowed[pkg] {
-				t.Errorf("%s imports %s: go through heal/dockerengine", pkg, imp)
+				t.Errorf("%s imports %s: go through internal/dockerengine", pkg, imp)
 			}
 			if imp == "github.com/docker-heal/docker-heal/internal/enginetest" {
 				t.Errorf("%s imports the test harness outside its tests", pkg)

@@ -12,7 +12,7 @@ import (
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 
-// These run on the private engine: scripts/engine.sh run go test -tags integration ./heal/dockerengine/
+// These run on the private engine: scripts/engine.sh run go test -tags integration ./internal/dockerengine/
 
 func TestRealListAndInspect(t *testing.T) {
 	t.Parallel()
