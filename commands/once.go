@@ -17,6 +17,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/notify"
 )
 
 type onceOptions struct {
@@ -26,6 +27,7 @@ type onceOptions struct {
 	auditLog       string
 	metricsFile    string
 	webhooks       []string
+	notify         []string
 	webhookTimeout time.Duration
 	dryRun         bool
 	format         string
@@ -52,13 +54,22 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
 			return runOnce(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts)
 		},
 	}
-	f := cmd.Flags()
+	addRoundFlags(cmd.Flags(), &opts)
+	return cmd
+}
+
+// addRoundFlags adds the flags once and watch share: selection, policy,
+// state, outputs and notifications.
+func addRoundFlags(f *pflag.FlagSet, opts *onceOptions) {
 	p := &opts.policy
 	f.BoolVar(&p.All, "all", p.All, "Act on every container not labelled docker-heal.enable=false")
 	f.DurationVar(&p.MinUnhealthy, "min-unhealthy", p.MinUnhealthy, "Act only on containers seen unhealthy at least this long, across runs")
@@ -81,7 +92,7 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
 	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (.docker-heal.yaml); flags win")
-	return cmd
+	f.StringArrayVar(&opts.notify, "notify", nil, "Send a message through this shoutrrr URL (slack://, discord://, ntfy://, generic://…) on restart, failure, circuit opened, recovery (repeatable)")
 }
 
 // merge applies the config file under the flags the user set.
@@ -138,6 +149,9 @@ func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
 	if !set("webhook") && len(cfg.Webhooks) > 0 {
 		opts.webhooks = cfg.Webhooks
 	}
+	if !set("notify") && len(cfg.Notify) > 0 {
+		opts.notify = cfg.Notify
+	}
 	if !set("lock-timeout") && lock != nil {
 		opts.lockTimeout = *lock
 	}
@@ -190,6 +204,10 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		return usageError("--format %q: use table or json", opts.format)
 	}
 	log, err := newLogger(errOut, opts.logFormat)
+	if err != nil {
+		return err
+	}
+	notifier, err := newNotifier(opts.notify)
 	if err != nil {
 		return err
 	}
@@ -267,6 +285,13 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 			log.Warn("webhook failed", "error", err.Error())
 		}
 	}
+	if notifier != nil {
+		host, _ := os.Hostname()
+		_, errs := notifier.Send(ctx, plan.Events(host))
+		for _, err := range errs {
+			log.Warn("notification failed", "error", err.Error())
+		}
+	}
 	if opts.auditLog != "" {
 		if err := heal.AppendAudit(opts.auditLog, plan.AuditRecords(false)); err != nil {
 			log.Error("audit log not written", "error", err.Error())
@@ -286,6 +311,18 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		return silentExit(ExitFindings)
 	}
 	return nil
+}
+
+// newNotifier checks the --notify URLs; nil when there are none.
+func newNotifier(urls []string) (*notify.Shoutrrr, error) {
+	if len(urls) == 0 {
+		return nil, nil
+	}
+	n, err := notify.New(urls, 0)
+	if err != nil {
+		return nil, usageError("--notify: %v", err)
+	}
+	return n, nil
 }
 
 // onceStep is one line of the summary in --format json.

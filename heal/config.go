@@ -28,6 +28,9 @@ import (
 //	  metrics-file: /var/lib/node_exporter/textfile/docker_heal.prom
 //	  webhooks: [https://hooks.example.com/...]
 //	  webhook-timeout: 5s
+//	  notify: [ntfy://ntfy.sh/my-topic]
+//	  resync: 1m          # watch only
+//	  listen: :9580       # watch only
 type Config struct {
 	All            *bool    `yaml:"all"`
 	MinUnhealthy   *string  `yaml:"min-unhealthy"`
@@ -45,6 +48,12 @@ type Config struct {
 	MetricsFile    string   `yaml:"metrics-file"`
 	Webhooks       []string `yaml:"webhooks"`
 	WebhookTimeout *string  `yaml:"webhook-timeout"`
+	// Notify are shoutrrr URLs (slack://…, ntfy://…, generic://…).
+	Notify []string `yaml:"notify"`
+	// Resync is watch's full-round interval.
+	Resync *string `yaml:"resync"`
+	// Listen is watch's address for /metrics and /healthz.
+	Listen string `yaml:"listen"`
 
 	path string
 }
