@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 type resetOptions struct {
@@ -43,7 +44,7 @@ func runReset(ctx context.Context, out, errOut io.Writer, names []string, opts r
 	path := opts.stateFile
 	if path == "" {
 		var err error
-		if path, err = heal.DefaultStatePath(); err != nil {
+		if path, err = store.DefaultStatePath(); err != nil {
 			return withCode(ExitError, "%v", err)
 		}
 	}

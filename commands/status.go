@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -85,11 +86,11 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 // state file means no history, not an error: status must always answer.
 func stateHealColumn(path string) func(heal.Container, time.Time) string {
 	if path == "" {
-		path, _ = heal.DefaultStatePath()
+		path, _ = store.DefaultStatePath()
 	}
 	var st *heal.State
 	if path != "" {
-		if s, err := heal.ReadState(path); err == nil {
+		if s, err := store.ReadState(path); err == nil {
 			st = s
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
@@ -410,7 +411,7 @@ func TestStatusHealColumnReadsOncesState(t *testing.T) {
 	st := heal.NewState()
 	st.Containers[statusID(2)] = &heal.Entry{Name: "shop-worker-1", CircuitOpen: true, CircuitOpenedAt: statusT0.Add(-time.Minute)}
 	st.Containers[statusID(1)] = &heal.Entry{Name: "shop-web-1", BackoffUntil: statusT0.Add(10 * time.Minute)}
-	if err := st.Save(path, statusT0); err != nil {
+	if err := store.SaveState(path, st, statusT0); err != nil {
 		t.Fatal(err)
 	}
 	out, err := statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(path)})

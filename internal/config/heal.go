@@ -1,4 +1,5 @@
-package heal
+// Package config reads .docker-heal.yaml: the lint settings and the heal policy.
+package config
 
 import (
 	"fmt"
@@ -6,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/docker-heal/docker-heal/heal"
 )
 
 // Config is the `heal:` section of .docker-heal.yaml (the rest of the file
@@ -84,7 +87,7 @@ func (c *Config) duration(key string, v *string, into *time.Duration) error {
 }
 
 // ApplyPolicy sets the policy fields the file sets, leaving the others.
-func (c *Config) ApplyPolicy(p *Policy) error {
+func (c *Config) ApplyPolicy(p *heal.Policy) error {
 	if c == nil {
 		return nil
 	}

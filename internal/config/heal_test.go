@@ -1,4 +1,4 @@
-package heal
+package config
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker-heal/docker-heal/heal"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -15,7 +17,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := DefaultPolicy()
+	p := heal.DefaultPolicy()
 	if err := cfg.ApplyPolicy(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestLoadConfig(t *testing.T) {
 		os.WriteFile(path, []byte(content), 0o600)
 		cfg, err := LoadConfig(path)
 		if err == nil {
-			p := DefaultPolicy()
+			p := heal.DefaultPolicy()
 			err = cfg.ApplyPolicy(&p)
 		}
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
