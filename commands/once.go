@@ -17,7 +17,6 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/config"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -82,70 +81,25 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
-	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (.docker-heal.yaml); flags win")
+	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (default /etc/docker-heal/config.yaml as root, else $XDG_CONFIG_HOME/docker-heal/config.yaml, when present); flags win")
 	return cmd
 }
 
-// merge applies the config file under the flags the user set.
+// merge applies the config file (--config, else the host's: see
+// config.HostPath) under the flags the user set.
 func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
-	if opts.configFile == "" {
-		return nil
+	file, err := hostConfig(opts.configFile)
+	if err != nil {
+		return err
 	}
-	cfg, err := config.LoadConfig(opts.configFile)
+	if err := mergeConfig(flags, file, "heal"); err != nil {
+		return err
+	}
+	fromFile, err := file.Policy()
 	if err != nil {
 		return usageError("%v", err)
 	}
-	fromFile := heal.DefaultPolicy()
-	if err := cfg.ApplyPolicy(&fromFile); err != nil {
-		return usageError("%v", err)
-	}
-	lock, hook, err := cfg.Durations()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	set := func(name string) bool { return flags.Changed(name) }
-	p := &opts.policy
-	pick := func(name string, flag *time.Duration, file time.Duration) {
-		if !set(name) {
-			*flag = file
-		}
-	}
-	pick("min-unhealthy", &p.MinUnhealthy, fromFile.MinUnhealthy)
-	pick("window", &p.Window, fromFile.Window)
-	pick("backoff", &p.Backoff, fromFile.Backoff)
-	pick("grace", &p.Grace, fromFile.Grace)
-	pick("stop-timeout", &p.StopTimeout, fromFile.StopTimeout)
-	p.BackoffMax = fromFile.BackoffMax // no flag
-	if !set("all") {
-		p.All = fromFile.All
-	}
-	if !set("max-restarts") {
-		p.MaxRestarts = fromFile.MaxRestarts
-	}
-	if !set("max-per-run") {
-		p.MaxPerRun = fromFile.MaxPerRun
-	}
-	if !set("concurrency") {
-		p.Concurrency = fromFile.Concurrency
-	}
-	if !set("state-file") && cfg.StateFile != "" {
-		opts.stateFile = cfg.StateFile
-	}
-	if !set("audit-log") && cfg.AuditLog != "" {
-		opts.auditLog = cfg.AuditLog
-	}
-	if !set("metrics-file") && cfg.MetricsFile != "" {
-		opts.metricsFile = cfg.MetricsFile
-	}
-	if !set("webhook") && len(cfg.Webhooks) > 0 {
-		opts.webhooks = cfg.Webhooks
-	}
-	if !set("lock-timeout") && lock != nil {
-		opts.lockTimeout = *lock
-	}
-	if !set("webhook-timeout") && hook != nil {
-		opts.webhookTimeout = *hook
-	}
+	opts.policy.BackoffMax = fromFile.BackoffMax // no flag
 	return nil
 }
 

@@ -330,11 +330,12 @@ func optsOf(t *testing.T, cmd *cobra.Command) onceOptions {
 	f := cmd.Flags()
 	o := onceOptions{policy: heal.DefaultPolicy()}
 	o.configFile, _ = f.GetString("config")
-	o.policy.Concurrency, _ = f.GetInt("concurrency")
-	o.policy.MaxRestarts, _ = f.GetInt("max-restarts")
-	o.policy.Window, _ = f.GetDuration("window")
 	if err := o.merge(f); err != nil {
 		t.Fatal(err)
 	}
+	o.policy.Concurrency, _ = f.GetInt("concurrency")
+	o.policy.MaxRestarts, _ = f.GetInt("max-restarts")
+	o.policy.Window, _ = f.GetDuration("window")
+	o.webhooks, _ = f.GetStringArray("webhook")
 	return o
 }

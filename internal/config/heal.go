@@ -1,160 +1,116 @@
-// Package config reads .docker-heal.yaml: the lint settings and the heal policy.
 package config
 
 import (
-	"fmt"
-	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v4"
 
 	"github.com/docker-heal/docker-heal/heal"
 )
 
-// Config is the `heal:` section of .docker-heal.yaml (the rest of the file
-// is lint's). Every key mirrors a flag of docker heal once; flags win.
-//
-//	heal:
-//	  all: false
-//	  min-unhealthy: 1m
-//	  max-restarts: 3
-//	  window: 1h
-//	  backoff: 1m
-//	  backoff-max: 30m
-//	  max-per-run: 10
-//	  concurrency: 4
-//	  grace: 0s
-//	  stop-timeout: 0s
-//	  state-file: /var/lib/docker-heal/state.json
-//	  lock-timeout: 0s
-//	  audit-log: /var/log/docker-heal.jsonl
-//	  metrics-file: /var/lib/node_exporter/textfile/docker_heal.prom
-//	  webhooks: [https://hooks.example.com/...]
-//	  webhook-timeout: 5s
-type Config struct {
-	All            *bool    `yaml:"all"`
-	MinUnhealthy   *string  `yaml:"min-unhealthy"`
-	MaxRestarts    *int     `yaml:"max-restarts"`
-	Window         *string  `yaml:"window"`
-	Backoff        *string  `yaml:"backoff"`
+// Heal is the heal: section: the policy and the writers of docker heal
+// once (and status, reset, watch). Every key but backoff-max stands for the
+// flag its tag names; flags win.
+type Heal struct {
+	All            *bool    `yaml:"all" flag:"all"`
+	MinUnhealthy   *string  `yaml:"min-unhealthy" flag:"min-unhealthy"`
+	MaxRestarts    *int     `yaml:"max-restarts" flag:"max-restarts"`
+	Window         *string  `yaml:"window" flag:"window"`
+	Backoff        *string  `yaml:"backoff" flag:"backoff"`
 	BackoffMax     *string  `yaml:"backoff-max"`
-	MaxPerRun      *int     `yaml:"max-per-run"`
-	Concurrency    *int     `yaml:"concurrency"`
-	Grace          *string  `yaml:"grace"`
-	StopTimeout    *string  `yaml:"stop-timeout"`
-	StateFile      string   `yaml:"state-file"`
-	LockTimeout    *string  `yaml:"lock-timeout"`
-	AuditLog       string   `yaml:"audit-log"`
-	MetricsFile    string   `yaml:"metrics-file"`
-	Webhooks       []string `yaml:"webhooks"`
-	WebhookTimeout *string  `yaml:"webhook-timeout"`
-
-	path string
+	MaxPerRun      *int     `yaml:"max-per-run" flag:"max-per-run"`
+	Concurrency    *int     `yaml:"concurrency" flag:"concurrency"`
+	Grace          *string  `yaml:"grace" flag:"grace"`
+	StopTimeout    *string  `yaml:"stop-timeout" flag:"stop-timeout"`
+	StateFile      string   `yaml:"state-file" flag:"state-file"`
+	LockTimeout    *string  `yaml:"lock-timeout" flag:"lock-timeout"`
+	AuditLog       string   `yaml:"audit-log" flag:"audit-log"`
+	MetricsFile    string   `yaml:"metrics-file" flag:"metrics-file"`
+	Webhooks       []string `yaml:"webhooks" flag:"webhook"`
+	WebhookTimeout *string  `yaml:"webhook-timeout" flag:"webhook-timeout"`
 }
 
-// LoadConfig reads the heal section of a config file. A file without one
-// is an empty Config.
-func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, err)
-	}
-	cfg := &Config{path: path}
-	section := healSection(&doc)
-	if section == nil {
-		return cfg, nil
-	}
-	if err := section.Load(cfg, yaml.WithKnownFields()); err != nil {
-		return nil, fmt.Errorf("config %s: heal: %v (known keys: see docker heal once --help)", path, err)
-	}
-	return cfg, nil
+// Policy is the heal policy the file gives over the defaults. Every host
+// command computes it the same way, so status shows what once would do.
+func (f *File) Policy() (heal.Policy, error) {
+	p := heal.DefaultPolicy()
+	return f.Heal.policy(f, &p)
 }
 
-func (c *Config) duration(key string, v *string, into *time.Duration) error {
-	if v == nil {
-		return nil
+// policy applies the section over p (nil: only check it).
+func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
+	if p == nil {
+		p = &heal.Policy{}
 	}
-	d, err := time.ParseDuration(*v)
-	if err != nil {
-		return fmt.Errorf("config %s: heal.%s: %q is not a duration like 30s, 5m or 1h", c.path, key, *v)
+	if h.All != nil {
+		p.All = *h.All
 	}
-	*into = d
-	return nil
-}
-
-// ApplyPolicy sets the policy fields the file sets, leaving the others.
-func (c *Config) ApplyPolicy(p *heal.Policy) error {
-	if c == nil {
-		return nil
+	if h.MaxRestarts != nil {
+		p.MaxRestarts = *h.MaxRestarts
 	}
-	if c.All != nil {
-		p.All = *c.All
+	if h.MaxPerRun != nil {
+		p.MaxPerRun = *h.MaxPerRun
 	}
-	if c.MaxRestarts != nil {
-		p.MaxRestarts = *c.MaxRestarts
+	if h.Concurrency != nil {
+		p.Concurrency = *h.Concurrency
 	}
-	if c.MaxPerRun != nil {
-		p.MaxPerRun = *c.MaxPerRun
-	}
-	if c.Concurrency != nil {
-		p.Concurrency = *c.Concurrency
-	}
+	var ignored time.Duration
 	for _, d := range []struct {
 		key  string
 		v    *string
 		into *time.Duration
 	}{
-		{"min-unhealthy", c.MinUnhealthy, &p.MinUnhealthy},
-		{"window", c.Window, &p.Window},
-		{"backoff", c.Backoff, &p.Backoff},
-		{"backoff-max", c.BackoffMax, &p.BackoffMax},
-		{"grace", c.Grace, &p.Grace},
-		{"stop-timeout", c.StopTimeout, &p.StopTimeout},
+		{"min-unhealthy", h.MinUnhealthy, &p.MinUnhealthy},
+		{"window", h.Window, &p.Window},
+		{"backoff", h.Backoff, &p.Backoff},
+		{"backoff-max", h.BackoffMax, &p.BackoffMax},
+		{"grace", h.Grace, &p.Grace},
+		{"stop-timeout", h.StopTimeout, &p.StopTimeout},
+		{"lock-timeout", h.LockTimeout, &ignored},
+		{"webhook-timeout", h.WebhookTimeout, &ignored},
 	} {
-		if err := c.duration(d.key, d.v, d.into); err != nil {
-			return err
+		if d.v == nil {
+			continue
 		}
+		v, err := time.ParseDuration(*d.v)
+		if err != nil || v < 0 {
+			return *p, f.errorf("heal."+d.key, "%q is not a duration like 30s, 5m or 1h", *d.v)
+		}
+		*d.into = v
 	}
-	return nil
+	return *p, nil
 }
 
-// Durations returns the lock and webhook timeouts the file sets (nil when unset).
-func (c *Config) Durations() (lock, webhook *time.Duration, err error) {
-	if c == nil {
-		return nil, nil, nil
-	}
-	if c.LockTimeout != nil {
-		lock = new(time.Duration)
-		if err := c.duration("lock-timeout", c.LockTimeout, lock); err != nil {
-			return nil, nil, err
-		}
-	}
-	if c.WebhookTimeout != nil {
-		webhook = new(time.Duration)
-		if err := c.duration("webhook-timeout", c.WebhookTimeout, webhook); err != nil {
-			return nil, nil, err
-		}
-	}
-	return lock, webhook, nil
+// FlagValue is a key of the file that stands for a flag.
+type FlagValue struct {
+	Flag   string   // the flag's name
+	Key    string   // dotted key in the file
+	Values []string // as written; several for a list
+	At     string   // file:line
 }
 
-// healSection finds the value of the top-level heal key, or nil.
-func healSection(doc *yaml.Node) *yaml.Node {
-	root := doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		root = root.Content[0]
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "heal" {
-			return root.Content[i+1]
+// FlagValues lists the keys of a section ("" for the top level, "heal")
+// that the file sets and that stand for a flag.
+func (f *File) FlagValues(section string) []FlagValue {
+	t := reflect.TypeFor[File]()
+	if section != "" {
+		field, ok := schemaFields(t)[section]
+		if !ok {
+			return nil
 		}
+		t = field.Type
 	}
-	return nil
+	var out []FlagValue
+	for name, field := range schemaFields(t) {
+		flag := field.Tag.Get("flag")
+		key := join(section, name)
+		vals, set := f.values[key]
+		if flag == "" || !set {
+			continue
+		}
+		out = append(out, FlagValue{Flag: flag, Key: key, Values: vals, At: f.at(key)})
+	}
+	slices.SortFunc(out, func(a, b FlagValue) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
