@@ -107,8 +107,18 @@ func TestContainerRules(t *testing.T) {
 		{"sub-second interval", HealthcheckTiming, container(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app", "health")
 			s.Healthcheck.Interval = 500 * time.Millisecond
+			s.Healthcheck.Timeout = 2 * time.Second
+		}), 1, "interval 500ms is under 1s"},
+		{"sub-second timeout", HealthcheckTiming, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app", "health")
 			s.Healthcheck.Timeout = 200 * time.Millisecond
-		}), 1, "under 1s"},
+		}), 1, "timeout 200ms is under 1s"},
+		// The engine runs one probe at a time, the interval counted from the
+		// end of one to the start of the next (moby daemon/health.go).
+		{"timeout above the interval is fine", HealthcheckTiming, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app", "health")
+			s.Healthcheck.Interval, s.Healthcheck.Timeout = 5*time.Second, 30*time.Second
+		}), 0, ""},
 		{"engine defaults", HealthcheckTiming, container(func(s *lint.Service) { s.Healthcheck = probe("CMD", "/app", "health") }), 0, ""},
 
 		{"hc, nothing acts", UnhealthyNotActedOn, container(func(s *lint.Service) { s.Healthcheck = probe("CMD", "/app") }), 1, "docker-heal.enable=true"},
@@ -214,10 +224,18 @@ func TestComposeRules(t *testing.T) {
 		{"the image's curl is the Dockerfile's finding", HealthcheckCurlNoFail, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Healthcheck: probe("CMD", "curl", "localhost")}
 		}), 0, ""},
-		{"interval over the image's timeout", HealthcheckTiming, composeSvc(func(s *lint.Service) {
-			s.Healthcheck = &lint.Healthcheck{Interval: 10 * time.Second}
-			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Timeout: 20 * time.Second}}
-		}), 1, "timeout 20s"},
+		{"retries over the image's timings", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = &lint.Healthcheck{Retries: 10, RetriesSet: true}
+			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Interval: time.Minute, Timeout: 10 * time.Second}}
+		}), 1, "11m40s to mark a hung app unhealthy (10 retries x (interval 1m + timeout 10s))"},
+		{"start period counts", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.StartPeriod = 9 * time.Minute
+		}), 1, "up to 12m to mark a hung app unhealthy (start_period 9m + 3 default retries x (default interval 30s + default timeout 30s))"},
+		{"just under 10m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.Interval, s.Healthcheck.Timeout, s.Healthcheck.Retries, s.Healthcheck.RetriesSet = 50*time.Second, 10*time.Second, 10, true
+		}), 0, ""},
 		{"explicit default pair", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout = 30*time.Second, 30*time.Second
@@ -225,7 +243,7 @@ func TestComposeRules(t *testing.T) {
 		{"interval 6m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout = 6*time.Minute, 10*time.Second
-		}), 1, "over 5m"},
+		}), 1, "up to 18m30s"},
 
 		{"curl on alpine, not installed", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "[ \"$(curl -s localhost)\" = ok ]")
