@@ -197,6 +197,22 @@ func TestComposeRules(t *testing.T) {
 		{"command after an entrypoint script", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"bash", "-c", "a; b"}
 		}), 1, ""},
+		{"shell from the entrypoint, script from the command", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; app"}
+		}), 1, "entrypoint with command runs sh -c"},
+		{"options before -c, split", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app"}
+		}), 1, "runs bash -c"},
+		{"the image's bare shell entrypoint", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.ImageConfig = &lint.ImageConfig{Entrypoint: []string{"/bin/sh"}}
+			s.Command = []string{"-c", "migrate; app"}
+		}), 1, "the image's entrypoint with command"},
+		{"split, exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; exec app"}
+		}), 0, ""},
+		{"entrypoint script with -c config", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"docker-entrypoint.sh"}, []string{"-c", "config.yaml"}
+		}), 0, ""},
 		{"inherited from the Dockerfile", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Cmd: []string{"sh", "-c", "a; b"}}
 		}), 0, ""},
