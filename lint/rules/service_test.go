@@ -379,3 +379,34 @@ func TestRuntimeFixNamesComposeOnlyForComposeContainers(t *testing.T) {
 		}
 	}
 }
+
+func TestMovingTag(t *testing.T) {
+	for _, tc := range []struct {
+		ref  string
+		tag  string
+		want bool
+	}{
+		{"redis", "", true},
+		{"redis:latest", "latest", true},
+		{"redis:alpine", "alpine", true},
+		{"node:lts-alpine", "lts-alpine", true},
+		{"node:lts-alpine3.20", "lts-alpine3.20", true}, // the node line moves
+		{"ghcr.io/x/y:latest-ubuntu", "latest-ubuntu", true},
+		{"debian:bookworm-slim", "bookworm-slim", true},
+		{"grafana/grafana:main", "main", true},
+		{"example/app:Nightly", "Nightly", true},
+		{"postgres:16.4", "", false},
+		{"ghcr.io/x/sqlite:v3.39.1", "", false},
+		{"lscr.io/linuxserver/qbittorrent:5.1.4-libtorrentv1", "", false},
+		{"node:20-alpine", "", false},
+		{"example/app:nightly-20240101", "", false},
+		{"example/app:prod", "", false},
+		{"redis:alpine@sha256:0123", "", false},
+		{"localhost:5000/app:1.2", "", false},
+	} {
+		tag, bad := unpinned(tc.ref)
+		if bad != tc.want || tag != tc.tag {
+			t.Errorf("unpinned(%q) = %q, %v; want %q, %v", tc.ref, tag, bad, tc.tag, tc.want)
+		}
+	}
+}
