@@ -185,6 +185,14 @@ func TestContainerRules(t *testing.T) {
 		{"root user", UserRoot, container(func(s *lint.Service) { s.User = "0:0" }), 1, ""},
 		{"no user, image unknown", UserRoot, container(func(s *lint.Service) {}), 1, ""},
 		{"app user", UserRoot, container(func(s *lint.Service) { s.User = "app" }), 0, ""},
+		{"cap SYS_ADMIN as the engine stores it", CapAddDangerous, container(func(s *lint.Service) {
+			s.CapAdd = []string{"CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_RAW"}
+		}), 1, "SYS_ADMIN added"},
+		{"cap ALL and a duplicate", CapAddDangerous, container(func(s *lint.Service) { s.CapAdd = []string{"ALL", "all", "CAP_SYS_BOOT"} }), 2, ""},
+		{"network caps only", CapAddDangerous, container(func(s *lint.Service) { s.CapAdd = []string{"CAP_NET_ADMIN", "CAP_NET_RAW"} }), 0, ""},
+		{"pid and network host", HostNamespace, container(func(s *lint.Service) { s.PidMode, s.NetworkMode = "host", "host" }), 2, ""},
+		{"engine defaults are not the host's", HostNamespace, container(func(s *lint.Service) { s.IpcMode, s.NetworkMode = "private", "bridge" }), 0, ""},
+		{"another container's namespace", HostNamespace, container(func(s *lint.Service) { s.PidMode, s.NetworkMode = "container:abc", "container:abc" }), 0, ""},
 		{"image-unpinned is not for containers", ImageUnpinned, container(func(s *lint.Service) { s.Image = "nginx" }), 0, ""},
 	})
 }
