@@ -26,8 +26,8 @@ var alwaysMoving = map[string]bool{"latest": true, "lts": true, "stable": true}
 
 // movingWords are the words a moving tag is made of when it holds no version
 // number: release channels (edge, main, nightly, ...) and distribution or
-// variant names (alpine, bookworm, slim, apache, management, ...). A tag made
-// only of these (alpine, bookworm-slim, stable-alpine) moves; a tag with a
+// variant names (alpine, slim, apache, management, ...). A tag made only of
+// these (alpine, slim, mainline-alpine) moves; a tag with a
 // word outside the list (prod, profile, a codename) is not judged, and a tag
 // with a digit is taken as a version (16.4, v3.39.1, 20-alpine).
 var movingWords = map[string]bool{
@@ -36,11 +36,11 @@ var movingWords = map[string]bool{
 	"develop": true, "development": true, "main": true, "master": true, "mainline": true,
 	"nightly": true, "rolling": true, "beta": true, "alpha": true, "canary": true, "next": true,
 	"unstable": true, "testing": true, "current": true, "release": true, "snapshot": true,
-	// distributions and their releases
-	"alpine": true, "slim": true, "debian": true, "ubuntu": true, "bookworm": true, "bullseye": true,
-	"buster": true, "stretch": true, "trixie": true, "sid": true, "noble": true, "jammy": true,
-	"focal": true, "bionic": true, "xenial": true, "centos": true, "ubi": true, "distroless": true,
-	"windowsservercore": true, "nanoserver": true,
+	// distributions named without a release ("sid" is Debian's rolling
+	// unstable). A release codename (bookworm, jammy) names a release as a
+	// major version number does, and is taken as pinned.
+	"alpine": true, "slim": true, "debian": true, "ubuntu": true, "sid": true, "centos": true,
+	"ubi": true, "distroless": true, "windowsservercore": true, "nanoserver": true,
 	// image variants
 	"apache": true, "fpm": true, "cli": true, "perl": true, "management": true, "jdk": true,
 	"jre": true, "full": true, "minimal": true, "community": true, "enterprise": true,

@@ -400,7 +400,9 @@ func TestMovingTag(t *testing.T) {
 		{"node:lts-alpine", "lts-alpine", true},
 		{"node:lts-alpine3.20", "lts-alpine3.20", true}, // the node line moves
 		{"ghcr.io/x/y:latest-ubuntu", "latest-ubuntu", true},
-		{"debian:bookworm-slim", "bookworm-slim", true},
+		{"debian:bookworm-slim", "", false}, // a release codename, like a major version
+		{"python:slim", "slim", true},
+		{"debian:sid", "sid", true},
 		{"grafana/grafana:main", "main", true},
 		{"example/app:Nightly", "Nightly", true},
 		{"postgres:16.4", "", false},
