@@ -20,6 +20,7 @@ type findingOptions struct {
 	disable []string
 	only    []string
 	config  string
+	verbose bool
 }
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
@@ -27,6 +28,7 @@ func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
 	flags.StringSliceVar(&o.only, "only", nil, "Run only these rule ids (comma-separated, repeatable)")
+	flags.BoolVarP(&o.verbose, "verbose", "v", false, "Text output: show every finding (by default, one info rule on several services of a file is one line)")
 	flags.StringVar(&o.config, "config", "", "Config file (default: the nearest "+lint.ConfigFileName+" from the project directory upwards)")
 }
 
@@ -36,6 +38,7 @@ type findingSetup struct {
 	failOn  lint.Severity
 	format  string
 	all     []lint.Rule
+	verbose bool
 }
 
 // resolve loads the config (explicit, or found from searchDir upwards) and
@@ -60,7 +63,7 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	setup := &findingSetup{checker: &lint.Checker{Rules: selected, Config: cfg}, all: all, failOn: lint.SeverityError, format: "text"}
+	setup := &findingSetup{checker: &lint.Checker{Rules: selected, Config: cfg}, all: all, failOn: lint.SeverityError, format: "text", verbose: o.verbose}
 	failOn := o.failOn
 	if failOn == "" && cfg != nil {
 		failOn = cfg.FailOn
@@ -97,6 +100,8 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 		Rules:     s.all,
 		Version:   version,
 		FileLabel: label,
+		FailOn:    s.failOn,
+		Verbose:   s.verbose,
 	})
 	if err != nil {
 		return withCode(ExitError, "writing the report: %v", err)

@@ -10,11 +10,12 @@ import (
 // reach the host: mount file systems, load kernel modules, read raw devices,
 // trace other processes, read any file, reboot, or load eBPF programs.
 var CapAddDangerous = lint.Rule{
-	ID:           "cap-add-dangerous",
-	Severity:     lint.SeverityWarning,
-	Scope:        lint.ScopeCompose | lint.ScopeContainer,
-	Summary:      "`cap_add` of ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, SYS_PTRACE, DAC_READ_SEARCH, SYS_BOOT or BPF",
-	CheckService: capAddDangerous,
+	ID:               "cap-add-dangerous",
+	Severity:         lint.SeverityWarning,
+	Scope:            lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "`cap_add` of ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, SYS_PTRACE, DAC_READ_SEARCH, SYS_BOOT or BPF",
+	SecuritySeverity: 8.0,
+	CheckService:     capAddDangerous,
 }
 
 // dangerousCaps says what each capability gives a container. NET_ADMIN and

@@ -13,11 +13,12 @@ import (
 // choice (performance, discovery), so it is only info: the container's
 // ports are the host's, and it can reach every service bound to localhost.
 var HostNamespace = lint.Rule{
-	ID:           "host-namespace",
-	Severity:     lint.SeverityWarning,
-	Scope:        lint.ScopeCompose | lint.ScopeContainer,
-	Summary:      "`pid: host`, `ipc: host` or `userns_mode: host` (warning); `network_mode: host` (info)",
-	CheckService: hostNamespace,
+	ID:               "host-namespace",
+	Severity:         lint.SeverityWarning,
+	Scope:            lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "`pid: host`, `ipc: host` or `userns_mode: host` (warning); `network_mode: host` (info)",
+	SecuritySeverity: 7.0,
+	CheckService:     hostNamespace,
 }
 
 func hostNamespace(r *lint.Report, svc *lint.Service) {
