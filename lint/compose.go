@@ -73,6 +73,14 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			return nil, err
 		}
 	}
+	// Every other file compose-go will read goes through the guard first.
+	workDir, err := po.GetWorkingDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := idx.preflight(po.ConfigPaths, workDir, po.Environment); err != nil {
+		return nil, err
+	}
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
 		idx.addReferenced(po.ConfigPaths)
@@ -94,6 +102,10 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 		if sc.Build != nil {
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
 			if perr != nil {
+				if perr.Refused {
+					// Reported where the compose file names it.
+					perr = &ParseError{Pos: svc.At("build.dockerfile", "build"), Msg: fmt.Sprintf("build.dockerfile %s: %s", perr.Pos.File, perr.Msg), Refused: true}
+				}
 				p.Problems = append(p.Problems, perr)
 			}
 			if df != nil {
@@ -126,7 +138,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithOsEnv,
 		cli.WithEnvFiles(opts.EnvFiles...),
-		cli.WithDotEnv,
+		guardedDotEnv,
 		cli.WithConfigFileEnv,
 		cli.WithDefaultProfiles(opts.Profiles...),
 		cli.WithResolvedPaths(true),
@@ -204,6 +216,9 @@ var (
 // line it is about: compose-go names key paths (services.web.restartt) or
 // services, not lines, so they are looked up in the parsed files.
 func (ix *positionIndex) composeError(files []string, err error) error {
+	if pe, ok := envFileError(err).(*ParseError); ok {
+		return pe
+	}
 	msg := err.Error()
 	pos := Position{File: files[0]}
 	for _, f := range files {
@@ -306,11 +321,24 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 			// still linted without its image config.
 			return nil, nil
 		}
-		return nil, asParseError(err, path)
+		pe := asParseError(err, path)
+		if !pe.Refused && !looksLikeDockerfileName(filepath.Base(path)) {
+			// build.dockerfile may name any file (/etc/shadow): the parser's
+			// message would quote its text.
+			pe = &ParseError{Pos: pe.Pos, Msg: "not a Dockerfile: it cannot be parsed (its text is not shown, as the file is not named like a Dockerfile)", Refused: true}
+		}
+		return nil, pe
 	}
 	df.UsedByCompose = true
 	cache[path] = df
 	return df, nil
+}
+
+// looksLikeDockerfileName is wider than IsDockerfileName: a file a build
+// names explicitly (Dockerfile-prod, app.containerfile) is its author's Dockerfile.
+func looksLikeDockerfileName(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "dockerfile") || strings.Contains(n, "containerfile")
 }
 
 func asParseError(err error, path string) *ParseError {

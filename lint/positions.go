@@ -72,7 +72,7 @@ func (ix *positionIndex) addFile(path string) error {
 	// compose-go's tree walks are slow on pathological nesting (a 5,000-deep
 	// list takes it half a minute); no real compose file nests this deep.
 	if d, line := nodeDepth(sf.root, 0); d > maxComposeDepth {
-		return &ParseError{Pos: Position{File: path, Line: line}, Msg: fmt.Sprintf("nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)}
+		return refused(path, line, "nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)
 	}
 	var spans [][2]int
 	budget := maxWalkNodes
