@@ -30,6 +30,9 @@ type ProjectOptions struct {
 	EnvFiles    []string
 	// NoUpwardSearch stops default discovery at WorkingDir (directory walks).
 	NoUpwardSearch bool
+	// Root is the tree a folder walk lints: a default compose file that is a
+	// symlink leaving it is not followed.
+	Root string
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -70,6 +73,11 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	idx := newPositionIndex()
 	for _, f := range po.ConfigPaths {
 		if err := idx.addFile(f); err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) && !os.IsNotExist(err) {
+				// Unreadable (permissions): this file's finding, not the run's end.
+				return nil, &ParseError{Pos: Position{File: f}, Msg: "cannot read: " + readFailure(err)}
+			}
 			return nil, err
 		}
 	}
@@ -156,7 +164,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	}
 	if len(opts.ConfigFiles) == 0 {
 		if opts.NoUpwardSearch && opts.WorkingDir != "" {
-			fns = append(fns, withDefaultFilesIn(opts.WorkingDir))
+			fns = append(fns, withDefaultFilesIn(opts.WorkingDir, opts.Root))
 		} else {
 			fns = append(fns, cli.WithDefaultConfigPath)
 		}
@@ -178,7 +186,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 
 // withDefaultFilesIn picks the default compose file and override of one
 // folder, without searching its parents (used when walking a tree).
-func withDefaultFilesIn(dir string) cli.ProjectOptionsFn {
+func withDefaultFilesIn(dir, root string) cli.ProjectOptionsFn {
 	return func(o *cli.ProjectOptions) error {
 		if len(o.ConfigPaths) > 0 {
 			return nil
@@ -186,6 +194,9 @@ func withDefaultFilesIn(dir string) cli.ProjectOptionsFn {
 		for _, names := range [][]string{cli.DefaultFileNames, cli.DefaultOverrideFileNames} {
 			for _, n := range names {
 				p := filepath.Join(dir, n)
+				if root != "" && !usableInTree(root, p) {
+					continue
+				}
 				if st, err := os.Stat(p); err == nil && !st.IsDir() {
 					o.ConfigPaths = append(o.ConfigPaths, p)
 					break

@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -136,4 +138,37 @@ func readWithDeadline(f *os.File, path string) ([]byte, error) {
 func isRefused(err error) bool {
 	var pe *ParseError
 	return errors.As(err, &pe) && pe.Refused
+}
+
+// readFailure says why a file could not be read, without the path (the
+// finding names it already).
+func readFailure(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// usableInTree says whether a walk may read path: a regular file, or a
+// symlink whose target stays under root. A link out of the linted tree is
+// not followed (naming it as a PATH argument is the user's choice).
+func usableInTree(root, path string) bool {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	if st.Mode()&fs.ModeSymlink == 0 {
+		return true
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(realRoot, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

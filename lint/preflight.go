@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"syscall"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -210,6 +211,9 @@ func guardedDotEnv(o *cli.ProjectOptions) error {
 			}
 			return err
 		}
+		if err := canOpen(f); err != nil && !os.IsNotExist(err) {
+			return &ParseError{Pos: Position{File: absPath(f)}, Msg: "env file: cannot read: " + readFailure(err)}
+		}
 	}
 	if err := cli.WithDotEnv(o); err != nil {
 		return envFileError(err)
@@ -228,4 +232,14 @@ func envFileError(err error) error {
 	}
 	line, _ := strconv.Atoi(m[2])
 	return &ParseError{Pos: Position{File: absPath(m[1]), Line: line}, Msg: "env file: this line cannot be parsed as NAME=value (its text is not shown: env files hold secrets)"}
+}
+
+// canOpen says whether f can be opened for reading (permissions), without
+// blocking on a FIFO swapped in since the stat.
+func canOpen(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -185,12 +185,13 @@ func (r *runner) path(p string, po ProjectOptions) error {
 // holding a default compose file is one project (with its override); other
 // compose-named files are projects of their own.
 func (r *runner) walk(root string, po ProjectOptions) error {
+	po.Root = root
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == root {
 				return &UsageError{Msg: fmt.Sprintf("%s: %v", root, err)}
 			}
-			r.invalid(path, fmt.Sprintf("cannot read: %v", err))
+			r.invalid(path, "cannot read: "+readFailure(err))
 			return nil
 		}
 		if d.IsDir() {
@@ -209,7 +210,7 @@ func (r *runner) walk(root string, po ProjectOptions) error {
 func (r *runner) walkDir(dir string, po ProjectOptions) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		r.invalid(dir, fmt.Sprintf("cannot read folder: %v", err))
+		r.invalid(dir, "cannot read folder: "+readFailure(err))
 		return filepath.SkipDir
 	}
 	isDefault := map[string]bool{}
@@ -218,7 +219,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 	}
 	hasDefault := false
 	for _, e := range entries {
-		if isDefault[e.Name()] && !e.IsDir() {
+		if isDefault[e.Name()] && !e.IsDir() && usableInTree(po.Root, filepath.Join(dir, e.Name())) {
 			hasDefault = true
 		}
 	}
@@ -228,7 +229,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 		r.project(dpo)
 	}
 	for _, e := range entries {
-		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !e.Type().IsRegular() {
+		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !usableInTree(po.Root, filepath.Join(dir, e.Name())) {
 			continue
 		}
 		spo := po
@@ -268,6 +269,12 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 			r.invalidAt(pe.Pos, pe.Msg)
 			return nil
 		}
+		if po.Root != "" && len(po.ConfigFiles) == 0 {
+			// A project a walk found: whatever stopped it, the rest is linted.
+			r.addFile(absPath(po.WorkingDir))
+			r.invalid(absPath(po.WorkingDir), err.Error())
+			return nil
+		}
 		if len(po.ConfigFiles) > 0 {
 			if _, serr := os.Stat(po.ConfigFiles[0]); serr != nil {
 				return &UsageError{Msg: fmt.Sprintf("%s: %v", po.ConfigFiles[0], serr)}
@@ -305,7 +312,7 @@ func (r *runner) dockerfile(path string, used bool) {
 		if errors.As(err, &pe) {
 			r.invalidAt(pe.Pos, pe.Msg)
 		} else {
-			r.invalid(abs, err.Error())
+			r.invalid(abs, "cannot read: "+readFailure(err))
 		}
 		r.addDockerfile(abs, nil, used)
 		return
