@@ -16,6 +16,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
 )
 
 // ProjectOptions say how to find and load a compose project, as the
@@ -44,7 +45,7 @@ type Project struct {
 	Dockerfiles []*Dockerfile
 	// Files are the compose files read (main, overrides, extends, includes).
 	Files []string
-	// Ignores holds each compose file's pragmas, by path.
+	// Ignores holds the pragmas of each compose file and Dockerfile read, by path.
 	Ignores map[string]*Ignores
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
@@ -112,7 +113,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			if perr != nil {
 				if perr.Refused {
 					// Reported where the compose file names it.
-					perr = &ParseError{Pos: svc.At("build.dockerfile", "build"), Msg: fmt.Sprintf("build.dockerfile %s: %s", perr.Pos.File, perr.Msg), Refused: true}
+					perr = &ParseError{Pos: svc.At("build.dockerfile", "build"), Msg: fmt.Sprintf("build.dockerfile %s: %s", perr.Pos.File, perr.Msg), Refused: true,
+						Service: name, ServiceIgnores: svc.IgnoreRules}
 				}
 				p.Problems = append(p.Problems, perr)
 			}
@@ -137,6 +139,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, path := range paths {
 		if df := dockerfiles[path]; df != nil {
 			p.Dockerfiles = append(p.Dockerfiles, df)
+			// A service's finding may point into its Dockerfile: its pragmas apply.
+			p.Ignores[path] = df.Ignores
 		}
 	}
 	return p, nil
@@ -249,10 +253,14 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 		return &ParseError{Pos: pos, Msg: msg}
 	}
 	var where Position
+	service := ""
 	switch m := keyPathRe.FindStringSubmatch(msg); {
 	case m != nil:
 		loc := ix.locate(files, m[1])
 		where = loc.pos
+		if loc.pos.Line > 0 {
+			service = m[1]
+		}
 		// The longest written prefix of the key path.
 		path := strings.TrimPrefix(m[2], ".")
 		for path != "" {
@@ -269,6 +277,9 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 	default:
 		if m := serviceNameRe.FindStringSubmatch(msg); m != nil {
 			where = ix.locate(files, m[1]).pos
+			if where.Line > 0 {
+				service = m[1]
+			}
 		}
 	}
 	if where.Line == 0 {
@@ -279,7 +290,42 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 	if where.Line > 0 {
 		pos = where
 	}
-	return &ParseError{Pos: pos, Msg: msg}
+	pe := &ParseError{Pos: pos, Msg: msg}
+	if service != "" {
+		// In a service: x-docker-heal and a config service ignore apply.
+		pe.Service, pe.ServiceIgnores = service, ix.serviceIgnores(files, service)
+	}
+	return pe
+}
+
+// serviceIgnores reads a service's x-docker-heal ignore list from the
+// files as written (compose-go rejected the project).
+func (ix *positionIndex) serviceIgnores(files []string, name string) []string {
+	for _, f := range append(append([]string{}, files...), ix.order...) {
+		sf := ix.files[f]
+		if sf == nil {
+			continue
+		}
+		_, svcs := mapping(sf.root, "services")
+		if _, node := mapping(svcs, name); node != nil {
+			return extensionIgnoresNode(node)
+		}
+	}
+	return nil
+}
+
+// extensionIgnoresNode reads `x-docker-heal: {ignore: ...}` from a service node.
+func extensionIgnoresNode(svc *yaml.Node) []string {
+	_, x := mapping(svc, "x-docker-heal")
+	_, ig := mapping(x, "ignore")
+	if ig == nil {
+		return nil
+	}
+	var raw any
+	if ig.Decode(&raw) != nil {
+		return nil
+	}
+	return extensionIgnores(map[string]any{"x-docker-heal": map[string]any{"ignore": raw}})
 }
 
 // find returns the first line of the files that contains text.

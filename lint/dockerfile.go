@@ -101,6 +101,10 @@ type ParseError struct {
 	// Refused is set when the file guard would not read or parse the file
 	// (not a regular file, too big, binary, nested too deep).
 	Refused bool
+	// Service is the compose service the error is in, when known, and
+	// ServiceIgnores its x-docker-heal ignore list.
+	Service        string
+	ServiceIgnores []string
 }
 
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }

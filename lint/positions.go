@@ -142,6 +142,15 @@ func collectSpans(n *yaml.Node, spans *[][2]int, depth int, budget *int) int {
 		return end
 	}
 	for _, c := range n.Content {
+		if n.Kind == yaml.SequenceNode {
+			// A list item is a target too: `- /var/run/docker.sock:/var/run/docker.sock`.
+			at := len(*spans)
+			*spans = append(*spans, [2]int{c.Line, c.Line})
+			e := max(collectSpans(c, spans, depth+1, budget), c.Line)
+			(*spans)[at][1] = e
+			end = max(end, e)
+			continue
+		}
 		end = max(end, collectSpans(c, spans, depth+1, budget))
 	}
 	return end

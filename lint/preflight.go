@@ -33,6 +33,8 @@ type reference struct {
 	node    *yaml.Node
 	compose bool   // a compose file: parsed, depth-checked and followed
 	project string // include's project_directory, as written
+	service *yaml.Node
+	name    string // the service naming the file, if one does
 }
 
 // preflight checks every file compose-go will read beyond the main files,
@@ -111,7 +113,11 @@ func refError(from string, ref reference, name string, err error) error {
 	} else if errors.Is(err, os.ErrPermission) {
 		reason = "permission denied"
 	}
-	return &ParseError{Pos: pos, Msg: fmt.Sprintf("%s %s: %s", ref.kind, name, reason), Refused: true}
+	out := &ParseError{Pos: pos, Msg: fmt.Sprintf("%s %s: %s", ref.kind, name, reason), Refused: true}
+	if ref.service != nil {
+		out.Service, out.ServiceIgnores = ref.name, extensionIgnoresNode(ref.service)
+	}
+	return out
 }
 
 // references lists the files a compose file's nodes make compose-go read,
@@ -170,6 +176,7 @@ func references(root *yaml.Node, env map[string]string) []reference {
 		}
 		for i := 1; i < len(svcs.Content); i += 2 {
 			svc := svcs.Content[i]
+			first := len(out)
 			if _, ext := mapping(svc, "extends"); ext != nil {
 				_, file := mapping(ext, "file")
 				add("extends.file", file, true, "")
@@ -178,6 +185,9 @@ func references(root *yaml.Node, env map[string]string) []reference {
 			eachScalar(envs, func(n *yaml.Node) { add("env_file", n, false, "") })
 			_, labels := mapping(svc, "label_file")
 			eachScalar(labels, func(n *yaml.Node) { add("label_file", n, false, "") })
+			for j := first; j < len(out); j++ {
+				out[j].service, out[j].name = svc, svcs.Content[i-1].Value
+			}
 		}
 	}
 	return out

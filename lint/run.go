@@ -58,7 +58,7 @@ func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
 // found first, then loaded and checked in parallel (compose-go's loading is
 // most of the time); the result is the same whatever the scheduling.
 func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
-	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}}
+	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
 	if len(opts.Paths) == 0 {
 		if err := r.defaultProject(opts.Project); err != nil {
 			return nil, err
@@ -76,6 +76,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 		return nil, &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: no compose file or Dockerfile found", strings.Join(opts.Paths, ", "))}
 	}
 	r.lintDockerfiles()
+	r.filterInvalid()
 	SortFindings(r.res.Findings)
 	sort.Strings(r.res.Files)
 	return &r.res, nil
@@ -89,6 +90,8 @@ type runner struct {
 	dfOrder     []string
 	seen        map[string]bool
 	projects    []ProjectOptions // found, not yet loaded
+	invalids    []invalidFinding
+	pragmas     map[string]*Ignores // by absolute path, from the loaders
 }
 
 // projectResult is one project loaded and checked off the main goroutine.
@@ -266,7 +269,7 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 			for _, f := range po.ConfigFiles {
 				r.addFile(absPath(f))
 			}
-			r.invalidAt(pe.Pos, pe.Msg)
+			r.invalidError(pe)
 			return nil
 		}
 		if po.Root != "" && len(po.ConfigFiles) == 0 {
@@ -288,9 +291,12 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 	for _, f := range p.Files {
 		r.addFile(f)
 	}
+	for f, ig := range p.Ignores {
+		r.pragmas[f] = ig
+	}
 	for _, pe := range p.Problems {
 		r.addFile(pe.Pos.File)
-		r.invalidAt(pe.Pos, pe.Msg)
+		r.invalidError(pe)
 	}
 	for _, df := range p.Dockerfiles {
 		r.addDockerfile(df.Path, df, true)
@@ -331,6 +337,9 @@ func (r *runner) addDockerfile(abs string, df *Dockerfile, used bool) {
 	if df != nil && used {
 		df.UsedByCompose = true
 	}
+	if df != nil {
+		r.pragmas[abs] = df.Ignores
+	}
 	r.dockerfiles[abs] = df
 	r.dfOrder = append(r.dfOrder, abs)
 }
@@ -355,19 +364,64 @@ func (r *runner) addFile(path string) {
 func (r *runner) invalid(path, msg string) { r.invalidAt(Position{File: path}, msg) }
 
 func (r *runner) invalidAt(pos Position, msg string) {
-	sev := SeverityError
-	if s, ok := r.checker.Config.SeverityOf(InvalidFileRule); ok {
-		sev = s
+	r.invalidError(&ParseError{Pos: pos, Msg: msg})
+}
+
+// invalidError records a file that could not be loaded; its finding goes
+// through the same filter as every rule's, once all pragmas are known.
+func (r *runner) invalidError(pe *ParseError) {
+	subject := pe.Service
+	if subject == "" {
+		subject = filepath.Base(pe.Pos.File)
 	}
-	if r.checker.Config.Disabled(InvalidFileRule) {
-		return
-	}
-	for _, rule := range r.checker.Rules {
-		if rule.ID == InvalidFileRule {
-			r.res.Findings = append(r.res.Findings, Finding{Rule: InvalidFileRule, Severity: sev, Pos: pos, Subject: filepath.Base(pos.File), Message: msg, URL: DocsURL(InvalidFileRule)})
-			return
+	r.invalids = append(r.invalids, invalidFinding{
+		finding: Finding{Rule: InvalidFileRule, Severity: SeverityError, Pos: pe.Pos, Subject: subject, Message: pe.Msg, URL: DocsURL(InvalidFileRule)},
+		ignore:  pe.ServiceIgnores,
+	})
+}
+
+// invalidFinding is an invalid-file finding waiting for the filter.
+type invalidFinding struct {
+	finding Finding
+	ignore  []string // the service's x-docker-heal ignore list
+}
+
+// filterInvalid passes the invalid-file findings through Checker.Filter,
+// the path every rule's findings take: --only/--disable and the config's
+// on/off (the rule must be selected), x-docker-heal, the file's pragmas, the
+// config's path and service ignores and severity overrides.
+func (r *runner) filterInvalid() {
+	var rule *Rule
+	for i := range r.checker.Rules {
+		if r.checker.Rules[i].ID == InvalidFileRule {
+			rule = &r.checker.Rules[i]
 		}
 	}
+	if rule == nil {
+		return
+	}
+	for _, inv := range r.invalids {
+		f := inv.finding
+		f.Severity = rule.Severity
+		if ignoredByList(inv.ignore, InvalidFileRule) {
+			continue
+		}
+		r.res.Findings = append(r.res.Findings, r.checker.Filter([]Finding{f}, map[string]*Ignores{f.Pos.File: r.pragmasOf(f.Pos.File)})...)
+	}
+}
+
+// pragmasOf returns the pragmas of a file: as its loader found them, or,
+// for a file that did not load, read from its text (through the guard).
+func (r *runner) pragmasOf(path string) *Ignores {
+	if ig, ok := r.pragmas[path]; ok {
+		return ig
+	}
+	var ig *Ignores
+	if src, err := ReadSource(path); err == nil {
+		ig = rawIgnores(path, src)
+	}
+	r.pragmas[path] = ig
+	return ig
 }
 
 func absPath(p string) string {
