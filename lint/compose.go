@@ -152,7 +152,9 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 		cli.WithEnvFiles(opts.EnvFiles...),
 		guardedDotEnv,
 		cli.WithConfigFileEnv,
-		cli.WithDefaultProfiles(opts.Profiles...),
+		// A linter must see every service: all profiles unless --profile
+		// narrows them as compose does (COMPOSE_PROFILES is a deploy choice).
+		cli.WithDefaultProfiles(defaultProfiles(opts.Profiles)...),
 		cli.WithResolvedPaths(true),
 		cli.WithLoadOptions(func(o *loader.Options) {
 			// A linter should not fail on an env_file or a secret file that
@@ -162,9 +164,6 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	}
 	if opts.WorkingDir != "" {
 		fns = append([]cli.ProjectOptionsFn{cli.WithWorkingDirectory(opts.WorkingDir)}, fns...)
-	}
-	if len(opts.Profiles) > 0 {
-		fns = append(fns, cli.WithProfiles(opts.Profiles))
 	}
 	if len(opts.ConfigFiles) == 0 {
 		if opts.NoUpwardSearch && opts.WorkingDir != "" {
@@ -186,6 +185,13 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 		}
 	}
 	return po, nil
+}
+
+func defaultProfiles(profiles []string) []string {
+	if len(profiles) == 0 {
+		return []string{"*"}
+	}
+	return profiles
 }
 
 // withDefaultFilesIn picks the default compose file and override of one

@@ -47,8 +47,17 @@ var (
 	skipDirs         = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true, "__pycache__": true}
 )
 
-// IsDockerfileName says whether a base name looks like a Dockerfile.
-func IsDockerfileName(name string) bool { return dockerfileNameRe.MatchString(name) }
+// IsDockerfileName says whether a base name is a Dockerfile's: Dockerfile,
+// Dockerfile.* and *.Dockerfile (and Containerfile), but not the YAML, JSON
+// or Markdown files that share the stem (.github/workflows/dockerfile.yaml),
+// nor BuildKit's per-Dockerfile ignore files (Dockerfile.dockerignore).
+func IsDockerfileName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yml", ".yaml", ".json", ".md", ".dockerignore":
+		return false
+	}
+	return dockerfileNameRe.MatchString(name)
+}
 
 // IsComposeName says whether a base name looks like a compose file when
 // found in a folder walk (other YAML, like Kubernetes manifests, is skipped).

@@ -165,3 +165,27 @@ func mustSymlink(t *testing.T, target, link string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDockerfileNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Dockerfile": true, "dockerfile": true, "Dockerfile.alpine": true, "Dockerfile.auto-setup-tls": true,
+		"base.dockerfile": true, "service.Dockerfile": true, "Containerfile": true,
+		"dockerfile.yaml": false, "Dockerfile.yml": false, "Dockerfile.json": false, "Dockerfile.md": false,
+		"Dockerfile.dockerignore": false, "app.Dockerfile.dockerignore": false, "compose.yaml": false, "Dockerfiles": false,
+	} {
+		if got := IsDockerfileName(name); got != want {
+			t.Errorf("IsDockerfileName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	// A walk lints .github/workflows/dockerfile.yaml as neither.
+	dir := t.TempDir()
+	writeFile(t, dir, ".github/workflows/dockerfile.yaml", "on: push\njobs: {}\n")
+	writeFile(t, dir, "Dockerfile", "FROM scratch\n")
+	res, err := Run(context.Background(), &Checker{Rules: []Rule{{ID: InvalidFileRule, Severity: SeverityError}}}, RunOptions{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || len(res.Findings) != 0 {
+		t.Errorf("walk: files %v, findings %+v; want only the Dockerfile, no finding", res.Files, res.Findings)
+	}
+}
