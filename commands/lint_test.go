@@ -117,7 +117,8 @@ func TestLintProjectSemantics(t *testing.T) {
 		{"memory-limit-missing", "db", false, "compose.override.yaml sets db's mem_limit"},
 		{"cpu-limit-missing", "db", false, "x-docker-heal ignores it on db"},
 		{"ulimit-nofile-low", "db", false, "a global pragma ignores it"},
-		{"privileged", "agent", false, "agent is behind the ops profile"},
+		{"privileged", "agent", false, "agent's privileged key is silenced by a pragma"},
+		{"docker-socket-mounted", "agent", true, "agent is behind the ops profile, and every service is linted by default"},
 		{"restart-policy-missing", "api", false, "API_RESTART defaults to unless-stopped"},
 		{"shell-form-cmd", "stage 0", true, "api's Dockerfile CMD is in shell form"},
 		{"unhealthy-not-acted-on", "api", false, "api opts in with docker-heal.enable=true"},
@@ -136,7 +137,11 @@ func TestLintProjectSemantics(t *testing.T) {
 		}
 	}
 
-	// --profile ops brings the agent in; its privileged key is silenced by a pragma, the socket is not.
+	// --profile narrows as compose does: a profile other than ops leaves the agent out.
+	doc, _ = lintJSON(t, project, "--profile", "debug")
+	if has(doc, "docker-socket-mounted", "agent") || !has(doc, "healthcheck-curl-no-fail", "db") {
+		t.Errorf("--profile debug: the agent (profile ops) must not be linted, db (no profile) must")
+	}
 	doc, _ = lintJSON(t, project, "--profile", "ops")
 	if has(doc, "privileged", "agent") || !has(doc, "docker-socket-mounted", "agent") {
 		t.Errorf("--profile ops: privileged must be silenced by its pragma, docker-socket-mounted reported")
