@@ -167,8 +167,12 @@ type Service struct {
 	Pos   Position
 	Image string
 	// ImageConfig is the image's config: a local Dockerfile's final (or target)
-	// stage for compose, the inspected image for a container; nil when unknown.
+	// stage for compose (Built), the looked-up image for a compose service
+	// that runs one, the inspected image for a container; nil when unknown.
 	ImageConfig *ImageConfig
+	// Built is set for a compose service that builds a local Dockerfile.
+	Built bool
+	build *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
 	Entrypoint []string
