@@ -16,6 +16,7 @@ const ConfigFileName = ".docker-heal.yaml"
 //
 //	fail-on: warning
 //	format: json
+//	image-config: registry     # engine (default) | registry | off
 //	rules:
 //	  init-missing: off          # or: error | warning | info | on
 //	  memory-limit-missing: error
@@ -25,14 +26,16 @@ const ConfigFileName = ".docker-heal.yaml"
 //	  - service: migrate
 //	    rules: [restart-policy-missing]
 type Config struct {
-	Path   string              `yaml:"-"`
-	FailOn string              `yaml:"fail-on"`
-	Format string              `yaml:"format"`
-	Rules  map[string]string   `yaml:"rules"`
-	Ignore []ConfigIgnore      `yaml:"ignore"`
-	sev    map[string]Severity `yaml:"-"`
-	off    map[string]bool     `yaml:"-"`
-	dir    string              `yaml:"-"`
+	Path   string            `yaml:"-"`
+	FailOn string            `yaml:"fail-on"`
+	Format string            `yaml:"format"`
+	Rules  map[string]string `yaml:"rules"`
+	Ignore []ConfigIgnore    `yaml:"ignore"`
+	// ImageConfig is where lint looks images up: engine (default), registry, off.
+	ImageConfig string              `yaml:"image-config"`
+	sev         map[string]Severity `yaml:"-"`
+	off         map[string]bool     `yaml:"-"`
+	dir         string              `yaml:"-"`
 }
 
 // ConfigIgnore silences rules for files matching Path or for a Service (or container) name.
@@ -56,9 +59,9 @@ func LoadConfig(path string, known map[string]bool) (*Config, error) {
 	if err := yaml.Unmarshal(src, &keys); err == nil {
 		for k := range keys {
 			switch k {
-			case "fail-on", "format", "rules", "ignore", "heal": // heal: is `docker heal once`'s policy
+			case "fail-on", "format", "rules", "ignore", "image-config", "heal": // heal: is `docker heal once`'s policy
 			default:
-				return nil, fmt.Errorf("config %s: unknown key %q (known: fail-on, format, rules, ignore, heal)", path, k)
+				return nil, fmt.Errorf("config %s: unknown key %q (known: fail-on, format, rules, ignore, image-config, heal)", path, k)
 			}
 		}
 	}
