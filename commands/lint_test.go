@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker/cli/cli/command"
+	cliflags "github.com/docker/cli/cli/flags"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -26,6 +27,10 @@ func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 	var out, errOut bytes.Buffer
 	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// As the plugin framework does: lint's image lookups may ask the engine.
+	if err := cli.Initialize(cliflags.NewClientOptions()); err != nil {
 		t.Fatal(err)
 	}
 	root := NewRootCommand(cli, "test")
@@ -383,5 +388,25 @@ func TestLintEscapesControlCharacters(t *testing.T) {
 		if !strings.Contains(out, `image example/web\x1b]0;owned\a\x1b[2J has no tag`) {
 			t.Errorf("%s: the image value is not shown escaped: %q", format, out)
 		}
+	}
+}
+
+func TestLintImageConfigFlag(t *testing.T) {
+	project := testdataDir(t, "project")
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "pull"); code != ExitError || !strings.Contains(errOut, "use engine, registry or off") {
+		t.Errorf("--image-config pull: exit %d, stderr %q; want 2 naming the choices", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "off", "--format", "json"); code == ExitError {
+		t.Errorf("--image-config off: exit 2: %s", errOut)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: nginx:1.27\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: nowhere\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "nowhere") {
+		t.Errorf("config image-config: nowhere: exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: off\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code == ExitError {
+		t.Errorf("config image-config: off: exit 2: %s", errOut)
 	}
 }

@@ -119,6 +119,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 				p.Problems = append(p.Problems, perr)
 			}
 			if df != nil {
+				svc.build = &serviceBuild{df: df, target: sc.Build.Target}
+				svc.Built = true
 				svc.ImageConfig = df.Image(sc.Build.Target)
 			}
 		}

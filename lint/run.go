@@ -21,6 +21,9 @@ type RunOptions struct {
 	Paths []string
 	// Project carries -f, --profile, --env-file and --project-directory.
 	Project ProjectOptions
+	// Images looks up the configs of the images services run and Dockerfiles
+	// build FROM; nil: none is looked up, rules say the config is unknown.
+	Images ImageResolver
 }
 
 // Result is what a lint run found, and which files it read.
@@ -67,7 +70,7 @@ func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
 // found first, then loaded and checked in parallel (compose-go's loading is
 // most of the time); the result is the same whatever the scheduling.
 func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
-	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
+	r := &runner{ctx: ctx, checker: c, images: opts.Images, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
 	if len(opts.Paths) == 0 {
 		if err := r.defaultProject(opts.Project); err != nil {
 			return nil, err
@@ -84,6 +87,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	if len(r.res.Files) == 0 {
 		return nil, &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: no compose file or Dockerfile found", strings.Join(opts.Paths, ", "))}
 	}
+	r.attachDockerfileBases()
 	r.lintDockerfiles()
 	r.filterInvalid()
 	SortFindings(r.res.Findings)
@@ -94,6 +98,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 type runner struct {
 	ctx         context.Context
 	checker     *Checker
+	images      ImageResolver
 	res         Result
 	dockerfiles map[string]*Dockerfile // by absolute path; nil when it failed to parse
 	dfOrder     []string
@@ -122,6 +127,7 @@ func (r *runner) runProjects() error {
 				p, err := LoadProject(r.ctx, r.projects[i])
 				res := projectResult{p: p, err: err}
 				if err == nil {
+					r.attachImages(p)
 					for _, svc := range p.Services {
 						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 					}
@@ -150,6 +156,7 @@ func (r *runner) defaultProject(po ProjectOptions) error {
 	if err == nil || !errors.Is(err, ErrNoComposeFile) {
 		res := projectResult{p: p, err: err}
 		if err == nil {
+			r.attachImages(p)
 			for _, svc := range p.Services {
 				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
