@@ -78,6 +78,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 // Main runs the plugin (as `docker heal`) or standalone (`docker-heal`), and
 // returns the process exit code.
 func Main(version string) int {
+	version = ResolveVersion(version)
 	dockerCli, err := command.NewDockerCli()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker-heal:", err)
