@@ -67,7 +67,7 @@ func TestGoInstallLatestShowsVersionAndCommit(t *testing.T) {
 	env := []string{
 		"GOBIN=" + gobin,
 		"GOPROXY=file://" + filepath.ToSlash(proxy) + "," + upstream, // dependencies from the usual proxy (or cache)
-		"GONOSUMDB=" + modulePath, // the checksum database has never seen this pseudo-version
+		"GONOSUMDB=" + modulePath,                                    // the checksum database has never seen this pseudo-version
 		"GOFLAGS=",
 	}
 	run(t, t.TempDir(), env, "go", "install", modulePath+"/cmd/docker-heal@latest")
