@@ -71,7 +71,7 @@ func testdataDir(t *testing.T, name string) string {
 
 func TestLintFormatsGolden(t *testing.T) {
 	project := testdataDir(t, "project")
-	for _, format := range []string{"text", "json", "sarif", "github", "junit"} {
+	for _, format := range []string{"text", "json", "sarif", "github", "junit", "codeclimate"} {
 		t.Run(format, func(t *testing.T) {
 			out, errOut, code := runCLI(t, project, "lint", "--format", format)
 			if code != ExitFindings {

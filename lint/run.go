@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -192,6 +193,14 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	name := filepath.Base(p)
 	ext := strings.ToLower(filepath.Ext(name))
 	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
+		if slices.Contains(defaultComposeNames, name) || slices.Contains(defaultOverrideNames, name) {
+			// compose.yaml or its override (pre-commit passes the changed
+			// one alone) is the folder's project as docker compose loads it
+			// there, base and override merged: an override on its own has
+			// no image, and linting each file apart would say so wrongly.
+			r.defaultProjectIn(filepath.Dir(p), po)
+			return nil
+		}
 		po.ConfigFiles = []string{p}
 		r.project(po)
 		return nil
@@ -243,9 +252,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 		}
 	}
 	if hasDefault {
-		dpo := po
-		dpo.WorkingDir, dpo.ConfigFiles, dpo.NoUpwardSearch = dir, nil, true
-		r.project(dpo)
+		r.defaultProjectIn(dir, po)
 	}
 	for _, e := range entries {
 		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !usableInTree(po.Root, filepath.Join(dir, e.Name())) {
@@ -262,6 +269,18 @@ var (
 	defaultComposeNames  = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
 	defaultOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
 )
+
+// defaultProjectIn queues the default project (compose.yaml and its
+// override) of dir once, however many of its files were named.
+func (r *runner) defaultProjectIn(dir string, po ProjectOptions) {
+	for _, q := range r.projects {
+		if q.NoUpwardSearch && len(q.ConfigFiles) == 0 && absPath(q.WorkingDir) == absPath(dir) {
+			return
+		}
+	}
+	po.WorkingDir, po.ConfigFiles, po.NoUpwardSearch = dir, nil, true
+	r.project(po)
+}
 
 // project queues one compose project to load and lint.
 func (r *runner) project(po ProjectOptions) {
