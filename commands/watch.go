@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/notify"
 )
@@ -94,7 +95,7 @@ type watcher struct {
 	lockWait  time.Duration
 	out       io.Writer
 	log       *slog.Logger
-	notifier  *notify.Shoutrrr
+	runner    *heal.Runner
 	metrics   *watchMetrics
 	health    *streamHealth
 	now       func() time.Time
@@ -121,6 +122,9 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	if err != nil {
 		return err
 	}
+	if opts.format != "table" && opts.format != "json" {
+		return usageError("--format %q: use table or json", opts.format)
+	}
 	if opts.resync <= 0 {
 		return usageError("--resync %s: must be positive, e.g. 1m", opts.resync)
 	}
@@ -134,7 +138,7 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	}
 	statePath := opts.stateFile
 	if statePath == "" {
-		if statePath, err = heal.DefaultStatePath(); err != nil {
+		if statePath, err = store.DefaultStatePath(); err != nil {
 			return withCode(ExitError, "%v", err)
 		}
 	}
@@ -145,7 +149,7 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	defer release()
 
 	w := &watcher{
-		opts: opts, pol: pol, statePath: statePath, out: out, log: log, notifier: notifier,
+		opts: opts, pol: pol, statePath: statePath, out: out, log: log,
 		metrics: newWatchMetrics(), health: newStreamHealth(clock()), now: clock,
 		lockWait: opts.lockTimeout,
 	}
@@ -153,6 +157,17 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 		w.lockWait = watchLockWait
 	}
 	w.engine = &reactionEngine{Engine: engine, metrics: w.metrics, log: log, pending: map[string]time.Time{}}
+	w.runner = &heal.Runner{Engine: w.engine, Store: &store.File{Path: statePath, ReadOnly: opts.dryRun, Log: log},
+		Policy: pol, Log: log, NotifyTimeout: opts.webhookTimeout, Clock: heal.ClockFunc(clock)}
+	w.runner.Host, _ = os.Hostname()
+	w.runner.Notifier = roundNotifier(opts.webhooks, notifier)
+	if opts.auditLog != "" {
+		w.runner.Audit = store.AuditLog{Path: opts.auditLog}
+	}
+	w.runner.Metrics = w.metrics
+	if opts.metricsFile != "" && !opts.dryRun {
+		w.metrics.file = &store.MetricsFile{Path: opts.metricsFile}
+	}
 
 	if opts.listen != "" {
 		ln, err := net.Listen("tcp", opts.listen)
@@ -170,38 +185,6 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	}
 	log.Info("watching", "state", statePath, "resync", opts.resync.String(), "max_per_run", pol.MaxPerRun)
 	return w.loop(ctx, events)
-}
-
-// roundPolicy completes and checks the policy as once does.
-func (opts *onceOptions) roundPolicy() (heal.Policy, error) {
-	pol := opts.policy
-	def := heal.DefaultPolicy()
-	if pol.BackoffMax == 0 {
-		pol.BackoffMax = def.BackoffMax
-	}
-	if pol.BackoffMax < pol.Backoff {
-		pol.BackoffMax = pol.Backoff
-	}
-	if pol.RestartMargin == 0 {
-		pol.RestartMargin = def.RestartMargin
-	}
-	if err := pol.Validate(); err != nil {
-		return pol, usageError("%v", err)
-	}
-	for _, f := range opts.filters {
-		key, value, ok := strings.Cut(f, "=")
-		if !ok || key == "" || key == "health" || key == "id" {
-			return pol, usageError("--filter %q: use KEY=VALUE, e.g. label=com.docker.compose.project=shop (health and id are chosen by docker heal itself)", f)
-		}
-		if pol.Scope == nil {
-			pol.Scope = map[string][]string{}
-		}
-		pol.Scope[key] = append(pol.Scope[key], value)
-	}
-	if opts.format != "table" && opts.format != "json" {
-		return pol, usageError("--format %q: use table or json", opts.format)
-	}
-	return pol, nil
 }
 
 // loop follows events and runs rounds until ctx ends, then lets the round in
@@ -321,55 +304,27 @@ func (w *watcher) loop(ctx context.Context, events follower) error {
 	}
 }
 
-// round is one pass of observe -> decide -> execute -> record under the state
-// lock, over every container (ids nil) or the ones named.
+// round is one round of the runner under the state lock, over every
+// container (ids nil) or the ones named. --max-per-run counts what this
+// --resync window already did.
 func (w *watcher) round(ctx context.Context, ids []string) roundResult {
-	start := w.now()
-	pol := w.pol
-	pol.MaxPerRun = max(0, w.pol.MaxPerRun-w.windowActions)
-	if ids != nil {
-		scope := map[string][]string{"id": ids}
-		for k, v := range w.pol.Scope {
-			scope[k] = v
-		}
-		pol.Scope = scope
-	}
-	var st *heal.State
-	if w.opts.dryRun {
-		var err error
-		st, err = heal.ReadState(w.statePath)
+	runner := *w.runner
+	runner.Policy.MaxPerRun = max(0, w.pol.MaxPerRun-w.windowActions)
+	if !w.opts.dryRun {
+		lock, err := store.AcquireLock(ctx, w.statePath+".lock", w.lockWait)
 		if err != nil {
-			st = heal.NewState()
-		}
-	} else {
-		lock, err := heal.AcquireLock(ctx, w.statePath+".lock", w.lockWait)
-		if err != nil {
-			w.log.Warn("round skipped: state lock", "error", err.Error())
+			w.log.Warn("round skipped: the state lock", "error", err.Error())
 			return w.roundFailed(ids, err)
 		}
 		defer lock.Release()
-		st, err = heal.LoadState(w.statePath, start, w.log.Warn)
-		if err != nil {
-			w.log.Error("round skipped: state", "error", err.Error())
-			return w.roundFailed(ids, err)
-		}
 	}
-	snap, err := heal.Observe(ctx, w.engine, st, pol)
+	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.opts.dryRun})
 	if err != nil {
-		w.log.Warn("round failed; retrying after the next event, reconnect or resync", "error", err.Error())
-		w.writeMetrics(st, heal.RunSummary{Time: start, Duration: w.now().Sub(start)})
+		w.log.Warn("round failed; retried after the next event, reconnect or resync", "error", err.Error())
 		return w.roundFailed(ids, err)
 	}
-	plan := heal.Decide(snap.Containers, st, pol, start)
-	if w.opts.dryRun {
-		if plan.Eventful() && !w.opts.quiet {
-			_ = printPlan(w.out, plan, snap, true, w.opts.format)
-		}
-		return roundResult{}
-	}
-	(&heal.Executor{Engine: w.engine, Policy: pol, Log: w.log}).Execute(ctx, &plan)
 	var held []string
-	for _, s := range plan.Steps {
+	for _, s := range round.Plan.Steps {
 		if (s.Kind == heal.StepRestart || s.Kind == heal.StepStop) && s.Result != "" {
 			w.windowActions++
 		}
@@ -381,38 +336,56 @@ func (w *watcher) round(ctx context.Context, ids []string) roundResult {
 		w.log.Warn("held back by --max-per-run until the next --resync window", "containers", strings.Join(held, ","),
 			"max_per_run", w.pol.MaxPerRun, "window_ends", w.windowStart.Add(w.opts.resync).UTC().Format(time.RFC3339))
 	}
-	st.Apply(snap, plan, pol)
-	saveErr := st.Save(w.statePath, start)
-	if saveErr != nil {
-		w.log.Error("state not saved: the next round will not know what this one did", "error", saveErr.Error())
-	}
-	if len(w.opts.webhooks) > 0 {
-		host, _ := os.Hostname()
-		n := &heal.Notifier{URLs: w.opts.webhooks, Timeout: w.opts.webhookTimeout}
-		for _, err := range n.Send(ctx, plan.Events(host)) {
-			w.log.Warn("webhook failed", "error", err.Error())
-		}
-	}
-	if w.notifier != nil {
-		host, _ := os.Hostname()
-		_, errs := w.notifier.Send(ctx, plan.Events(host))
-		for _, err := range errs {
-			w.log.Warn("notification failed", "error", err.Error())
-		}
-	}
-	if w.opts.auditLog != "" {
-		if err := heal.AppendAudit(w.opts.auditLog, plan.AuditRecords(false)); err != nil {
-			w.log.Error("audit log not written", "error", err.Error())
-		}
-	}
-	w.writeMetrics(st, heal.RunSummary{Time: start, Duration: w.now().Sub(start), Success: saveErr == nil && !plan.Failed(), Unhealthy: snap.Unhealthy})
-	if plan.Eventful() && !w.opts.quiet {
-		if err := printPlan(w.out, plan, snap, false, w.opts.format); err != nil {
+	if round.Plan.Eventful() && !w.opts.quiet {
+		if err := printPlan(w.out, round.Plan, round.Snapshot, w.opts.dryRun, w.opts.format); err != nil {
 			w.log.Warn("output", "error", err.Error())
 		}
 	}
-	w.health.roundDone(start, nil)
-	return roundResult{recheck: rechecksOf(plan, st, pol, start)}
+	w.health.roundDone(round.Start, round.SaveErr)
+	if w.opts.dryRun {
+		return roundResult{}
+	}
+	st, err := runner.Store.Load(ctx, w.now())
+	if err != nil {
+		st = heal.NewState()
+	}
+	return roundResult{recheck: rechecksOf(round.Plan, st, runner.Policy, round.Start)}
+}
+
+// roundNotifier is every destination of notifications: webhooks and
+// shoutrrr URLs; nil when there is none.
+func roundNotifier(webhooks []string, shoutrrr *notify.Shoutrrr) heal.Notifier {
+	var all notifiers
+	if len(webhooks) > 0 {
+		all = append(all, &store.Notifier{URLs: webhooks})
+	}
+	if shoutrrr != nil {
+		all = append(all, shoutrrr)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}
+
+// notifiers delivers through whichever of them names the target.
+type notifiers []heal.Notifier
+
+func (ns notifiers) Targets() []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Targets()...)
+	}
+	return out
+}
+
+func (ns notifiers) Deliver(ctx context.Context, target string, ev heal.Event) error {
+	for _, n := range ns {
+		if slices.Contains(n.Targets(), target) {
+			return n.Deliver(ctx, target, ev)
+		}
+	}
+	return fmt.Errorf("%s is not configured", target)
 }
 
 // roundFailed keeps the containers of a failed event round queued: they are
@@ -425,16 +398,6 @@ func (w *watcher) roundFailed(ids []string, err error) roundResult {
 		res.recheck[id] = w.now().Add(5 * time.Second)
 	}
 	return res
-}
-
-func (w *watcher) writeMetrics(st *heal.State, run heal.RunSummary) {
-	w.metrics.setRound(st, run)
-	if w.opts.metricsFile == "" || w.opts.dryRun {
-		return
-	}
-	if err := heal.WriteMetrics(w.opts.metricsFile, heal.MetricFamilies(st, run)); err != nil {
-		w.log.Error("metrics not written", "error", err.Error())
-	}
 }
 
 // rechecksOf says when each container the plan made wait falls due: the

@@ -22,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 // streamDownLimit is how long the event stream may be down before /healthz
@@ -87,8 +88,10 @@ func (h *streamHealth) report(now time.Time) (healthReport, bool) {
 type watchMetrics struct {
 	reg      *prometheus.Registry
 	reaction prometheus.Histogram
-	mu       sync.Mutex
-	fams     []*dto.MetricFamily
+	// file is --metrics-file, written after each round too.
+	file *store.MetricsFile
+	mu   sync.Mutex
+	fams []*dto.MetricFamily
 }
 
 func newWatchMetrics() *watchMetrics {
@@ -104,11 +107,16 @@ func newWatchMetrics() *watchMetrics {
 
 func (m *watchMetrics) observeReaction(d time.Duration) { m.reaction.Observe(d.Seconds()) }
 
-func (m *watchMetrics) setRound(st *heal.State, run heal.RunSummary) {
-	fams := heal.MetricFamilies(st, run)
+// Record keeps the round's families for /metrics (a heal.MetricsSink).
+func (m *watchMetrics) Record(ctx context.Context, st *heal.State, run heal.RunSummary) error {
+	fams := store.MetricFamilies(st, run)
 	m.mu.Lock()
 	m.fams = fams
 	m.mu.Unlock()
+	if m.file != nil {
+		return m.file.Record(ctx, st, run)
+	}
+	return nil
 }
 
 // Gather merges the round's families with the registry's.

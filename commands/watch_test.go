@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -195,7 +196,7 @@ func TestWatchRestartsOnTheUnhealthyEvent(t *testing.T) {
 	if err := r.stop(t); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	st, err := heal.ReadState(opts.stateFile)
+	st, err := store.ReadState(opts.stateFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestWatchStopsCleanlyAndSavesTheRoundInFlight(t *testing.T) {
 	if err := r.stop(t); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
-	st, err := heal.ReadState(opts.stateFile)
+	st, err := store.ReadState(opts.stateFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,12 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nicholas-fedor/shoutrrr"
@@ -24,13 +25,14 @@ import (
 // DefaultTimeout bounds one delivery to one URL.
 const DefaultTimeout = 10 * time.Second
 
-// Shoutrrr sends heal events to every URL it was made with.
+// Shoutrrr is a heal.Notifier over shoutrrr URLs.
 type Shoutrrr struct {
 	targets []target
 	timeout time.Duration
 }
 
 type target struct {
+	name    string // "notify-<hash>": the outbox's name for it
 	label   string // "notify #2 (slack)": what errors and logs may show
 	sender  *router.ServiceRouter
 	secrets []string
@@ -51,7 +53,8 @@ func New(urls []string, timeout time.Duration) (*Shoutrrr, error) {
 			return nil, fmt.Errorf("%s: %s (see https://shoutrrr.nickfedor.com for the URL format of each service)", label, mask(rootCause(err).Error(), secrets))
 		}
 		sender.Timeout = timeout
-		s.targets = append(s.targets, target{label: label, sender: sender, secrets: secrets})
+		sum := sha256.Sum256([]byte(raw))
+		s.targets = append(s.targets, target{name: "notify-" + hex.EncodeToString(sum[:6]), label: label, sender: sender, secrets: secrets})
 	}
 	return s, nil
 }
@@ -66,34 +69,31 @@ func Label(i int, raw string) string {
 	return fmt.Sprintf("notify #%d (%s)", i+1, scheme)
 }
 
-// Len is the number of URLs.
-func (s *Shoutrrr) Len() int { return len(s.targets) }
-
-// Send delivers each event to every URL, all URLs at once, and returns for
-// each event whether every URL accepted it, plus the failures (masked). An
-// event counts as delivered only when every URL took it.
-func (s *Shoutrrr) Send(ctx context.Context, evs []heal.Event) (delivered []bool, errs []error) {
-	delivered = make([]bool, len(evs))
-	var mu sync.Mutex
-	for i, ev := range evs {
-		ok := true
-		var wg sync.WaitGroup
-		for _, t := range s.targets {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := t.send(ctx, Message(ev)); err != nil {
-					mu.Lock()
-					ok = false
-					errs = append(errs, fmt.Errorf("%s: %s for %s: %w", t.label, ev.Event, ev.Container, err))
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
-		delivered[i] = ok
+// Targets names each URL by a hash of it: stable across runs (the state's
+// outbox refers to it) and free of the token the URL carries.
+func (s *Shoutrrr) Targets() []string {
+	if s == nil {
+		return nil
 	}
-	return delivered, errs
+	out := make([]string, len(s.targets))
+	for i, t := range s.targets {
+		out[i] = t.name
+	}
+	return out
+}
+
+// Deliver sends one event to the URL named target; nil means the service
+// accepted it. The error names the URL by position and service only.
+func (s *Shoutrrr) Deliver(ctx context.Context, name string, ev heal.Event) error {
+	for _, t := range s.targets {
+		if t.name == name {
+			if err := t.send(ctx, Message(ev)); err != nil {
+				return fmt.Errorf("%s: %w", t.label, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is not configured", name)
 }
 
 func (t target) send(ctx context.Context, msg string) error {
