@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -382,5 +383,20 @@ func TestApplyEnv(t *testing.T) {
 	})
 	if code(err) != ExitError || !strings.Contains(err.Error(), "DOCKER_HEAL_RESYNC") {
 		t.Errorf("bad value: %v, want exit 2 naming the variable", err)
+	}
+}
+
+// The sidecar recipe people copy must pass the gate it recommends.
+func TestWatchExamplePassesLint(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "examples", "watch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCLI(t, dir, "lint", "--fail-on", "warning", "--image-config", "off", "compose.yaml")
+	if code != 0 {
+		t.Errorf("examples/watch/compose.yaml: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "0 errors, 0 warnings") {
+		t.Errorf("findings at warning or above:\n%s", stdout)
 	}
 }
