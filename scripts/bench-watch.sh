@@ -38,6 +38,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 echo "bench-watch.sh: building docker-heal and the test app" >&2
 make -C "$root" build >/dev/null
@@ -80,12 +82,21 @@ sicken_each() {
 	done
 }
 
-# reactions SINCE UNTIL: one line per container, seconds from unhealthy to kill.
+# follow_events FILE: record the bench containers' events as they happen
+# (the engine replays only its last 256 events, and every probe makes three).
+follow_events() {
+	docker events --filter "label=docker-heal.bench=$run" --filter type=container \
+		--filter event=health_status --filter event=kill \
+		--format '{{.TimeNano}} {{.Actor.Attributes.name}} {{.Action}}' >"$1" &
+	events_pid=$!
+	pids+=("$events_pid")
+	sleep 0.5
+}
+
+# reactions FILE: one line per container, seconds from unhealthy to kill.
 reactions() {
-	docker events --since "$1" --until "$2" --filter "label=docker-heal.bench=$run" --filter type=container \
-		--format '{{.TimeNano}} {{.Actor.Attributes.name}} {{.Action}}' |
-		awk '$3 == "health_status:" && $4 == "unhealthy" && !($2 in sick) { sick[$2] = $1 }
-		     $3 == "kill" && ($2 in sick) && !($2 in done) { printf "%.3f\n", ($1 - sick[$2]) / 1e9; done[$2] = 1 }'
+	awk '$3 == "health_status:" && $4 == "unhealthy" && !($2 in sick) { sick[$2] = $1 }
+	     $3 == "kill" && ($2 in sick) && !($2 in done) { printf "%.3f\n", ($1 - sick[$2]) / 1e9; done[$2] = 1 }' "$1"
 }
 
 # percentiles: p50 and p95 of the numbers on stdin (nearest rank).
@@ -101,21 +112,20 @@ for i in $(seq 1 "$N"); do
 done
 
 # --- watch ---
-since=$(date +%s.%N)
+follow_events "$work/watch.events"
 "$root/bin/docker-heal" watch --state-file "$work/state.json" --resync 1m --max-restarts 1000 --backoff 1s \
 	--filter "label=docker-heal.bench=$run" --log-format json >"$work/watch.out" 2>"$work/watch.log" &
 watch_pid=$!
 pids+=("$watch_pid")
 sleep 1
 sicken_each
-kill "$watch_pid"
-wait "$watch_pid" 2>/dev/null || true
+kill "$watch_pid" "$events_pid"
+wait "$watch_pid" "$events_pid" 2>/dev/null || true
 pids=()
-until_=$(date +%s.%N)
-echo "watch reaction (unhealthy event -> restart), $N containers one at a time: $(reactions "$since" "$until_" | percentiles)"
+echo "watch reaction (unhealthy event -> restart), $N containers one at a time: $(reactions "$work/watch.events" | percentiles)"
 
 # --- autoheal's loop, default interval ---
-since=$(date +%s.%N)
+follow_events "$work/autoheal.events"
 (
 	while true; do
 		sleep "$AUTOHEAL_INTERVAL"
@@ -124,13 +134,13 @@ since=$(date +%s.%N)
 		done
 	done
 ) &
-pids+=($!)
+loop_pid=$!
+pids+=("$loop_pid")
 sicken_each
-kill "${pids[0]}" 2>/dev/null || true
-wait "${pids[0]}" 2>/dev/null || true
+kill "$loop_pid" "$events_pid" 2>/dev/null || true
+wait "$loop_pid" "$events_pid" 2>/dev/null || true
 pids=()
-until_=$(date +%s.%N)
-echo "autoheal's loop at ${AUTOHEAL_INTERVAL}s (re-implemented), same containers: $(reactions "$since" "$until_" | percentiles)"
+echo "autoheal's loop at ${AUTOHEAL_INTERVAL}s (re-implemented), same containers: $(reactions "$work/autoheal.events" | percentiles)"
 
 # --- watch at rest with IDLE containers ---
 docker ps -aq --filter "label=docker-heal.bench=$run" | xargs -r docker rm -f >/dev/null
