@@ -231,6 +231,9 @@ func TestComposeRules(t *testing.T) {
 			s.Image = "alpine:3.20"
 			s.Command = []string{"sh", "-c", "trap 'rm -f /tmp/lock' EXIT; app"}
 		}), 1, ""},
+		{"nothing to exec", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Command = []string{"sh", "-c", "sleep 1; echo \"exiting with error\"; exit 42"}
+		}), 0, ""},
 		{"wait keeps the shell", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Image = "alpine:3.20"
 			s.Command = []string{"ash", "-c", "app & wait"}

@@ -31,7 +31,7 @@ func wrapperProblem(argv []string, alpine bool) (script, shell string, bad bool)
 		return "", "", false
 	}
 	s := parseShell(script)
-	if s.last() == nil || s.execsLast() || s.trapsTerm() {
+	if s.last() == nil || s.execsLast() || s.trapsTerm() || endsInBuiltin(s) {
 		return "", "", false
 	}
 	busybox := path.Base(argv[0]) == "busybox" || shell == "ash" || (shell == "sh" && alpine)
@@ -65,6 +65,21 @@ func (s shellScript) runsLastItself(bash bool) bool {
 		}
 	}
 	return true
+}
+
+// endsInBuiltin reports whether the script ends in a builtin that runs no
+// program (exit 1, echo done): there is nothing to exec, and the advice would
+// be wrong. wait is not one of them: it keeps the shell waiting on the app.
+func endsInBuiltin(s shellScript) bool {
+	c := s.last()
+	if c == nil || len(c.words) == 0 {
+		return false
+	}
+	switch c.words[0] {
+	case "exit", "return", "echo", "printf", "true", "false", ":":
+		return true
+	}
+	return false
 }
 
 // shellBuiltins are the words that end a script without running a program
