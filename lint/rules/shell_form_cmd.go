@@ -25,21 +25,27 @@ func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil {
 		return
 	}
+	alpine := img.Base == lint.BaseAlpine
 	switch {
 	case img.EntrypointShell && len(img.Entrypoint) == 3:
-		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos, false)
+		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos, false, alpine)
 	case img.CmdShell && len(img.Cmd) == 3:
-		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos, len(img.Entrypoint) > 0)
+		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos, len(img.Entrypoint) > 0, alpine)
 	}
 }
 
 // underEntrypoint is set for a shell-form CMD given to an exec-form
 // ENTRYPOINT: the entrypoint receives "/bin/sh -c script" as arguments and,
 // like docker-entrypoint.sh, usually exec's it.
-func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position, underEntrypoint bool) {
+// On an Alpine base /bin/sh is busybox, which replaces itself with a last
+// plain command (see runsLastItself): CMD app --port 80 then runs app as PID 1.
+func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position, underEntrypoint, alpine bool) {
 	s := parseShell(script)
 	if s.execsLast() {
 		return // CMD exec app: the shell replaces itself, the app is PID 1
+	}
+	if alpine && !underEntrypoint && s.runsLastItself(false) {
+		return
 	}
 	subject := stageOf(df, pos).Subject()
 	problem := "PID 1 is /bin/sh, which does not pass SIGTERM on"
