@@ -94,7 +94,7 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		res.Relativize(wd)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(errOut, "docker heal: warning: %s\n", w)
+		fmt.Fprintf(errOut, "docker heal: warning: %s\n", lint.CleanText(w.String()))
 	}
 	return setup.report(out, res, opts.version, "files")
 }
@@ -121,5 +121,5 @@ func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
 		return nil, nil
 	}
-	return []byte("docker heal: " + e.Level.String() + ": " + e.Message + "\n"), nil
+	return []byte("docker heal: " + e.Level.String() + ": " + lint.CleanText(e.Message) + "\n"), nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker/cli/cli-plugins/metadata"
 	"github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
@@ -114,7 +115,7 @@ func exitCode(stderr io.Writer, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "docker heal:", ee.msg)
+			fmt.Fprintln(stderr, "docker heal:", lint.CleanText(ee.msg))
 		}
 		return ee.code
 	}
@@ -123,6 +124,6 @@ func exitCode(stderr io.Writer, err error) int {
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") {
 		msg += " (see --help)"
 	}
-	fmt.Fprintln(stderr, "docker heal:", msg)
+	fmt.Fprintln(stderr, "docker heal:", lint.CleanText(msg))
 	return ExitError
 }
