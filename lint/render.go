@@ -473,7 +473,7 @@ func renderJUnit(w io.Writer, res *Result, failOn Severity) error {
 				c.Failure = &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: where + ": " + f.Message + "\n" + f.URL}
 				s.Failures++
 			} else {
-				c.Skipped = &junitSkipped{Message: f.Severity.String() + " below --fail-on " + failOn.String() + ": " + where + ": " + f.Message}
+				c.Skipped = &junitSkipped{Message: f.Severity.String() + ", not failing the run (--fail-on " + failOn.String() + "): " + where + ": " + f.Message}
 				s.Skipped++
 			}
 			s.Cases = append(s.Cases, c)
