@@ -15,7 +15,7 @@ import (
 )
 
 // Formats every findings renderer understands, for lint and audit alike.
-var Formats = []string{"text", "json", "sarif", "github", "junit"}
+var Formats = []string{"text", "json", "sarif", "github", "junit", "codeclimate", "checkstyle"}
 
 // Summary counts a result.
 type Summary struct {
@@ -77,6 +77,10 @@ func Render(w io.Writer, res *Result, opts RenderOptions) error {
 		return renderGitHub(w, res)
 	case "junit":
 		return renderJUnit(w, res, opts.FailOn)
+	case "codeclimate":
+		return renderCodeClimate(w, res)
+	case "checkstyle":
+		return renderCheckstyle(w, res)
 	}
 	return fmt.Errorf("unknown format %q: use %s", opts.Format, strings.Join(Formats, ", "))
 }

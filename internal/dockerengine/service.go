@@ -221,17 +221,9 @@ func cpus(r container.Resources) float64 {
 }
 
 func imageConfig(img *image.InspectResponse) *lint.ImageConfig {
-	ic := &lint.ImageConfig{Source: imageRef(img)}
-	if img.Config == nil {
-		return ic
-	}
-	cfg := img.Config
-	ic.Entrypoint = cfg.Entrypoint
-	ic.Cmd = cfg.Cmd
-	ic.EntrypointShell = shellForm(cfg.Entrypoint)
-	ic.CmdShell = shellForm(cfg.Cmd)
-	ic.User = cfg.User
-	ic.Healthcheck = healthcheck(cfg.Healthcheck)
+	ic := lint.ImageConfigFromSpec(imageRef(img), img.Os, img.Config)
+	ic.EntrypointShell = shellForm(ic.Entrypoint)
+	ic.CmdShell = shellForm(ic.Cmd)
 	return ic
 }
 
