@@ -266,6 +266,10 @@ func TestComposeRules(t *testing.T) {
 		{"nothing to exec", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Command = []string{"sh", "-c", "sleep 1; echo \"exiting with error\"; exit 42"}
 		}), 0, ""},
+		{"a loop cannot be exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "while true; do poll; sleep 1; done"}
+		}), 1, "init: true"},
 		{"wait keeps the shell", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Image = "alpine:3.20"
 			s.Command = []string{"ash", "-c", "app & wait"}

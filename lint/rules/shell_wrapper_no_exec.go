@@ -94,8 +94,18 @@ var shellBuiltins = map[string]bool{
 	"!": true, "time": true,
 }
 
+// The advice fits the script: a last plain command can be exec'd; a script
+// that ends in a loop or a conditional cannot, and needs exec in each branch
+// or an init that forwards signals.
 func wrapperMessage(r *lint.Report, pos lint.Position, subject, what, script, shell string) {
-	r.Add(pos, subject, "%s runs %s -c %q, whose last command is not exec'd: %s stays PID 1 and does not pass SIGTERM on; start the last command with exec (... && exec app)", what, shell, shorten(script), shell)
+	fix := "start the last command with exec (... && exec app)"
+	if c := parseShell(script).last(); c != nil && len(c.words) > 0 {
+		switch c.words[0] {
+		case "done", "fi", "esac", "}":
+			fix = "exec the program in each branch (then exec app), or run an init that forwards signals (init: true)"
+		}
+	}
+	r.Add(pos, subject, "%s runs %s -c %q, whose last command is not exec'd: %s stays PID 1 and does not pass SIGTERM on; %s", what, shell, shorten(script), shell, fix)
 }
 
 // The final image's exec-form ENTRYPOINT, then its exec-form CMD on its own
