@@ -208,8 +208,8 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	return cs, nil
 }
 
-// selectContainers lists, then keeps the named containers (by name, full ID
-// or an ID prefix) when names are given. An unknown name is an error.
+// selectContainers lists, then keeps the named containers (see
+// heal.Match) when names are given. An unknown name is an error.
 func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOptions, names []string) ([]heal.Container, error) {
 	listed, err := engine.List(ctx, lo)
 	if err != nil {
@@ -221,40 +221,22 @@ func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOpti
 	var out []heal.Container
 	taken := map[string]bool{}
 	for _, n := range names {
-		matches := matchName(listed, n)
-		if len(matches) > 1 {
-			return nil, usageError("container ID prefix %s matches %d containers: give more of it, or the name", n, len(matches))
+		i, err := heal.Match(listed, n, heal.ContainerKey)
+		if err != nil {
+			return nil, usageError("%v", err)
 		}
-		if len(matches) == 0 {
+		if i < 0 {
 			if len(lo.Filters) > 0 {
 				continue // filtered out, not unknown
 			}
 			return nil, withCode(ExitError, "no such container: %s (see docker ps -a)", n)
 		}
-		if c := matches[0]; !taken[c.ID] {
+		if c := listed[i]; !taken[c.ID] {
 			taken[c.ID] = true
 			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-// matchName finds a container as the engine would: by name or full ID, else
-// by ID prefix (which may be ambiguous).
-func matchName(cs []heal.Container, n string) []heal.Container {
-	n = strings.TrimPrefix(n, "/")
-	for _, c := range cs {
-		if c.Name == n || c.ID == n {
-			return []heal.Container{c}
-		}
-	}
-	var out []heal.Container
-	for _, c := range cs {
-		if len(n) >= 3 && strings.HasPrefix(c.ID, n) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func sortContainers(cs []heal.Container) {

@@ -3,6 +3,7 @@ package dockerengine
 import (
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,15 +19,29 @@ import (
 // Images are inspected once each; an image gone since the container was
 // created leaves ImageConfig nil. Containers that vanish meanwhile are skipped.
 func (e *Engine) Services(ctx context.Context, names []string, concurrency int) ([]*lint.Service, error) {
-	ids := names
-	if len(names) == 0 {
-		list, err := e.List(ctx, heal.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		ids = make([]string, len(list))
-		for i, c := range list {
-			ids[i] = c.ID
+	list, err := e.List(ctx, heal.ListOptions{All: len(names) > 0})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	asked := ids // what to call a container that vanishes before its inspect
+	if len(names) > 0 {
+		// Named as status and reset name them (heal.Match).
+		ids, asked = nil, nil
+		for _, n := range names {
+			i, err := heal.Match(list, n, heal.ContainerKey)
+			if err != nil {
+				return nil, err
+			}
+			if i < 0 {
+				return nil, &NotFoundError{Name: n, Endpoint: e.Endpoint()}
+			}
+			if !slices.Contains(ids, list[i].ID) {
+				ids, asked = append(ids, list[i].ID), append(asked, n)
+			}
 		}
 	}
 	raw, err := e.inspectMany(ctx, ids, concurrency)
@@ -37,7 +52,7 @@ func (e *Engine) Services(ctx context.Context, names []string, concurrency int) 
 	for i, r := range raw {
 		if r == nil {
 			if len(names) > 0 {
-				return nil, &NotFoundError{Name: names[i], Endpoint: e.Endpoint()}
+				return nil, &NotFoundError{Name: asked[i], Endpoint: e.Endpoint()}
 			}
 			continue
 		}
