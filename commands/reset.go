@@ -3,9 +3,9 @@ package commands
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
