@@ -19,6 +19,7 @@ import (
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/humanize"
 )
 
 type statusOptions struct {
@@ -178,7 +179,7 @@ func statusListOptions(opts statusOptions) (heal.ListOptions, error) {
 		lo.Filters[key] = append(lo.Filters[key], value)
 	}
 	if opts.project != "" {
-		lo.Filters["label"] = append(lo.Filters["label"], dockerengine.LabelComposeProject+"="+opts.project)
+		lo.Filters["label"] = append(lo.Filters["label"], heal.LabelComposeProject+"="+opts.project)
 	}
 	if opts.unhealthy {
 		lo.Filters["health"] = append(lo.Filters["health"], heal.HealthUnhealthy)
@@ -335,7 +336,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			}
 			sortContainers(notReady)
 			var b strings.Builder
-			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, plural(len(notReady), "container"), len(listed))
+			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
 				_, why := ready(c, now)
 				fmt.Fprintf(&b, "\n  %s: %s", c.Name, why)
@@ -409,7 +410,7 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 	} else {
 		out = strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " ")
 	}
-	text := fmt.Sprintf("%s ago, exit %d", age(now.Sub(p.Start)), p.ExitCode)
+	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
 	if out != "" {
 		text += ": " + out
 	}
@@ -417,20 +418,6 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 }
 
 // age is a compact duration: 4s, 3m, 2h, 5d.
-func age(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
 type statusRenderer func(out io.Writer, cs []heal.Container, opts statusOptions) error
 
 func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/image"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/bounded"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -95,27 +96,22 @@ func (e *Engine) inspectImages(ctx context.Context, containers []container.Inspe
 	}
 	results := make([]*image.InspectResponse, len(ids))
 	errs := make([]error, len(ids))
-	sem := make(chan struct{}, concurrency)
-	done := make(chan struct{})
-	for i, id := range ids {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; done <- struct{}{} }()
-			cctx, cancel := context.WithTimeout(ctx, e.callTimeout())
-			defer cancel()
-			res, err := e.api.ImageInspect(cctx, id)
-			switch {
-			case err == nil:
-				results[i] = &res.InspectResponse
-			case IsNotFound(err):
-				// Removed (docker rmi -f) while a container still uses it.
-			default:
-				errs[i] = e.wrap(ctx, err, "inspecting image "+id)
-			}
-		}()
-	}
-	for range ids {
-		<-done
+	_ = bounded.Each(ctx, concurrency, len(ids), func(_ context.Context, i int) error {
+		cctx, cancel := context.WithTimeout(ctx, e.callTimeout())
+		defer cancel()
+		res, err := e.api.ImageInspect(cctx, ids[i])
+		switch {
+		case err == nil:
+			results[i] = &res.InspectResponse
+		case IsNotFound(err):
+			// Removed (docker rmi -f) while a container still uses it.
+		default:
+			errs[i] = e.wrap(ctx, err, "inspecting image "+ids[i])
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, e.wrap(ctx, err, "inspecting images")
 	}
 	out := map[string]*image.InspectResponse{}
 	for i, id := range ids {
@@ -200,13 +196,13 @@ func ContainerService(ins container.InspectResponse, img *image.InspectResponse)
 		}
 	}
 	labels := svc.Labels
-	svc.Project = labels[LabelComposeProject]
-	svc.Swarm = labels[LabelSwarmTask] != ""
-	if files := labels[LabelComposeConfigFiles]; files != "" {
+	svc.Project = labels[heal.LabelComposeProject]
+	svc.Swarm = labels[heal.LabelSwarmTask] != ""
+	if files := labels[heal.LabelComposeConfigFiles]; files != "" {
 		first, _, _ := strings.Cut(files, ",")
 		svc.Pos = lint.Position{File: strings.TrimSpace(first)}
 	}
-	if ig := labels[LabelIgnore]; ig != "" {
+	if ig := labels[heal.LabelIgnore]; ig != "" {
 		for _, id := range strings.Split(ig, ",") {
 			if id = strings.TrimSpace(id); id != "" {
 				svc.IgnoreRules = append(svc.IgnoreRules, id)

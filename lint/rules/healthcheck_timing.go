@@ -2,9 +2,9 @@ package rules
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -44,10 +44,10 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 	var out []timingProblem
 	interval, timeout := hc.Interval, hc.Timeout
 	if interval != 0 && interval < minHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + humanize.Duration(interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
 	}
 	if interval > maxHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is over 5m: a hung app goes unnoticed for " + durationString(interval*time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + humanize.Duration(interval) + " is over 5m: a hung app goes unnoticed for " + humanize.Duration(interval*time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
 	}
 	if interval != 0 || timeout != 0 {
 		effInterval, effTimeout := interval, timeout
@@ -63,7 +63,7 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 			if timeout == 0 {
 				key = "healthcheck.interval"
 			}
-			out = append(out, timingProblem{key, "timeout " + durationString(effTimeout) + timeoutNote + " is not shorter than interval " + durationString(effInterval) + intervalNote + ": a hung probe is only cut off after the next one is due; set a timeout shorter than the interval"})
+			out = append(out, timingProblem{key, "timeout " + humanize.Duration(effTimeout) + timeoutNote + " is not shorter than interval " + humanize.Duration(effInterval) + intervalNote + ": a hung probe is only cut off after the next one is due; set a timeout shorter than the interval"})
 		}
 	}
 	if hc.RetriesSet && hc.Retries < 1 {
@@ -115,16 +115,4 @@ func healthcheckTimingService(r *lint.Report, svc *lint.Service) {
 	for _, p := range timingProblems(hc) {
 		r.Add(svc.At(p.key, "healthcheck"), svc.Name, "healthcheck %s", p.msg)
 	}
-}
-
-// durationString writes a duration as a compose file would: 10m, 1m30s, 500ms.
-func durationString(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
