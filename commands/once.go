@@ -88,16 +88,9 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 // merge applies the config file (--config, else the host's: see
 // config.HostPath) under the flags the user set.
 func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	fromFile, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	fromFile, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.policy.BackoffMax = fromFile.BackoffMax // no flag
 	return nil

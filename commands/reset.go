@@ -35,11 +35,7 @@ func newResetCommand(dockerCli command.Cli) *cobra.Command {
 		},
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file, err := hostConfig(opts.configFile)
-			if err != nil {
-				return err
-			}
-			if err := mergeConfig(cmd.Flags(), file, "heal"); err != nil {
+			if _, err := hostHeal(cmd.Flags(), opts.configFile); err != nil {
 				return err
 			}
 			return runReset(cmd.Context(), dockerCli.Out(), dockerCli.Err(), args, opts, time.Now())

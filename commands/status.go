@@ -90,16 +90,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 // configure reads the host config as once does, so the HEAL column shows
 // what once would do: the same policy, the same state file.
 func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	pol, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	pol, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.stateFile, _ = flags.GetString("state-file")
 	opts.healColumn = stateHealColumn(opts.stateFile, pol)
