@@ -20,6 +20,7 @@ type findingOptions struct {
 	disable []string
 	only    []string
 	config  string
+	verbose bool
 	// flags are the ones addFlags bound; nil when a test fills the options.
 	flags *pflag.FlagSet
 }
@@ -30,6 +31,7 @@ func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
 	flags.StringSliceVar(&o.only, "only", nil, "Run only these rule ids (comma-separated, repeatable)")
+	flags.BoolVarP(&o.verbose, "verbose", "v", false, "Text output: show every finding (by default, one info rule on several services of a file is one line)")
 	flags.StringVar(&o.config, "config", "", "Config file (default: the nearest "+config.FileName+" from the project directory upwards)")
 }
 
@@ -39,6 +41,7 @@ type findingSetup struct {
 	failOn  lint.Severity
 	format  string
 	all     []lint.Rule
+	verbose bool
 }
 
 // resolve loads the config (explicit, or found from searchDir upwards) and
@@ -70,7 +73,7 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	setup := &findingSetup{checker: &lint.Checker{Rules: selected, Config: cfg}, all: all, failOn: lint.SeverityError, format: "text"}
+	setup := &findingSetup{checker: &lint.Checker{Rules: selected, Config: cfg}, all: all, failOn: lint.SeverityError, format: "text", verbose: o.verbose}
 	if o.failOn != "" {
 		sev, err := lint.ParseSeverity(o.failOn)
 		if err != nil {
@@ -104,7 +107,7 @@ func (o *findingOptions) merge(file *config.File) error {
 				flags.Set(name, v)
 			}
 		}
-		o.disable, o.only = given.disable, given.only
+		o.disable, o.only, o.verbose = given.disable, given.only, given.verbose
 		defer func() { o.flags = nil }()
 	}
 	if err := mergeConfig(flags, file, ""); err != nil {
@@ -124,6 +127,8 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 		Rules:     s.all,
 		Version:   version,
 		FileLabel: label,
+		FailOn:    s.failOn,
+		Verbose:   s.verbose,
 	})
 	if err != nil {
 		return withCode(ExitError, "writing the report: %v", err)
