@@ -12,7 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -118,30 +119,21 @@ type projectResult struct {
 
 func (r *runner) runProjects() error {
 	results := make([]projectResult, len(r.projects))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(r.projects)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				p, err := LoadProject(r.ctx, r.projects[i])
-				res := projectResult{p: p, err: err}
-				if err == nil {
-					r.attachImages(p)
-					for _, svc := range p.Services {
-						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
-					}
-				}
-				results[i] = res
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(r.projects), func(_ context.Context, i int) error {
+		p, err := LoadProject(r.ctx, r.projects[i])
+		res := projectResult{p: p, err: err}
+		if err == nil {
+			r.attachImages(p)
+			for _, svc := range p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
-		}()
+		}
+		results[i] = res
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err // cancelled: some projects were never loaded
 	}
-	for i := range r.projects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	for i, res := range results {
 		if err := r.merge(r.projects[i], res); err != nil {
 			return err
