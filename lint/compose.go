@@ -34,6 +34,9 @@ type ProjectOptions struct {
 	// Root is the tree a folder walk lints: a default compose file that is a
 	// symlink leaving it is not followed.
 	Root string
+	// mayBeFragment: one compose file found by a walk or named as PATH (not
+	// -f) that may be meant to be merged onto a sibling (see fragment.go).
+	mayBeFragment bool
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -93,6 +96,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
 		idx.addReferenced(po.ConfigPaths)
+		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
+			return nil, errs
+		}
 		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
@@ -146,7 +152,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	return p, nil
 }
 
-func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
+func projectOptions(opts ProjectOptions, extra ...cli.ProjectOptionsFn) (*cli.ProjectOptions, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithOsEnv,
 		cli.WithEnvFiles(opts.EnvFiles...),
@@ -172,7 +178,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 			fns = append(fns, cli.WithDefaultConfigPath)
 		}
 	}
-	po, err := cli.NewProjectOptions(opts.ConfigFiles, fns...)
+	po, err := cli.NewProjectOptions(opts.ConfigFiles, append(fns, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -87,6 +88,8 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	r.lintDockerfiles()
 	r.filterInvalid()
 	SortFindings(r.res.Findings)
+	// A fragment linted with its base repeats the base's findings.
+	r.res.Findings = slices.Compact(r.res.Findings)
 	sort.Strings(r.res.Files)
 	return &r.res, nil
 }
@@ -119,7 +122,7 @@ func (r *runner) runProjects() error {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				p, err := LoadProject(r.ctx, r.projects[i])
+				p, err := loadOrMergeFragment(r.ctx, r.projects[i])
 				res := projectResult{p: p, err: err}
 				if err == nil {
 					for _, svc := range p.Services {
@@ -185,7 +188,7 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	name := filepath.Base(p)
 	ext := strings.ToLower(filepath.Ext(name))
 	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
-		po.ConfigFiles = []string{p}
+		po.ConfigFiles, po.mayBeFragment = []string{p}, !isDefaultName(name)
 		r.project(po)
 		return nil
 	}
@@ -245,7 +248,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 			continue
 		}
 		spo := po
-		spo.WorkingDir, spo.ConfigFiles = dir, []string{filepath.Join(dir, e.Name())}
+		spo.WorkingDir, spo.ConfigFiles, spo.mayBeFragment = dir, []string{filepath.Join(dir, e.Name())}, true
 		r.project(spo)
 	}
 	return nil
@@ -271,6 +274,28 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 				return nil // a folder walk raced with a file's removal
 			}
 			return &UsageError{Msg: err.Error()}
+		}
+		var fe *fragmentError
+		if errors.As(err, &fe) {
+			r.addFile(fe.file)
+			pe := fe.errs.Errs[0]
+			r.invalids = append(r.invalids, invalidFinding{
+				finding: Finding{Rule: InvalidFileRule, Pos: pe.Pos, Subject: filepath.Base(fe.file), Message: fe.Error(), URL: DocsURL(InvalidFileRule)},
+				// Not an error: the file may be meant for a project elsewhere.
+				severity: SeverityInfo,
+			})
+			return nil
+		}
+		var pes *ProjectErrors
+		if errors.As(err, &pes) {
+			for _, f := range po.ConfigFiles {
+				r.addFile(absPath(f))
+			}
+			for _, pe := range pes.Errs {
+				r.addFile(pe.Pos.File)
+				r.invalidError(pe)
+			}
+			return nil
 		}
 		var pe *ParseError
 		if errors.As(err, &pe) {
@@ -391,8 +416,9 @@ func (r *runner) invalidError(pe *ParseError) {
 
 // invalidFinding is an invalid-file finding waiting for the filter.
 type invalidFinding struct {
-	finding Finding
-	ignore  []string // the service's x-docker-heal ignore list
+	finding  Finding
+	ignore   []string // the service's x-docker-heal ignore list
+	severity Severity // instead of the rule's, when set
 }
 
 // filterInvalid passes the invalid-file findings through Checker.Filter,
@@ -412,6 +438,9 @@ func (r *runner) filterInvalid() {
 	for _, inv := range r.invalids {
 		f := inv.finding
 		f.Severity = rule.Severity
+		if inv.severity != SeverityNone {
+			f.Severity = inv.severity
+		}
 		if ignoredByList(inv.ignore, InvalidFileRule) {
 			continue
 		}
