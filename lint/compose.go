@@ -53,8 +53,8 @@ type Project struct {
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
 	Problems []*ParseError
-	// Warnings are variables interpolated as empty strings, at their lines.
-	Warnings []Warning
+	// UnsetVariables are variables interpolated as empty strings, at their lines.
+	UnsetVariables []UnsetVariable
 }
 
 // ErrNoComposeFile is returned when default discovery finds nothing.
@@ -107,7 +107,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, f := range idx.order {
 		p.Ignores[f] = idx.files[f].ignores
 	}
-	p.Warnings = idx.unsetVariables(cp.Environment)
+	p.UnsetVariables = idx.unsetVariables(cp.Environment)
 	dockerfiles := map[string]*Dockerfile{}
 	byName := map[string]*Service{}
 	names := slices.Sorted(maps.Keys(cp.Services))

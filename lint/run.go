@@ -29,12 +29,14 @@ type Result struct {
 	Findings []Finding
 	// Files are every compose file and Dockerfile examined, parsed or not.
 	Files []string
-	// Warnings are for the user's eyes (stderr), not findings.
-	Warnings []Warning
 }
 
 // InvalidFileRule is the id of the finding a file that cannot be parsed gets.
 const InvalidFileRule = "invalid-file"
+
+// UnsetVariableRule is the id of the finding a ${VAR} with no value and no
+// default gets; the compose loader finds them.
+const UnsetVariableRule = "unset-variable"
 
 // UsageError is a problem with what was asked (a PATH that does not exist,
 // nothing to lint): the command exits 2.
@@ -336,7 +338,16 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 		r.addDockerfile(df.Path, df, true)
 	}
 	r.res.Findings = append(r.res.Findings, res.findings...)
-	r.res.Warnings = append(r.res.Warnings, p.Warnings...)
+	for _, u := range p.UnsetVariables {
+		subject := u.Service
+		if subject == "" {
+			subject = filepath.Base(u.Pos.File)
+		}
+		r.invalids = append(r.invalids, invalidFinding{
+			finding: Finding{Rule: UnsetVariableRule, Pos: u.Pos, Subject: subject, Message: u.Message(), URL: DocsURL(UnsetVariableRule)},
+			ignore:  u.ServiceIgnores,
+		})
+	}
 	return nil
 }
 
@@ -414,34 +425,34 @@ func (r *runner) invalidError(pe *ParseError) {
 	})
 }
 
-// invalidFinding is an invalid-file finding waiting for the filter.
+// invalidFinding is a finding the loaders made (invalid-file,
+// unset-variable) waiting for the filter.
 type invalidFinding struct {
 	finding  Finding
 	ignore   []string // the service's x-docker-heal ignore list
 	severity Severity // instead of the rule's, when set
 }
 
-// filterInvalid passes the invalid-file findings through Checker.Filter,
+// filterInvalid passes the loaders' findings through Checker.Filter,
 // the path every rule's findings take: --only/--disable and the config's
 // on/off (the rule must be selected), x-docker-heal, the file's pragmas, the
 // config's path and service ignores and severity overrides.
 func (r *runner) filterInvalid() {
-	var rule *Rule
+	rules := map[string]*Rule{}
 	for i := range r.checker.Rules {
-		if r.checker.Rules[i].ID == InvalidFileRule {
-			rule = &r.checker.Rules[i]
-		}
-	}
-	if rule == nil {
-		return
+		rules[r.checker.Rules[i].ID] = &r.checker.Rules[i]
 	}
 	for _, inv := range r.invalids {
 		f := inv.finding
+		rule := rules[f.Rule]
+		if rule == nil {
+			continue // not selected
+		}
 		f.Severity = rule.Severity
 		if inv.severity != SeverityNone {
 			f.Severity = inv.severity
 		}
-		if ignoredByList(inv.ignore, InvalidFileRule) {
+		if ignoredByList(inv.ignore, f.Rule) {
 			continue
 		}
 		r.res.Findings = append(r.res.Findings, r.checker.Filter([]Finding{f}, map[string]*Ignores{f.Pos.File: r.pragmasOf(f.Pos.File)})...)
@@ -486,8 +497,5 @@ func (res *Result) Relativize(dir string) {
 	}
 	for i := range res.Files {
 		res.Files[i] = rel(res.Files[i])
-	}
-	for i := range res.Warnings {
-		res.Warnings[i].Pos.File = rel(res.Warnings[i].Pos.File)
 	}
 }

@@ -33,6 +33,7 @@ func All() []lint.Rule {
 		DockerSocketMounted,
 		UserRoot,
 		ImageUnpinned,
+		UnsetVariable,
 		InvalidFile,
 	}
 }
