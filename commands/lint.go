@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -108,9 +107,6 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if wd, err := os.Getwd(); err == nil {
 		res.Relativize(wd)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(errOut, "docker heal: warning: %s\n", lint.CleanText(w.String()))
-	}
 	return setup.report(out, res, opts.version, "files")
 }
 
@@ -178,7 +174,7 @@ func dirOf(p string) string {
 type plainFormatter struct{}
 
 func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	// Unset variables are reported by lint itself, with their file and line.
+	// Unset variables are unset-variable findings, with their file and line.
 	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
 		return nil, nil
 	}
