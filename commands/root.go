@@ -64,7 +64,10 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newAuditCommand(dockerCli, version),
 		newVersionCommand(dockerCli, version),
 	)
+	// `completion` is the standalone binary's (Main unhides it there); in
+	// plugin mode the docker CLI's own `docker completion` covers heal.
 	cmd.CompletionOptions.HiddenDefaultCmd = true
+	registerCompletions(cmd, dockerCli)
 	for _, c := range cmd.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 		c.DisableFlagsInUseLine = true // the Use lines already say [OPTIONS]
@@ -75,6 +78,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 // Main runs the plugin (as `docker heal`) or standalone (`docker-heal`), and
 // returns the process exit code.
 func Main(version string) int {
+	version = ResolveVersion(version)
 	dockerCli, err := command.NewDockerCli()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker-heal:", err)
@@ -83,6 +87,7 @@ func Main(version string) int {
 	root := NewRootCommand(dockerCli, version)
 	if plugin.RunningStandalone() {
 		root.Use = "docker-heal"
+		root.CompletionOptions.HiddenDefaultCmd = false
 		opts := cliflags.NewClientOptions()
 		var host string
 		root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -96,6 +101,7 @@ func Main(version string) int {
 		root.PersistentFlags().StringVarP(&opts.Context, "context", "c", "", "Name of the context to use to connect to the daemon")
 		err = root.Execute()
 	} else {
+		os.Args = pluginCompletionArgs(os.Args, root.Name())
 		err = plugin.RunPlugin(dockerCli, root, metadata.Metadata{
 			SchemaVersion:    "0.1.0",
 			Vendor:           "docker-heal",

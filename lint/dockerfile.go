@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -109,38 +108,16 @@ func (df *Dockerfile) Target(target string) *Stage {
 type ParseError struct {
 	Pos Position
 	Msg string
+	// Refused is set when the file guard would not read or parse the file
+	// (not a regular file, too big, binary, nested too deep).
+	Refused bool
+	// Service is the compose service the error is in, when known, and
+	// ServiceIgnores its x-docker-heal ignore list.
+	Service        string
+	ServiceIgnores []string
 }
 
 func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
-
-// maxFileSize bounds what a loader reads: no Dockerfile or compose file is 16 MiB.
-const maxFileSize = 16 << 20
-
-// ReadSource reads a file for a loader, refusing directories, huge files and binary content.
-func ReadSource(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
-	}
-	if !st.Mode().IsRegular() {
-		// A FIFO or a device would block the read, or never end.
-		return nil, &ParseError{Pos: Position{File: path}, Msg: "not a regular file (" + st.Mode().Type().String() + "): name a Dockerfile or compose file"}
-	}
-	if st.Size() > maxFileSize {
-		return nil, &ParseError{Pos: Position{File: path}, Msg: fmt.Sprintf("file is %d bytes, more than the %d a Dockerfile or compose file can reasonably be", st.Size(), maxFileSize)}
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if bytes.IndexByte(src, 0) >= 0 {
-		return nil, &ParseError{Pos: Position{File: path, Line: 1}, Msg: "binary content (NUL byte): not a text file"}
-	}
-	return src, nil
-}
 
 // LoadDockerfile reads and parses a Dockerfile. A file that cannot be parsed
 // returns a *ParseError naming its line.
