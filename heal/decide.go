@@ -177,7 +177,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 			}
 			continue
 		}
-		step := decideUnhealthy(c, e, pol, now)
+		step := decideUnhealthy(c, e, st.pending(c.ID, EventUnhealthy), pol, now)
 		if step.Kind == "" {
 			continue
 		}
@@ -290,7 +290,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 }
 
 // decideUnhealthy applies the rules, in order, to one unhealthy container.
-func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
+func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now time.Time) Step {
 	step := Step{Container: c}
 	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
 	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
@@ -320,6 +320,9 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
 	}
 	if cp.Action == ActionNotify {
+		if pending != nil {
+			return skip(fmt.Sprintf("action notify: delivery pending, attempt %d of %d failed (%s)", pending.Attempts, MaxNotifyAttempts, pending.LastError))
+		}
 		if e != nil && e.Notified[EventUnhealthy] {
 			return skip("action notify: already notified for this episode")
 		}

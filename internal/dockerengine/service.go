@@ -144,6 +144,10 @@ func ContainerService(ins container.InspectResponse, img *image.InspectResponse)
 		svc.Init = hc.Init
 		svc.Privileged = hc.Privileged
 		svc.NetworkMode = string(hc.NetworkMode)
+		svc.CapAdd = append([]string(nil), hc.CapAdd...)
+		svc.PidMode = string(hc.PidMode)
+		svc.IpcMode = string(hc.IpcMode)
+		svc.UsernsMode = string(hc.UsernsMode)
 		svc.Restart = lint.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount}
 		if svc.Restart.Name == "" {
 			svc.Restart.Name = "no" // what the engine does without a policy
@@ -217,17 +221,9 @@ func cpus(r container.Resources) float64 {
 }
 
 func imageConfig(img *image.InspectResponse) *lint.ImageConfig {
-	ic := &lint.ImageConfig{Source: imageRef(img)}
-	if img.Config == nil {
-		return ic
-	}
-	cfg := img.Config
-	ic.Entrypoint = cfg.Entrypoint
-	ic.Cmd = cfg.Cmd
-	ic.EntrypointShell = shellForm(cfg.Entrypoint)
-	ic.CmdShell = shellForm(cfg.Cmd)
-	ic.User = cfg.User
-	ic.Healthcheck = healthcheck(cfg.Healthcheck)
+	ic := lint.ImageConfigFromSpec(imageRef(img), img.Os, img.Config)
+	ic.EntrypointShell = shellForm(ic.Entrypoint)
+	ic.CmdShell = shellForm(ic.Cmd)
 	return ic
 }
 
