@@ -44,6 +44,9 @@ func registerCompletions(root *cobra.Command, dockerCli command.Cli) {
 			flagValues(cmd, "format", "table", "json")
 		case "reset":
 			cmd.ValidArgsFunction = containerNames(dockerCli, true)
+		case "once":
+			flagValues(cmd, "format", "table", "json")
+			flagValues(cmd, "log-format", "text", "json")
 		}
 		switch cmd.Name() {
 		case "lint", "audit":
@@ -52,6 +55,7 @@ func registerCompletions(root *cobra.Command, dockerCli command.Cli) {
 			ruleListFlag(cmd, "disable")
 			ruleListFlag(cmd, "only")
 			_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+			flagValues(cmd, "image-config", "engine", "registry", "off")
 		}
 	}
 }
