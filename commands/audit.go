@@ -44,7 +44,11 @@ find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts, args)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), engine, opts, args)
 		},
 	}
 	opts.addFlags(cmd.Flags())

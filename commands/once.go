@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
 type onceOptions struct {
@@ -55,7 +54,11 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
-			return runOnce(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runOnce(cmd.Context(), dockerCli.Out(), dockerCli.Err(), engine, opts)
 		},
 	}
 	f := cmd.Flags()

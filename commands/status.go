@@ -64,7 +64,11 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.names = args
 			opts.healColumn = stateHealColumn(opts.stateFile)
-			return runStatus(cmd.Context(), dockerCli.Out(), dockerengine.New(dockerCli.Client()), opts)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runStatus(cmd.Context(), dockerCli.Out(), engine, opts)
 		},
 	}
 	f := cmd.Flags()
