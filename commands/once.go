@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type onceOptions struct {
@@ -327,9 +329,15 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 			}
 			sum.Steps = append(sum.Steps, step)
 		}
-		enc := json.NewEncoder(out)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+		// encoding/json leaves C1 controls raw; a terminal may obey them.
+		_, err := out.Write(safetext.JSON(buf.Bytes()))
+		return err
 	}
 	if len(plan.Steps) == 0 {
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
@@ -353,7 +361,7 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 		if dryRun {
 			res = ""
 		}
-		if err := table.Append(r.Container, ps, r.Decision, r.Reason, res); err != nil {
+		if err := appendClean(table, r.Container, ps, r.Decision, r.Reason, res); err != nil {
 			return err
 		}
 	}

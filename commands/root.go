@@ -15,6 +15,8 @@ import (
 	cliflags "github.com/docker/cli/cli/flags"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 // Exit codes shared by every command.
@@ -126,7 +128,8 @@ func exitCode(stderr io.Writer, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "docker heal:", ee.msg)
+			// Messages may quote what a container or a file holds.
+			fmt.Fprintln(stderr, "docker heal:", safetext.EscapeKeepLines(ee.msg))
 		}
 		return ee.code
 	}
@@ -135,6 +138,6 @@ func exitCode(stderr io.Writer, err error) int {
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") {
 		msg += " (see --help)"
 	}
-	fmt.Fprintln(stderr, "docker heal:", msg)
+	fmt.Fprintln(stderr, "docker heal:", safetext.EscapeKeepLines(msg))
 	return ExitError
 }
