@@ -74,6 +74,7 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.IntVar(&p.Concurrency, "concurrency", p.Concurrency, "Restarts run in parallel")
 	f.DurationVar(&p.Grace, "grace", p.Grace, "Leave containers alone this long after they start (at least their healthcheck start period)")
 	f.DurationVar(&p.StopTimeout, "stop-timeout", p.StopTimeout, "Stop timeout for every container instead of its own (label docker-heal.stop-timeout wins)")
+	f.DurationVar(&p.MaxStopTimeout, "max-stop-timeout", p.MaxStopTimeout, "Cap on any stop timeout (label, --stop-timeout or the container's own), reported when it applies; 0 for no cap")
 	f.StringVar(&opts.stateFile, "state-file", "", "State file (default /var/lib/docker-heal/state.json as root, else $XDG_STATE_HOME/docker-heal/state.json)")
 	f.DurationVar(&opts.lockTimeout, "lock-timeout", 0, "Wait this long for another run to finish (default: exit at once)")
 	f.StringVar(&opts.auditLog, "audit-log", "", "Append one JSON line per decision to this file")

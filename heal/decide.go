@@ -33,6 +33,9 @@ type Step struct {
 	UnhealthyFor time.Duration
 	// StopTimeout for restart and stop.
 	StopTimeout time.Duration
+	// StopTimeoutAsked is the stop timeout the container asked for when
+	// --max-stop-timeout capped it to StopTimeout, else 0.
+	StopTimeoutAsked time.Duration
 	// Dependents are restarted after the container, in order, when its restart succeeded.
 	Dependents []Dependent
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
@@ -116,6 +119,9 @@ func (s Step) sickness() string {
 	}
 	if s.Container.FailingStreak > 0 {
 		parts = append(parts, fmt.Sprintf("streak %d", s.Container.FailingStreak))
+	}
+	if s.StopTimeoutAsked > 0 {
+		parts = append(parts, fmt.Sprintf("stop timeout %s capped to %s (--max-stop-timeout)", shortDuration(s.StopTimeoutAsked), shortDuration(s.StopTimeout)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -309,7 +315,7 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 		// Listed as unhealthy but gone before it could be inspected.
 		return Step{}
 	}
-	step.StopTimeout = cp.StopTimeout
+	step.StopTimeout, step.StopTimeoutAsked = cp.StopTimeout, cp.StopTimeoutAsked
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
 		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
 	}
