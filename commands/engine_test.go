@@ -11,6 +11,7 @@ import (
 	"github.com/docker/cli/cli/streams"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 // runStandalone runs `docker-heal ARGS...` in this process, as Main does
@@ -104,7 +105,7 @@ func TestResetNeedsNoEngine(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	st := heal.NewState()
 	st.Containers["id-web"] = &heal.Entry{Name: "web", CircuitOpen: true}
-	if err := st.Save(state, onceT0); err != nil {
+	if err := store.SaveState(state, st, onceT0); err != nil {
 		t.Fatal(err)
 	}
 	if code, stderr := runStandalone(t, "reset", "--state-file", state, "web"); code != ExitOK {

@@ -21,6 +21,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 
@@ -41,6 +42,11 @@ func (h *hookEngine) Restart(ctx context.Context, id string, timeout time.Durati
 		h.beforeRestart(n, id)
 	}
 	return h.Engine.Restart(ctx, id, timeout)
+}
+
+// WatchStops passes the engine's own through, so the executor sees it.
+func (h *hookEngine) WatchStops(ctx context.Context, id string) (func(bool) int, error) {
+	return h.Engine.(heal.StopWatcher).WatchStops(ctx, id)
 }
 
 func running(t *testing.T, id string) bool {
@@ -332,7 +338,7 @@ func TestFaultsSignalsDuringRestartsKeepTheBudget(t *testing.T) {
 	if starts > 2 {
 		t.Errorf("the engine restarted the container %d times over %d rounds (%d of them signalled), want at most --max-restarts 2", starts, len(signals), killed)
 	}
-	st, err := heal.ReadState(state)
+	st, err := store.ReadState(state)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,6 +379,13 @@ func TestFaultsHugeStopTimeoutDoesNotStallHealing(t *testing.T) {
 		t.Errorf("round 1 does not report the restart still in flight as pending:\n%s", out)
 	}
 	// The engine finishes the capped restart (SIGKILL after 3s) on its own.
+	deadline := time.Now().Add(time.Minute)
+	for !startedAt(t, stuck.ID).After(before[stuck.ID]) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the engine did not finish the restart of %s within a minute", stuck.Name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	waitSettled(t, stuck.ID)
 
 	exit, out = startHeal(t, 90*time.Second, args...).wait(t)
@@ -384,7 +397,7 @@ func TestFaultsHugeStopTimeoutDoesNotStallHealing(t *testing.T) {
 			t.Errorf("%s was not restarted by the two rounds", c.Name)
 		}
 	}
-	st, err := heal.ReadState(state)
+	st, err := store.ReadState(state)
 	if err != nil {
 		t.Fatal(err)
 	}

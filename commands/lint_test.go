@@ -349,3 +349,34 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// A folder name and a YAML value holding terminal escapes (set the title,
+// ring the bell, clear the screen) reach the user escaped in text and github
+// output, never as escape sequences (issue 11).
+func TestLintEscapesControlCharacters(t *testing.T) {
+	const hostile = "\x1b]0;owned\x07\x1b[2J"
+	dir := filepath.Join(t.TempDir(), "proj"+hostile)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// YAML's double-quoted \e and \a are ESC and BEL.
+	compose := "services:\n  web:\n    image: \"example/web\\e]0;owned\\a\\e[2J\"\n    restart: unless-stopped\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "github"} {
+		out, errOut, code := runCLI(t, filepath.Dir(dir), "lint", "--format", format, "--only", "image-unpinned", filepath.Base(dir))
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d; stderr: %s", format, code, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\x07") {
+			t.Errorf("%s: raw control characters reach the terminal: %q %q", format, out, errOut)
+		}
+		if !strings.Contains(out, `proj\x1b]0;owned\a\x1b[2J`) {
+			t.Errorf("%s: the folder name is not shown escaped: %q", format, out)
+		}
+		if !strings.Contains(out, `image example/web\x1b]0;owned\a\x1b[2J has no tag`) {
+			t.Errorf("%s: the image value is not shown escaped: %q", format, out)
+		}
+	}
+}

@@ -11,11 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 type resetOptions struct {
 	stateFile   string
 	lockTimeout time.Duration
+	configFile  string
 }
 
 func newResetCommand(dockerCli command.Cli) *cobra.Command {
@@ -31,11 +33,19 @@ func newResetCommand(dockerCli command.Cli) *cobra.Command {
 		},
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			file, err := hostConfig(opts.configFile)
+			if err != nil {
+				return err
+			}
+			if err := mergeConfig(cmd.Flags(), file, "heal"); err != nil {
+				return err
+			}
 			return runReset(cmd.Context(), dockerCli.Out(), dockerCli.Err(), args, opts, time.Now())
 		},
 	}
 	cmd.Flags().StringVar(&opts.stateFile, "state-file", "", "State file of docker heal once (same default)")
 	cmd.Flags().DurationVar(&opts.lockTimeout, "lock-timeout", 30*time.Second, "Wait this long for a running docker heal once to finish")
+	cmd.Flags().StringVar(&opts.configFile, "config", "", "docker heal once's config file, for its state-file (default: once's default)")
 	return cmd
 }
 
@@ -43,7 +53,7 @@ func runReset(ctx context.Context, out, errOut io.Writer, names []string, opts r
 	path := opts.stateFile
 	if path == "" {
 		var err error
-		if path, err = heal.DefaultStatePath(); err != nil {
+		if path, err = store.DefaultStatePath(); err != nil {
 			return withCode(ExitError, "%v", err)
 		}
 	}

@@ -15,23 +15,26 @@ import (
 	"github.com/docker/cli/cli/command"
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type statusOptions struct {
-	all       bool
-	filters   []string
-	project   string
-	unhealthy bool
-	noTrunc   bool
-	format    string
-	wait      bool
-	timeout   time.Duration
-	stateFile string
-	names     []string
+	all        bool
+	filters    []string
+	project    string
+	unhealthy  bool
+	noTrunc    bool
+	format     string
+	wait       bool
+	timeout    time.Duration
+	stateFile  string
+	configFile string
+	names      []string
 	// concurrency bounds parallel inspects; 0 means dockerengine's default.
 	concurrency int
 	// pollEvery is the --wait polling interval; 0 means one second.
@@ -65,7 +68,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 2 the engine could not be asked.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.names = args
-			opts.healColumn = stateHealColumn(opts.stateFile)
+			if err := opts.configure(cmd.Flags()); err != nil {
+				return err
+			}
 			engine, err := engineFor(cmd, dockerCli)
 			if err != nil {
 				return err
@@ -83,23 +88,42 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 	f.BoolVar(&opts.wait, "wait", false, "Wait until every selected container is healthy (or running, without a healthcheck)")
 	f.DurationVar(&opts.timeout, "timeout", opts.timeout, "How long --wait waits")
 	f.StringVar(&opts.stateFile, "state-file", "", "docker heal once's state file, for the HEAL column (default: once's default)")
+	f.StringVar(&opts.configFile, "config", "", "docker heal once's config file, for the HEAL column (default: once's default)")
 	return cmd
+}
+
+// configure reads the host config as once does, so the HEAL column shows
+// what once would do: the same policy, the same state file.
+func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
+	file, err := hostConfig(opts.configFile)
+	if err != nil {
+		return err
+	}
+	if err := mergeConfig(flags, file, "heal"); err != nil {
+		return err
+	}
+	pol, err := file.Policy()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	opts.stateFile, _ = flags.GetString("state-file")
+	opts.healColumn = stateHealColumn(opts.stateFile, pol)
+	return nil
 }
 
 // stateHealColumn reads once's state (read-only, no lock) for the HEAL
 // column: backoff and open circuits show there. A missing or unreadable
 // state file means no history, not an error: status must always answer.
-func stateHealColumn(path string) func(heal.Container, time.Time) string {
+func stateHealColumn(path string, pol heal.Policy) func(heal.Container, time.Time) string {
 	if path == "" {
-		path, _ = heal.DefaultStatePath()
+		path, _ = store.DefaultStatePath()
 	}
 	var st *heal.State
 	if path != "" {
-		if s, err := heal.ReadState(path); err == nil {
+		if s, err := store.ReadState(path); err == nil {
 			st = s
 		}
 	}
-	pol := heal.DefaultPolicy()
 	return func(c heal.Container, now time.Time) string { return heal.HealColumn(c, st, pol, now) }
 }
 

@@ -41,8 +41,13 @@ type Step struct {
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
 	CircuitOpen bool
 	// Outcome, filled by the executor.
-	Result string // ResultSuccess, ResultFailure or "" when nothing was attempted
+	Result string // ResultSuccess, ResultFailure, ResultPending, ResultSkipped, or "" when nothing was attempted
 	Error  string
+	// Note says what else happened: why it was skipped, that an operator's
+	// stop was honoured, why the outcome is pending.
+	Note string
+	// notAttempted marks a step the round ended before (no engine call).
+	notAttempted bool
 }
 
 // Dependent is a container restarted after its parent.
@@ -52,6 +57,9 @@ type Dependent struct {
 	StopTimeout time.Duration
 	Result      string
 	Error       string
+	Note        string
+	// notAttempted marks a dependent the round ended before.
+	notAttempted bool
 }
 
 // Plan is the outcome of Decide: one step per container worth a word.
@@ -183,7 +191,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 			}
 			continue
 		}
-		step := decideUnhealthy(c, e, pol, now)
+		step := decideUnhealthy(c, e, st.pending(c.ID, EventUnhealthy), pol, now)
 		if step.Kind == "" {
 			continue
 		}
@@ -296,7 +304,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 }
 
 // decideUnhealthy applies the rules, in order, to one unhealthy container.
-func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
+func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now time.Time) Step {
 	step := Step{Container: c}
 	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
 	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
@@ -319,6 +327,10 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
 		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
 	}
+	if since, ok := e.pendingSince(); ok {
+		// The engine may still be carrying it out: never a second one on top.
+		return wait(fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
+	}
 	if until := pol.graceUntil(c); now.Before(until) {
 		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
 	}
@@ -326,6 +338,9 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
 	}
 	if cp.Action == ActionNotify {
+		if pending != nil {
+			return skip(fmt.Sprintf("action notify: delivery pending, attempt %d of %d failed (%s)", pending.Attempts, MaxNotifyAttempts, pending.LastError))
+		}
 		if e != nil && e.Notified[EventUnhealthy] {
 			return skip("action notify: already notified for this episode")
 		}

@@ -154,11 +154,18 @@ type Service struct {
 	LogOptions  map[string]string
 	Ulimits     map[string]Ulimit
 	Privileged  bool
+	// CapAdd are the capabilities added (cap_add, HostConfig.CapAdd), as written.
+	CapAdd      []string
 	Mounts      []Mount
 	User        string
 	Labels      map[string]string
 	NetworkMode string
-	DependsOn   []Dependency
+	// PidMode, IpcMode and UsernsMode are the pid:, ipc: and userns_mode:
+	// namespaces ("host", "container:x", ...); "" when unset.
+	PidMode    string
+	IpcMode    string
+	UsernsMode string
+	DependsOn  []Dependency
 	// OneShot marks a job (another service waits for it to complete, or
 	// restart: "no" is set explicitly): health and restart rules leave it alone.
 	OneShot bool

@@ -7,7 +7,11 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
+
+	"github.com/docker-heal/docker-heal/heal"
 )
+
+var _ heal.StopWatcher = (*Engine)(nil)
 
 // restartSettle bounds how long a watch waits, after a restart call
 // returned, for the engine's "restart" event: every event of that restart

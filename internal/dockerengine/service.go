@@ -144,6 +144,10 @@ func ContainerService(ins container.InspectResponse, img *image.InspectResponse)
 		svc.Init = hc.Init
 		svc.Privileged = hc.Privileged
 		svc.NetworkMode = string(hc.NetworkMode)
+		svc.CapAdd = append([]string(nil), hc.CapAdd...)
+		svc.PidMode = string(hc.PidMode)
+		svc.IpcMode = string(hc.IpcMode)
+		svc.UsernsMode = string(hc.UsernsMode)
 		svc.Restart = lint.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount}
 		if svc.Restart.Name == "" {
 			svc.Restart.Name = "no" // what the engine does without a policy

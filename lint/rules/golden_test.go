@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,30 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}})
 	if err != nil {
 		t.Fatalf("lint %s: %v", caseDir, err)
+	}
+	// Every fixture must be linted: one the walk skips (a misspelt name, a
+	// folder it does not enter) would let the case pass for the wrong reason.
+	linted := map[string]bool{}
+	for _, f := range res.Files {
+		linted[f] = true
+	}
+	err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		name := d.Name()
+		if lint.IsComposeName(name) || lint.IsDockerfileName(name) || strings.HasSuffix(name, ".Dockerfile") {
+			if !linted[path] {
+				t.Errorf("%s: fixture %s was not linted (not found by the walk?)", caseDir, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking %s: %v", caseDir, err)
 	}
 	base, _ := filepath.Abs(ruleDir)
 	res.Relativize(base)

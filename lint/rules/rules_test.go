@@ -40,6 +40,8 @@ var issueTable = []struct {
 	{"ulimit-soft-above-hard", lint.SeverityError, "C R"},
 	{"privileged", lint.SeverityWarning, "C R"},
 	{"docker-socket-mounted", lint.SeverityWarning, "C R"},
+	{"cap-add-dangerous", lint.SeverityWarning, "C R"},
+	{"host-namespace", lint.SeverityWarning, "C R"},
 	{"user-root", lint.SeverityInfo, "D C R"},
 	{"image-unpinned", lint.SeverityInfo, "D C"},
 	{"invalid-file", lint.SeverityError, "D C"},

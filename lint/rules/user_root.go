@@ -10,12 +10,13 @@ import (
 // escape from the app is an escape as uid 0, and the app can write to every
 // file in its image and volumes.
 var UserRoot = lint.Rule{
-	ID:              "user-root",
-	Severity:        lint.SeverityInfo,
-	Scope:           lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
-	Summary:         "the final image runs as root (no USER, or USER root/0) and compose sets no `user`",
-	CheckDockerfile: userRootDockerfile,
-	CheckService:    userRootService,
+	ID:               "user-root",
+	Severity:         lint.SeverityInfo,
+	Scope:            lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "the final image runs as root (no USER, or USER root/0) and compose sets no `user`",
+	SecuritySeverity: 5.0,
+	CheckDockerfile:  userRootDockerfile,
+	CheckService:     userRootService,
 }
 
 // nonRootBase says whether a base image is known to set a non-root USER
