@@ -111,6 +111,39 @@ func TestFaultsOperatorStopBeforeOurRestartWins(t *testing.T) {
 	}
 }
 
+// A container removed between the round's list and its restart is skipped,
+// not a failed restart.
+func TestFaultsRemovedDuringRoundIsSkipped(t *testing.T) {
+	a, b := slowSick(t, nil), slowSick(t, nil)
+	makeSick(t, a.ID, b.ID)
+	var removed atomic.Value
+	engine := &hookEngine{Engine: realEngine(t)}
+	engine.beforeRestart = func(n int64, id string) {
+		if n != 1 {
+			return
+		}
+		other := b
+		if id == b.ID {
+			other = a
+		}
+		enginetest.Remove(t, other.ID)
+		removed.Store(other.Name)
+	}
+	opts := realOpts(t)
+	opts.policy.Concurrency = 1
+	out, exit := runReal(t, engine, opts)
+	name, _ := removed.Load().(string)
+	if name == "" {
+		t.Fatalf("the round restarted nothing (exit %d):\n%s", exit, out)
+	}
+	if exit != ExitOK {
+		t.Errorf("exit %d, want 0: a removed container is skipped, not a failed restart:\n%s", exit, out)
+	}
+	if line := lineWith(out, name); !strings.Contains(line, "skipped") || !strings.Contains(line, "removed") {
+		t.Errorf("the summary does not say %s was skipped as removed: %q", name, line)
+	}
+}
+
 // An operator's `docker stop` that lands while our restart of that very
 // container is in flight wins too: docker-heal stops it again, and says so.
 func TestFaultsOperatorStopDuringOurRestartWins(t *testing.T) {

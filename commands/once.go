@@ -140,6 +140,9 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	if opts.format != "table" && opts.format != "json" {
 		return usageError("--format %q: use table or json", opts.format)
 	}
+	if opts.roundTimeout < 0 {
+		return usageError("--round-timeout %v must not be negative (0: a little over the stop timeouts in play)", opts.roundTimeout)
+	}
 	log, err := newLogger(errOut, opts.logFormat)
 	if err != nil {
 		return err
@@ -179,9 +182,6 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	}
 	if opts.metricsFile != "" {
 		runner.Metrics = store.MetricsFile{Path: opts.metricsFile}
-	}
-	if opts.roundTimeout < 0 {
-		return usageError("--round-timeout %v must not be negative", opts.roundTimeout)
 	}
 	round, err := runner.RunRound(ctx, heal.RoundOptions{DryRun: opts.dryRun, Timeout: opts.roundTimeout})
 	if err != nil {

@@ -332,3 +332,12 @@ func TestDefaultRoundTimeout(t *testing.T) {
 		t.Errorf("nothing to do: %s", got)
 	}
 }
+
+// status's HEAL column shows an attempt whose outcome is not known yet.
+func TestHealColumnShowsPending(t *testing.T) {
+	a := sick("a")
+	st := state(map[string]*Entry{"a": {Restarts: []RestartRecord{{Time: t0, Action: ActionRestart, Result: ResultPending}}}})
+	if got, want := HealColumn(a, st, DefaultPolicy(), t0.Add(time.Minute)), "pending since 12:00 (1/3 restarts in 1h)"; got != want {
+		t.Errorf("HEAL %q, want %q", got, want)
+	}
+}
