@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,5 +111,25 @@ func TestResetNeedsNoEngine(t *testing.T) {
 	}
 	if code, stderr := runStandalone(t, "reset", "--state-file", state, "web"); code != ExitOK {
 		t.Errorf("reset: exit %d: %s", code, stderr)
+	}
+}
+
+// lint asks the engine for image configs only when it can: a broken engine
+// configuration leaves images unknown, it does not end the run.
+func TestLintWithBrokenEngineConfiguration(t *testing.T) {
+	config.SetDir(t.TempDir())
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: nginx:1.27\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{{"DOCKER_HOST": "tcp://bad_host:x"}, {"DOCKER_CONTEXT": "nope"}} {
+		t.Setenv("DOCKER_HOST", "")
+		t.Setenv("DOCKER_CONTEXT", "")
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		if code, stderr := runStandalone(t, "lint", "--fail-on", "none", "--image-config", "engine", dir); code != ExitOK {
+			t.Errorf("%v: lint exit %d: %s", env, code, stderr)
+		}
 	}
 }

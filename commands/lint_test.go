@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker/cli/cli/command"
+	cliflags "github.com/docker/cli/cli/flags"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -26,6 +27,10 @@ func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 	var out, errOut bytes.Buffer
 	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// As the plugin framework does: lint's image lookups may ask the engine.
+	if err := cli.Initialize(cliflags.NewClientOptions()); err != nil {
 		t.Fatal(err)
 	}
 	root := NewRootCommand(cli, "test")
@@ -66,7 +71,7 @@ func testdataDir(t *testing.T, name string) string {
 
 func TestLintFormatsGolden(t *testing.T) {
 	project := testdataDir(t, "project")
-	for _, format := range []string{"text", "json", "sarif", "github", "junit"} {
+	for _, format := range []string{"text", "json", "sarif", "github", "junit", "codeclimate"} {
 		t.Run(format, func(t *testing.T) {
 			out, errOut, code := runCLI(t, project, "lint", "--format", format)
 			if code != ExitFindings {
@@ -117,7 +122,8 @@ func TestLintProjectSemantics(t *testing.T) {
 		{"memory-limit-missing", "db", false, "compose.override.yaml sets db's mem_limit"},
 		{"cpu-limit-missing", "db", false, "x-docker-heal ignores it on db"},
 		{"ulimit-nofile-low", "db", false, "a global pragma ignores it"},
-		{"privileged", "agent", false, "agent is behind the ops profile"},
+		{"privileged", "agent", false, "agent's privileged key is silenced by a pragma"},
+		{"docker-socket-mounted", "agent", true, "agent is behind the ops profile, and every service is linted by default"},
 		{"restart-policy-missing", "api", false, "API_RESTART defaults to unless-stopped"},
 		{"shell-form-cmd", "stage 0", true, "api's Dockerfile CMD is in shell form"},
 		{"unhealthy-not-acted-on", "api", false, "api opts in with docker-heal.enable=true"},
@@ -136,7 +142,11 @@ func TestLintProjectSemantics(t *testing.T) {
 		}
 	}
 
-	// --profile ops brings the agent in; its privileged key is silenced by a pragma, the socket is not.
+	// --profile narrows as compose does: a profile other than ops leaves the agent out.
+	doc, _ = lintJSON(t, project, "--profile", "debug")
+	if has(doc, "docker-socket-mounted", "agent") || !has(doc, "healthcheck-curl-no-fail", "db") {
+		t.Errorf("--profile debug: the agent (profile ops) must not be linted, db (no profile) must")
+	}
 	doc, _ = lintJSON(t, project, "--profile", "ops")
 	if has(doc, "privileged", "agent") || !has(doc, "docker-socket-mounted", "agent") {
 		t.Errorf("--profile ops: privileged must be silenced by its pragma, docker-socket-mounted reported")
@@ -378,5 +388,36 @@ func TestLintEscapesControlCharacters(t *testing.T) {
 		if !strings.Contains(out, `image example/web\x1b]0;owned\a\x1b[2J has no tag`) {
 			t.Errorf("%s: the image value is not shown escaped: %q", format, out)
 		}
+	}
+}
+
+// An error naming a hostile path reaches stderr escaped too.
+func TestLintErrorEscapesControlCharacters(t *testing.T) {
+	_, errOut, code := runCLI(t, t.TempDir(), "lint", "missing\x1b]0;owned\x07\x1b[2J")
+	if code != ExitError {
+		t.Fatalf("exit %d, want 2; stderr %q", code, errOut)
+	}
+	if strings.ContainsAny(errOut, "\x1b\x07") || !strings.Contains(errOut, `missing\x1b]0;owned\a\x1b[2J`) {
+		t.Errorf("stderr %q: the path is not shown escaped", errOut)
+	}
+}
+
+func TestLintImageConfigFlag(t *testing.T) {
+	project := testdataDir(t, "project")
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "pull"); code != ExitError || !strings.Contains(errOut, "use engine, registry or off") {
+		t.Errorf("--image-config pull: exit %d, stderr %q; want 2 naming the choices", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "off", "--format", "json"); code == ExitError {
+		t.Errorf("--image-config off: exit 2: %s", errOut)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: nginx:1.27\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: nowhere\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "nowhere") {
+		t.Errorf("config image-config: nowhere: exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: off\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code == ExitError {
+		t.Errorf("config image-config: off: exit 2: %s", errOut)
 	}
 }

@@ -107,16 +107,9 @@ and the next round reads its outcome from the engine.`,
 // merge applies the config file (--config, else the host's: see
 // config.HostPath) under the flags the user set.
 func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	fromFile, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	fromFile, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.policy.BackoffMax = fromFile.BackoffMax // no flag
 	return nil
@@ -313,26 +306,4 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 func toOnceStep(r heal.AuditRecord) onceStep {
 	return onceStep{Container: r.Container, ID: r.ID, Project: r.Project, Service: r.Service, Decision: r.Decision,
 		Reason: r.Reason, Result: r.Result, Error: r.Error, Note: r.Note, LastProbe: r.LastProbe}
-}
-
-// withStateLocked takes the lock, loads the state, changes it and saves it.
-func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
-	lock, err := store.AcquireLock(ctx, statePath+".lock", lockTimeout)
-	if errors.Is(err, store.ErrLocked) {
-		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
-	}
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	defer lock.Release()
-	log := slog.New(slog.NewTextHandler(errOut, nil))
-	st, err := store.LoadState(statePath, now, log.Warn)
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	change(st)
-	if err := store.SaveState(statePath, st, now); err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	return nil
 }

@@ -67,7 +67,10 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newAuditCommand(dockerCli, version),
 		newVersionCommand(dockerCli, version),
 	)
+	// `completion` is the standalone binary's (Main unhides it there); in
+	// plugin mode the docker CLI's own `docker completion` covers heal.
 	cmd.CompletionOptions.HiddenDefaultCmd = true
+	registerCompletions(cmd, dockerCli)
 	for _, c := range cmd.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 		c.DisableFlagsInUseLine = true // the Use lines already say [OPTIONS]
@@ -78,6 +81,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 // Main runs the plugin (as `docker heal`) or standalone (`docker-heal`), and
 // returns the process exit code.
 func Main(version string) int {
+	version = ResolveVersion(version)
 	dockerCli, err := command.NewDockerCli()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker-heal:", err)
@@ -89,6 +93,7 @@ func Main(version string) int {
 		err = root.Execute()
 	} else {
 		root = NewRootCommand(dockerCli, version)
+		os.Args = pluginCompletionArgs(os.Args, root.Name())
 		err = plugin.RunPlugin(dockerCli, root, metadata.Metadata{
 			SchemaVersion:    "0.1.0",
 			Vendor:           "docker-heal",
@@ -107,6 +112,7 @@ func Main(version string) int {
 func newStandaloneCommand(dockerCli *command.DockerCli, version string) *cobra.Command {
 	root := NewRootCommand(dockerCli, version)
 	root.Use = "docker-heal"
+	root.CompletionOptions.HiddenDefaultCmd = false
 	opts := cliflags.NewClientOptions()
 	all := pflag.NewFlagSet("client", pflag.ContinueOnError)
 	opts.InstallFlags(all)

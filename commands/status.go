@@ -19,7 +19,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
@@ -95,16 +95,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 // configure reads the host config as once does, so the HEAL column shows
 // what once would do: the same policy, the same state file.
 func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	pol, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	pol, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.stateFile, _ = flags.GetString("state-file")
 	opts.healColumn = stateHealColumn(opts.stateFile, pol)
@@ -184,7 +177,7 @@ func statusListOptions(opts statusOptions) (heal.ListOptions, error) {
 		lo.Filters[key] = append(lo.Filters[key], value)
 	}
 	if opts.project != "" {
-		lo.Filters["label"] = append(lo.Filters["label"], dockerengine.LabelComposeProject+"="+opts.project)
+		lo.Filters["label"] = append(lo.Filters["label"], heal.LabelComposeProject+"="+opts.project)
 	}
 	if opts.unhealthy {
 		lo.Filters["health"] = append(lo.Filters["health"], heal.HealthUnhealthy)
@@ -214,8 +207,8 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	return cs, nil
 }
 
-// selectContainers lists, then keeps the named containers (by name, full ID
-// or an ID prefix) when names are given. An unknown name is an error.
+// selectContainers lists, then keeps the named containers (see
+// heal.Match) when names are given. An unknown name is an error.
 func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOptions, names []string) ([]heal.Container, error) {
 	listed, err := engine.List(ctx, lo)
 	if err != nil {
@@ -227,40 +220,22 @@ func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOpti
 	var out []heal.Container
 	taken := map[string]bool{}
 	for _, n := range names {
-		matches := matchName(listed, n)
-		if len(matches) > 1 {
-			return nil, usageError("container ID prefix %s matches %d containers: give more of it, or the name", n, len(matches))
+		i, err := heal.Match(listed, n, heal.ContainerKey)
+		if err != nil {
+			return nil, usageError("%v", err)
 		}
-		if len(matches) == 0 {
+		if i < 0 {
 			if len(lo.Filters) > 0 {
 				continue // filtered out, not unknown
 			}
 			return nil, withCode(ExitError, "no such container: %s (see docker ps -a)", n)
 		}
-		if c := matches[0]; !taken[c.ID] {
+		if c := listed[i]; !taken[c.ID] {
 			taken[c.ID] = true
 			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-// matchName finds a container as the engine would: by name or full ID, else
-// by ID prefix (which may be ambiguous).
-func matchName(cs []heal.Container, n string) []heal.Container {
-	n = strings.TrimPrefix(n, "/")
-	for _, c := range cs {
-		if c.Name == n || c.ID == n {
-			return []heal.Container{c}
-		}
-	}
-	var out []heal.Container
-	for _, c := range cs {
-		if len(n) >= 3 && strings.HasPrefix(c.ID, n) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func sortContainers(cs []heal.Container) {
@@ -359,7 +334,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			}
 			sortContainers(notReady)
 			var b strings.Builder
-			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, plural(len(notReady), "container"), len(listed))
+			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
 				_, why := ready(c, now)
 				fmt.Fprintf(&b, "\n  %s: %s", safetext.Escape(c.Name), why)
@@ -433,7 +408,7 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 	} else {
 		out = safetext.Escape(strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " "))
 	}
-	text := fmt.Sprintf("%s ago, exit %d", age(now.Sub(p.Start)), p.ExitCode)
+	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
 	if out != "" {
 		text += ": " + out
 	}
@@ -441,20 +416,6 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 }
 
 // age is a compact duration: 4s, 3m, 2h, 5d.
-func age(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
 type statusRenderer func(out io.Writer, cs []heal.Container, opts statusOptions) error
 
 func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {

@@ -453,7 +453,7 @@ func unreachableClient(t *testing.T) (*client.Client, string) {
 const hostileProbe = "\x1b]0;owned\x07\x1b[2J"
 
 // hostileEscaped is how it must be shown.
-const hostileEscaped = `\x1b]0;owned\x07\x1b[2J`
+const hostileEscaped = `\x1b]0;owned\a\x1b[2J`
 
 // noControl fails the test when text holds a control character other than
 // newline and tab.
@@ -556,5 +556,50 @@ func TestStatusHealColumnFollowsConfig(t *testing.T) {
 	}
 	if out := heals(); !strings.Contains(out, "sidecar=off") {
 		t.Errorf("without a config, unlabelled containers are off:\n%s", out)
+	}
+}
+
+// status, audit and reset name containers the same way (heal.Match): an
+// ambiguous prefix is an error naming the candidates, a unique one of 4
+// characters names its container, 3 characters name nothing.
+func TestOneMatcherForStatusAuditReset(t *testing.T) {
+	f := enginetest.NewFakeDaemon()
+	defer f.Close()
+	one, two := "abcd1"+strings.Repeat("0", 59), "abcd2"+strings.Repeat("0", 59)
+	f.Add(enginetest.FakeContainer(one, "one", "healthy", time.Hour, statusT0, nil),
+		enginetest.FakeContainer(two, "two", "healthy", time.Hour, statusT0, nil))
+	candidates := "one (abcd10000000), two (abcd20000000)"
+
+	if _, err := statusRun(t, f, statusOptions{names: []string{"abcd"}}); err == nil || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("status: %v, want the candidates named", err)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abcd"); exit != ExitError || !strings.Contains(errOut, candidates) {
+		t.Errorf("audit: exit %d %q, want 2 naming the candidates", exit, errOut)
+	}
+	if out, _, exit := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{format: "json", failOn: "none"}}, "abcd2"); exit != ExitOK || !strings.Contains(out, `"two"`) || strings.Contains(out, `"one"`) {
+		t.Errorf("audit by unique prefix: exit %d\n%s", exit, out)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abc"); exit != ExitError || !strings.Contains(errOut, "no such container: abc") {
+		t.Errorf("audit by 3 characters: exit %d %q", exit, errOut)
+	}
+
+	path := filepath.Join(t.TempDir(), "state.json")
+	st := heal.NewState()
+	st.Containers[one] = &heal.Entry{Name: "one", CircuitOpen: true}
+	st.Containers[two] = &heal.Entry{Name: "two", CircuitOpen: true}
+	if err := store.SaveState(path, st, statusT0); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := runReset(context.Background(), &out, &errOut, []string{"abcd"}, resetOptions{stateFile: path}, statusT0)
+	if code(err) != ExitError || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("reset: %v, want exit 2 naming the candidates", err)
+	}
+	if st, _ := store.ReadState(path); !st.Containers[one].CircuitOpen || !st.Containers[two].CircuitOpen {
+		t.Error("an ambiguous reset reset something")
+	}
+	out.Reset()
+	if err := runReset(context.Background(), &out, &errOut, []string{"abcd2"}, resetOptions{stateFile: path}, statusT0); err != nil || !strings.HasPrefix(out.String(), "two:") {
+		t.Errorf("reset by unique prefix: %v %q", err, out.String())
 	}
 }

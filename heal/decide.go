@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/docker-heal/docker-heal/internal/humanize"
 )
 
 // StepKind is what the plan does with one container.
@@ -135,17 +137,7 @@ func (s Step) sickness() string {
 }
 
 // shortDuration prints 3m, 1h30m, 45s: whole seconds, no trailing zero units.
-func shortDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func shortDuration(d time.Duration) string { return humanize.Duration(d.Round(time.Second)) }
 
 func clock(t, now time.Time) string {
 	if loc := now.Location(); loc != nil {
@@ -155,13 +147,6 @@ func clock(t, now time.Time) string {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	return t.Format("15:04:05")
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // Decide turns a snapshot into a plan. It is a pure function of its
@@ -215,7 +200,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 		}
 		s := &plan.Steps[a.index]
 		s.Kind = StepWait
-		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", plural(pol.MaxPerRun, "action"))
+		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", humanize.Plural(pol.MaxPerRun, "action"))
 		s.Dependents = nil
 	}
 	sort.Ints(parents)
@@ -297,7 +282,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 		}
 		if n > 0 {
 			return Step{Kind: StepRecovered, Container: c,
-				Reason: fmt.Sprintf("healthy again after %s", plural(n, "restart"))}, true
+				Reason: fmt.Sprintf("healthy again after %s", humanize.Plural(n, "restart"))}, true
 		}
 	}
 	return Step{}, false
@@ -350,11 +335,11 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 	restarts := e.RestartsIn(pol.Window, now)
 	if e != nil && e.CircuitOpen {
 		step.CircuitOpen = true
-		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
+		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", humanize.Plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
 	}
 	if restarts >= cp.MaxRestarts {
 		step.Kind, step.CircuitOpen = StepOpenCircuit, true
-		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", plural(restarts, "restart"), shortDuration(pol.Window))
+		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", humanize.Plural(restarts, "restart"), shortDuration(pol.Window))
 		return step
 	}
 	if e != nil && now.Before(e.BackoffUntil) {

@@ -1,6 +1,8 @@
 package heal
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -294,27 +296,35 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 }
 
 // Reset clears the circuit, backoff and attempt history of the containers
-// named (by name, id or id prefix of at least 4 characters). It returns the
-// names it reset and the arguments that matched nothing.
-func (s *State) Reset(args []string) (reset, unknown []string) {
+// named (see Match: name, id, or unique id prefix). It returns the names it
+// reset and the arguments that matched nothing; an ambiguous prefix is an
+// *AmbiguousError and nothing is reset.
+func (s *State) Reset(args []string) (reset, unknown []string, err error) {
+	ids := slices.Sorted(maps.Keys(s.Containers))
+	key := func(id string) (string, string) { return id, s.Containers[id].Name }
+	var found []string
 	for _, arg := range args {
-		arg = strings.TrimPrefix(arg, "/")
-		found := false
-		for id, e := range s.Containers {
-			if e.Name == arg || id == arg || (len(arg) >= 4 && strings.HasPrefix(id, arg)) {
-				found = true
-				e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
-				e.Restarts = nil
-				e.Notified = nil
-				reset = append(reset, e.Name)
-			}
+		i, err := Match(ids, arg, key)
+		if err != nil {
+			return nil, nil, err
 		}
-		if !found {
-			unknown = append(unknown, arg)
+		if i < 0 {
+			unknown = append(unknown, strings.TrimPrefix(arg, "/"))
+			continue
+		}
+		found = append(found, ids[i])
+	}
+	for _, id := range found {
+		e := s.Containers[id]
+		e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
+		e.Restarts = nil
+		e.Notified = nil
+		if !slices.Contains(reset, e.Name) {
+			reset = append(reset, e.Name)
 		}
 	}
 	sort.Strings(reset)
-	return reset, unknown
+	return reset, unknown, nil
 }
 
 // pending returns the outbox entry of the container's event, or nil.

@@ -53,6 +53,15 @@ func (c *Checker) CheckService(svc *Service, ignores map[string]*Ignores) []Find
 	return out
 }
 
+// Filter is the one path every finding takes, invalid-file's included: it
+// drops what a file's pragmas (ignores, by file) or the config's path and
+// service ignores silence, and applies the config's severity overrides.
+// (--only, --disable and `rules: {id: off}` choose Rules; x-docker-heal is
+// applied per service before.)
+func (c *Checker) Filter(fs []Finding, ignores map[string]*Ignores) []Finding {
+	return c.keep(fs, ignores)
+}
+
 // keep drops silenced findings and applies severity overrides.
 func (c *Checker) keep(fs []Finding, ignores map[string]*Ignores) []Finding {
 	out := fs[:0]
@@ -76,7 +85,11 @@ func (c *Checker) keep(fs []Finding, ignores map[string]*Ignores) []Finding {
 // ignoredByExtension honours `x-docker-heal: {ignore: [ID, ...]}` on a compose
 // service (and the label docker-heal.ignore=ID,... on a container).
 func ignoredByExtension(svc *Service, id string) bool {
-	for _, ig := range svc.IgnoreRules {
+	return ignoredByList(svc.IgnoreRules, id)
+}
+
+func ignoredByList(ids []string, id string) bool {
+	for _, ig := range ids {
 		if ig == id || ig == "all" {
 			return true
 		}

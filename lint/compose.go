@@ -16,6 +16,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
 )
 
 // ProjectOptions say how to find and load a compose project, as the
@@ -30,6 +31,9 @@ type ProjectOptions struct {
 	EnvFiles    []string
 	// NoUpwardSearch stops default discovery at WorkingDir (directory walks).
 	NoUpwardSearch bool
+	// Root is the tree a folder walk lints: a default compose file that is a
+	// symlink leaving it is not followed.
+	Root string
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -41,7 +45,7 @@ type Project struct {
 	Dockerfiles []*Dockerfile
 	// Files are the compose files read (main, overrides, extends, includes).
 	Files []string
-	// Ignores holds each compose file's pragmas, by path.
+	// Ignores holds the pragmas of each compose file and Dockerfile read, by path.
 	Ignores map[string]*Ignores
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
@@ -70,8 +74,21 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	idx := newPositionIndex()
 	for _, f := range po.ConfigPaths {
 		if err := idx.addFile(f); err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) && !os.IsNotExist(err) {
+				// Unreadable (permissions): this file's finding, not the run's end.
+				return nil, &ParseError{Pos: Position{File: f}, Msg: "cannot read: " + readFailure(err)}
+			}
 			return nil, err
 		}
+	}
+	// Every other file compose-go will read goes through the guard first.
+	workDir, err := po.GetWorkingDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := idx.preflight(po.ConfigPaths, workDir, po.Environment); err != nil {
+		return nil, err
 	}
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
@@ -94,9 +111,16 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 		if sc.Build != nil {
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
 			if perr != nil {
+				if perr.Refused {
+					// Reported where the compose file names it.
+					perr = &ParseError{Pos: svc.At("build.dockerfile", "build"), Msg: fmt.Sprintf("build.dockerfile %s: %s", perr.Pos.File, perr.Msg), Refused: true,
+						Service: name, ServiceIgnores: svc.IgnoreRules}
+				}
 				p.Problems = append(p.Problems, perr)
 			}
 			if df != nil {
+				svc.build = &serviceBuild{df: df, target: sc.Build.Target}
+				svc.Built = true
 				svc.ImageConfig = df.Image(sc.Build.Target)
 			}
 		}
@@ -117,6 +141,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, path := range paths {
 		if df := dockerfiles[path]; df != nil {
 			p.Dockerfiles = append(p.Dockerfiles, df)
+			// A service's finding may point into its Dockerfile: its pragmas apply.
+			p.Ignores[path] = df.Ignores
 		}
 	}
 	return p, nil
@@ -126,9 +152,11 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithOsEnv,
 		cli.WithEnvFiles(opts.EnvFiles...),
-		cli.WithDotEnv,
+		guardedDotEnv,
 		cli.WithConfigFileEnv,
-		cli.WithDefaultProfiles(opts.Profiles...),
+		// A linter must see every service: all profiles unless --profile
+		// narrows them as compose does (COMPOSE_PROFILES is a deploy choice).
+		cli.WithDefaultProfiles(defaultProfiles(opts.Profiles)...),
 		cli.WithResolvedPaths(true),
 		cli.WithLoadOptions(func(o *loader.Options) {
 			// A linter should not fail on an env_file or a secret file that
@@ -139,12 +167,9 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	if opts.WorkingDir != "" {
 		fns = append([]cli.ProjectOptionsFn{cli.WithWorkingDirectory(opts.WorkingDir)}, fns...)
 	}
-	if len(opts.Profiles) > 0 {
-		fns = append(fns, cli.WithProfiles(opts.Profiles))
-	}
 	if len(opts.ConfigFiles) == 0 {
 		if opts.NoUpwardSearch && opts.WorkingDir != "" {
-			fns = append(fns, withDefaultFilesIn(opts.WorkingDir))
+			fns = append(fns, withDefaultFilesIn(opts.WorkingDir, opts.Root))
 		} else {
 			fns = append(fns, cli.WithDefaultConfigPath)
 		}
@@ -164,9 +189,16 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 	return po, nil
 }
 
+func defaultProfiles(profiles []string) []string {
+	if len(profiles) == 0 {
+		return []string{"*"}
+	}
+	return profiles
+}
+
 // withDefaultFilesIn picks the default compose file and override of one
 // folder, without searching its parents (used when walking a tree).
-func withDefaultFilesIn(dir string) cli.ProjectOptionsFn {
+func withDefaultFilesIn(dir, root string) cli.ProjectOptionsFn {
 	return func(o *cli.ProjectOptions) error {
 		if len(o.ConfigPaths) > 0 {
 			return nil
@@ -174,6 +206,9 @@ func withDefaultFilesIn(dir string) cli.ProjectOptionsFn {
 		for _, names := range [][]string{cli.DefaultFileNames, cli.DefaultOverrideFileNames} {
 			for _, n := range names {
 				p := filepath.Join(dir, n)
+				if root != "" && !usableInTree(root, p) {
+					continue
+				}
 				if st, err := os.Stat(p); err == nil && !st.IsDir() {
 					o.ConfigPaths = append(o.ConfigPaths, p)
 					break
@@ -204,6 +239,9 @@ var (
 // line it is about: compose-go names key paths (services.web.restartt) or
 // services, not lines, so they are looked up in the parsed files.
 func (ix *positionIndex) composeError(files []string, err error) error {
+	if pe, ok := envFileError(err).(*ParseError); ok {
+		return pe
+	}
 	msg := err.Error()
 	pos := Position{File: files[0]}
 	for _, f := range files {
@@ -223,10 +261,14 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 		return &ParseError{Pos: pos, Msg: msg}
 	}
 	var where Position
+	service := ""
 	switch m := keyPathRe.FindStringSubmatch(msg); {
 	case m != nil:
 		loc := ix.locate(files, m[1])
 		where = loc.pos
+		if loc.pos.Line > 0 {
+			service = m[1]
+		}
 		// The longest written prefix of the key path.
 		path := strings.TrimPrefix(m[2], ".")
 		for path != "" {
@@ -243,6 +285,9 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 	default:
 		if m := serviceNameRe.FindStringSubmatch(msg); m != nil {
 			where = ix.locate(files, m[1]).pos
+			if where.Line > 0 {
+				service = m[1]
+			}
 		}
 	}
 	if where.Line == 0 {
@@ -253,7 +298,42 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 	if where.Line > 0 {
 		pos = where
 	}
-	return &ParseError{Pos: pos, Msg: msg}
+	pe := &ParseError{Pos: pos, Msg: msg}
+	if service != "" {
+		// In a service: x-docker-heal and a config service ignore apply.
+		pe.Service, pe.ServiceIgnores = service, ix.serviceIgnores(files, service)
+	}
+	return pe
+}
+
+// serviceIgnores reads a service's x-docker-heal ignore list from the
+// files as written (compose-go rejected the project).
+func (ix *positionIndex) serviceIgnores(files []string, name string) []string {
+	for _, f := range append(append([]string{}, files...), ix.order...) {
+		sf := ix.files[f]
+		if sf == nil {
+			continue
+		}
+		_, svcs := mapping(sf.root, "services")
+		if _, node := mapping(svcs, name); node != nil {
+			return extensionIgnoresNode(node)
+		}
+	}
+	return nil
+}
+
+// extensionIgnoresNode reads `x-docker-heal: {ignore: ...}` from a service node.
+func extensionIgnoresNode(svc *yaml.Node) []string {
+	_, x := mapping(svc, "x-docker-heal")
+	_, ig := mapping(x, "ignore")
+	if ig == nil {
+		return nil
+	}
+	var raw any
+	if ig.Decode(&raw) != nil {
+		return nil
+	}
+	return extensionIgnores(map[string]any{"x-docker-heal": map[string]any{"ignore": raw}})
 }
 
 // find returns the first line of the files that contains text.
@@ -306,11 +386,24 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 			// still linted without its image config.
 			return nil, nil
 		}
-		return nil, asParseError(err, path)
+		pe := asParseError(err, path)
+		if !pe.Refused && !looksLikeDockerfileName(filepath.Base(path)) {
+			// build.dockerfile may name any file (/etc/shadow): the parser's
+			// message would quote its text.
+			pe = &ParseError{Pos: pe.Pos, Msg: "not a Dockerfile: it cannot be parsed (its text is not shown, as the file is not named like a Dockerfile)", Refused: true}
+		}
+		return nil, pe
 	}
 	df.UsedByCompose = true
 	cache[path] = df
 	return df, nil
+}
+
+// looksLikeDockerfileName is wider than IsDockerfileName: a file a build
+// names explicitly (Dockerfile-prod, app.containerfile) is its author's Dockerfile.
+func looksLikeDockerfileName(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "dockerfile") || strings.Contains(n, "containerfile")
 }
 
 func asParseError(err error, path string) *ParseError {

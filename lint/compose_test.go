@@ -89,13 +89,24 @@ func TestExtends(t *testing.T) {
 }
 
 func TestProfiles(t *testing.T) {
-	p := load(t, ProjectOptions{WorkingDir: "testdata/profiles", NoUpwardSearch: true})
-	if len(p.Services) != 1 || p.Services[0].Name != "web" {
-		t.Errorf("without --profile: %d services, want only web", len(p.Services))
+	names := func(p *Project) string {
+		var out []string
+		for _, s := range p.Services {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ",")
 	}
+	// A linter sees every service by default, whatever its profiles (and
+	// whatever COMPOSE_PROFILES says: that is a deploy choice).
+	t.Setenv("COMPOSE_PROFILES", "debug")
+	p := load(t, ProjectOptions{WorkingDir: "testdata/profiles", NoUpwardSearch: true})
+	if got := names(p); got != "debug,tools,web" {
+		t.Errorf("without --profile: services %s, want debug,tools,web", got)
+	}
+	// --profile narrows as compose does: services without a profile, and those named.
 	p = load(t, ProjectOptions{WorkingDir: "testdata/profiles", NoUpwardSearch: true, Profiles: []string{"debug"}})
-	if len(p.Services) != 2 {
-		t.Errorf("--profile debug: %d services, want 2", len(p.Services))
+	if got := names(p); got != "debug,web" {
+		t.Errorf("--profile debug: services %s, want debug,web", got)
 	}
 }
 
@@ -165,6 +176,9 @@ func TestPragmasAndExtension(t *testing.T) {
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ const ConfigFileName = ".docker-heal.yaml"
 //
 //	fail-on: warning
 //	format: json
+//	image-config: registry     # engine (default) | registry | off
 //	rules:
 //	  init-missing: off          # or: error | warning | info | on
 //	  memory-limit-missing: error
@@ -31,6 +32,8 @@ type Config struct {
 	sev    map[string]Severity
 	off    map[string]bool
 	dir    string
+	// ImageConfig is where lint looks images up: engine (default), registry, off.
+	ImageConfig string
 }
 
 // ConfigIgnore silences rules for files matching Path or for a Service (or container) name.

@@ -72,7 +72,7 @@ func (ix *positionIndex) addFile(path string) error {
 	// compose-go's tree walks are slow on pathological nesting (a 5,000-deep
 	// list takes it half a minute); no real compose file nests this deep.
 	if d, line := nodeDepth(sf.root, 0); d > maxComposeDepth {
-		return &ParseError{Pos: Position{File: path, Line: line}, Msg: fmt.Sprintf("nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)}
+		return refused(path, line, "nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)
 	}
 	var spans [][2]int
 	budget := maxWalkNodes
@@ -142,6 +142,15 @@ func collectSpans(n *yaml.Node, spans *[][2]int, depth int, budget *int) int {
 		return end
 	}
 	for _, c := range n.Content {
+		if n.Kind == yaml.SequenceNode {
+			// A list item is a target too: `- /var/run/docker.sock:/var/run/docker.sock`.
+			at := len(*spans)
+			*spans = append(*spans, [2]int{c.Line, c.Line})
+			e := max(collectSpans(c, spans, depth+1, budget), c.Line)
+			(*spans)[at][1] = e
+			end = max(end, e)
+			continue
+		}
 		end = max(end, collectSpans(c, spans, depth+1, budget))
 	}
 	return end

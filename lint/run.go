@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -21,6 +23,9 @@ type RunOptions struct {
 	Paths []string
 	// Project carries -f, --profile, --env-file and --project-directory.
 	Project ProjectOptions
+	// Images looks up the configs of the images services run and Dockerfiles
+	// build FROM; nil: none is looked up, rules say the config is unknown.
+	Images ImageResolver
 }
 
 // Result is what a lint run found, and which files it read.
@@ -47,8 +52,17 @@ var (
 	skipDirs         = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true, "__pycache__": true}
 )
 
-// IsDockerfileName says whether a base name looks like a Dockerfile.
-func IsDockerfileName(name string) bool { return dockerfileNameRe.MatchString(name) }
+// IsDockerfileName says whether a base name is a Dockerfile's: Dockerfile,
+// Dockerfile.* and *.Dockerfile (and Containerfile), but not the YAML, JSON
+// or Markdown files that share the stem (.github/workflows/dockerfile.yaml),
+// nor BuildKit's per-Dockerfile ignore files (Dockerfile.dockerignore).
+func IsDockerfileName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yml", ".yaml", ".json", ".md", ".dockerignore":
+		return false
+	}
+	return dockerfileNameRe.MatchString(name)
+}
 
 // IsComposeName says whether a base name looks like a compose file when
 // found in a folder walk (other YAML, like Kubernetes manifests, is skipped).
@@ -58,7 +72,7 @@ func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
 // found first, then loaded and checked in parallel (compose-go's loading is
 // most of the time); the result is the same whatever the scheduling.
 func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
-	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}}
+	r := &runner{ctx: ctx, checker: c, images: opts.Images, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
 	if len(opts.Paths) == 0 {
 		if err := r.defaultProject(opts.Project); err != nil {
 			return nil, err
@@ -75,7 +89,9 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	if len(r.res.Files) == 0 {
 		return nil, &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: no compose file or Dockerfile found", strings.Join(opts.Paths, ", "))}
 	}
+	r.attachDockerfileBases()
 	r.lintDockerfiles()
+	r.filterInvalid()
 	SortFindings(r.res.Findings)
 	sort.Strings(r.res.Files)
 	return &r.res, nil
@@ -84,11 +100,14 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 type runner struct {
 	ctx         context.Context
 	checker     *Checker
+	images      ImageResolver
 	res         Result
 	dockerfiles map[string]*Dockerfile // by absolute path; nil when it failed to parse
 	dfOrder     []string
 	seen        map[string]bool
 	projects    []ProjectOptions // found, not yet loaded
+	invalids    []invalidFinding
+	pragmas     map[string]*Ignores // by absolute path, from the loaders
 }
 
 // projectResult is one project loaded and checked off the main goroutine.
@@ -100,29 +119,21 @@ type projectResult struct {
 
 func (r *runner) runProjects() error {
 	results := make([]projectResult, len(r.projects))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(r.projects)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				p, err := LoadProject(r.ctx, r.projects[i])
-				res := projectResult{p: p, err: err}
-				if err == nil {
-					for _, svc := range p.Services {
-						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
-					}
-				}
-				results[i] = res
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(r.projects), func(_ context.Context, i int) error {
+		p, err := LoadProject(r.ctx, r.projects[i])
+		res := projectResult{p: p, err: err}
+		if err == nil {
+			r.attachImages(p)
+			for _, svc := range p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
-		}()
+		}
+		results[i] = res
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err // cancelled: some projects were never loaded
 	}
-	for i := range r.projects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	for i, res := range results {
 		if err := r.merge(r.projects[i], res); err != nil {
 			return err
@@ -138,6 +149,7 @@ func (r *runner) defaultProject(po ProjectOptions) error {
 	if err == nil || !errors.Is(err, ErrNoComposeFile) {
 		res := projectResult{p: p, err: err}
 		if err == nil {
+			r.attachImages(p)
 			for _, svc := range p.Services {
 				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
@@ -173,6 +185,14 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	name := filepath.Base(p)
 	ext := strings.ToLower(filepath.Ext(name))
 	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
+		if slices.Contains(defaultComposeNames, name) || slices.Contains(defaultOverrideNames, name) {
+			// compose.yaml or its override (pre-commit passes the changed
+			// one alone) is the folder's project as docker compose loads it
+			// there, base and override merged: an override on its own has
+			// no image, and linting each file apart would say so wrongly.
+			r.defaultProjectIn(filepath.Dir(p), po)
+			return nil
+		}
 		po.ConfigFiles = []string{p}
 		r.project(po)
 		return nil
@@ -185,12 +205,13 @@ func (r *runner) path(p string, po ProjectOptions) error {
 // holding a default compose file is one project (with its override); other
 // compose-named files are projects of their own.
 func (r *runner) walk(root string, po ProjectOptions) error {
+	po.Root = root
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == root {
 				return &UsageError{Msg: fmt.Sprintf("%s: %v", root, err)}
 			}
-			r.invalid(path, fmt.Sprintf("cannot read: %v", err))
+			r.invalid(path, "cannot read: "+readFailure(err))
 			return nil
 		}
 		if d.IsDir() {
@@ -209,7 +230,7 @@ func (r *runner) walk(root string, po ProjectOptions) error {
 func (r *runner) walkDir(dir string, po ProjectOptions) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		r.invalid(dir, fmt.Sprintf("cannot read folder: %v", err))
+		r.invalid(dir, "cannot read folder: "+readFailure(err))
 		return filepath.SkipDir
 	}
 	isDefault := map[string]bool{}
@@ -218,17 +239,15 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 	}
 	hasDefault := false
 	for _, e := range entries {
-		if isDefault[e.Name()] && !e.IsDir() {
+		if isDefault[e.Name()] && !e.IsDir() && usableInTree(po.Root, filepath.Join(dir, e.Name())) {
 			hasDefault = true
 		}
 	}
 	if hasDefault {
-		dpo := po
-		dpo.WorkingDir, dpo.ConfigFiles, dpo.NoUpwardSearch = dir, nil, true
-		r.project(dpo)
+		r.defaultProjectIn(dir, po)
 	}
 	for _, e := range entries {
-		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !e.Type().IsRegular() {
+		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !usableInTree(po.Root, filepath.Join(dir, e.Name())) {
 			continue
 		}
 		spo := po
@@ -242,6 +261,18 @@ var (
 	defaultComposeNames  = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
 	defaultOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
 )
+
+// defaultProjectIn queues the default project (compose.yaml and its
+// override) of dir once, however many of its files were named.
+func (r *runner) defaultProjectIn(dir string, po ProjectOptions) {
+	for _, q := range r.projects {
+		if q.NoUpwardSearch && len(q.ConfigFiles) == 0 && absPath(q.WorkingDir) == absPath(dir) {
+			return
+		}
+	}
+	po.WorkingDir, po.ConfigFiles, po.NoUpwardSearch = dir, nil, true
+	r.project(po)
+}
 
 // project queues one compose project to load and lint.
 func (r *runner) project(po ProjectOptions) {
@@ -265,7 +296,13 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 			for _, f := range po.ConfigFiles {
 				r.addFile(absPath(f))
 			}
-			r.invalidAt(pe.Pos, pe.Msg)
+			r.invalidError(pe)
+			return nil
+		}
+		if po.Root != "" && len(po.ConfigFiles) == 0 {
+			// A project a walk found: whatever stopped it, the rest is linted.
+			r.addFile(absPath(po.WorkingDir))
+			r.invalid(absPath(po.WorkingDir), err.Error())
 			return nil
 		}
 		if len(po.ConfigFiles) > 0 {
@@ -281,9 +318,12 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 	for _, f := range p.Files {
 		r.addFile(f)
 	}
+	for f, ig := range p.Ignores {
+		r.pragmas[f] = ig
+	}
 	for _, pe := range p.Problems {
 		r.addFile(pe.Pos.File)
-		r.invalidAt(pe.Pos, pe.Msg)
+		r.invalidError(pe)
 	}
 	for _, df := range p.Dockerfiles {
 		r.addDockerfile(df.Path, df, true)
@@ -305,7 +345,7 @@ func (r *runner) dockerfile(path string, used bool) {
 		if errors.As(err, &pe) {
 			r.invalidAt(pe.Pos, pe.Msg)
 		} else {
-			r.invalid(abs, err.Error())
+			r.invalid(abs, "cannot read: "+readFailure(err))
 		}
 		r.addDockerfile(abs, nil, used)
 		return
@@ -323,6 +363,9 @@ func (r *runner) addDockerfile(abs string, df *Dockerfile, used bool) {
 	}
 	if df != nil && used {
 		df.UsedByCompose = true
+	}
+	if df != nil {
+		r.pragmas[abs] = df.Ignores
 	}
 	r.dockerfiles[abs] = df
 	r.dfOrder = append(r.dfOrder, abs)
@@ -348,19 +391,64 @@ func (r *runner) addFile(path string) {
 func (r *runner) invalid(path, msg string) { r.invalidAt(Position{File: path}, msg) }
 
 func (r *runner) invalidAt(pos Position, msg string) {
-	sev := SeverityError
-	if s, ok := r.checker.Config.SeverityOf(InvalidFileRule); ok {
-		sev = s
+	r.invalidError(&ParseError{Pos: pos, Msg: msg})
+}
+
+// invalidError records a file that could not be loaded; its finding goes
+// through the same filter as every rule's, once all pragmas are known.
+func (r *runner) invalidError(pe *ParseError) {
+	subject := pe.Service
+	if subject == "" {
+		subject = filepath.Base(pe.Pos.File)
 	}
-	if r.checker.Config.Disabled(InvalidFileRule) {
-		return
-	}
-	for _, rule := range r.checker.Rules {
-		if rule.ID == InvalidFileRule {
-			r.res.Findings = append(r.res.Findings, Finding{Rule: InvalidFileRule, Severity: sev, Pos: pos, Subject: filepath.Base(pos.File), Message: msg, URL: DocsURL(InvalidFileRule)})
-			return
+	r.invalids = append(r.invalids, invalidFinding{
+		finding: Finding{Rule: InvalidFileRule, Severity: SeverityError, Pos: pe.Pos, Subject: subject, Message: pe.Msg, URL: DocsURL(InvalidFileRule)},
+		ignore:  pe.ServiceIgnores,
+	})
+}
+
+// invalidFinding is an invalid-file finding waiting for the filter.
+type invalidFinding struct {
+	finding Finding
+	ignore  []string // the service's x-docker-heal ignore list
+}
+
+// filterInvalid passes the invalid-file findings through Checker.Filter,
+// the path every rule's findings take: --only/--disable and the config's
+// on/off (the rule must be selected), x-docker-heal, the file's pragmas, the
+// config's path and service ignores and severity overrides.
+func (r *runner) filterInvalid() {
+	var rule *Rule
+	for i := range r.checker.Rules {
+		if r.checker.Rules[i].ID == InvalidFileRule {
+			rule = &r.checker.Rules[i]
 		}
 	}
+	if rule == nil {
+		return
+	}
+	for _, inv := range r.invalids {
+		f := inv.finding
+		f.Severity = rule.Severity
+		if ignoredByList(inv.ignore, InvalidFileRule) {
+			continue
+		}
+		r.res.Findings = append(r.res.Findings, r.checker.Filter([]Finding{f}, map[string]*Ignores{f.Pos.File: r.pragmasOf(f.Pos.File)})...)
+	}
+}
+
+// pragmasOf returns the pragmas of a file: as its loader found them, or,
+// for a file that did not load, read from its text (through the guard).
+func (r *runner) pragmasOf(path string) *Ignores {
+	if ig, ok := r.pragmas[path]; ok {
+		return ig
+	}
+	var ig *Ignores
+	if src, err := ReadSource(path); err == nil {
+		ig = rawIgnores(path, src)
+	}
+	r.pragmas[path] = ig
+	return ig
 }
 
 func absPath(p string) string {

@@ -20,3 +20,8 @@ if [ -d "$corpus" ]; then
   done
   awk -v n="$files" -v ms="$best" 'BEGIN { printf "whole process: docker-heal lint %s: %d files in %d ms (%.2f ms/file, best of 5)\n", "corpus", n, ms, ms / n }'
 fi
+
+# Findings per rule on the same corpus (precision is tracked with speed).
+if [ -d "$corpus" ]; then
+  scripts/corpus-stats.sh "$corpus" bin/docker-heal
+fi

@@ -36,6 +36,8 @@ type File struct {
 	Rules  map[string]string   `yaml:"rules"`
 	Ignore []lint.ConfigIgnore `yaml:"ignore"`
 	Heal   Heal                `yaml:"heal"`
+	// ImageConfig is where lint reads pulled images' configs: engine, registry, off.
+	ImageConfig string `yaml:"image-config"`
 
 	// Path is where the file was read from ("" for no file).
 	Path string `yaml:"-"`
@@ -285,7 +287,11 @@ func (f *File) Lint(known map[string]bool) (*lint.Config, error) {
 			}
 		}
 	}
-	return lint.NewConfig(f.Path, f.FailOn, f.Format, f.Rules, f.Ignore)
+	cfg, err := lint.NewConfig(f.Path, f.FailOn, f.Format, f.Rules, f.Ignore)
+	if cfg != nil {
+		cfg.ImageConfig = f.ImageConfig
+	}
+	return cfg, err
 }
 
 // Nearest returns the nearest .docker-heal.yaml from dir upwards, or "":

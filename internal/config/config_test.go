@@ -52,7 +52,7 @@ func TestLoadConfig(t *testing.T) {
 		"heal:\n  max-restart: 3\n":       ":2: unknown key \"max-restart\" under heal",
 		"heal:\n  window: soon\n":         ":2: heal.window",
 		"heal: [1, 2]\n":                  ":1: heal must be a mapping",
-		"fail_on: error\n":                ":1: unknown key \"fail_on\" (known: fail-on, format, heal, ignore, rules)",
+		"fail_on: error\n":                ":1: unknown key \"fail_on\" (known: fail-on, format, heal, ignore, image-config, rules)",
 		"ignore:\n  - paht: x/**\n":       ":2: unknown key \"paht\" under ignore[0]",
 		"fail-on: critical\n":             ":1: fail-on",
 		"heal:\n  max-restarts: many\n":   "max-restarts",

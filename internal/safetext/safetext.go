@@ -6,16 +6,16 @@ package safetext
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// Escape returns s with every control character written as a Go escape:
-// \t, \n and \r by name, other C0 controls and DEL as \xNN, C1 controls and
-// the bidirectional overrides (which reorder what the reader sees) as \uNNNN,
-// and bytes that are not UTF-8 as \xNN. Printable text, including non-ASCII
-// letters, is kept as it is; s is returned unchanged when it holds nothing
-// to escape.
+// Escape returns s with every control character written as Go's %q writes
+// it (\t, \n, \a, \x1b, \u009b), the bidirectional formatting characters
+// (which reorder what the reader sees) as \uNNNN too, and bytes that are not
+// UTF-8 as \xNN. Printable text, including non-ASCII letters, is kept as it
+// is; s is returned unchanged when it holds nothing to escape.
 func Escape(s string) string {
 	if clean(s) {
 		return s
@@ -26,16 +26,9 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+		case r < 0x20 || r == 0x7f || unsafeRune(r):
+			q := strconv.QuoteRune(r) // '\x1b', '\a', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
 		default:
 			b.WriteString(s[i : i+size])
 		}

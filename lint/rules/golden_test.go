@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -24,7 +25,7 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}})
+	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}, Images: fixtureImages(t)})
 	if err != nil {
 		t.Fatalf("lint %s: %v", caseDir, err)
 	}
@@ -66,6 +67,22 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 		fmt.Fprintf(&b, "%s:%d:%d %s %s %s: %s\n", filepath.ToSlash(f.Pos.File), f.Pos.Line, f.Pos.Col, f.Severity, f.Rule, f.Subject, f.Message)
 	}
 	return b.String()
+}
+
+// fixtureImages are the configs of the example/* images the cases run or
+// build FROM, as an image lookup would find them; any other image is one
+// that was not inspected.
+func fixtureImages(t *testing.T) lint.StaticImages {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "images.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images lint.StaticImages
+	if err := json.Unmarshal(src, &images); err != nil {
+		t.Fatalf("testdata/images.json: %v", err)
+	}
+	return images
 }
 
 // TestGolden runs every rule's bad and good case: the bad case's findings for

@@ -145,7 +145,7 @@ func earlierStage(df *lint.Dockerfile, st *lint.Stage) bool {
 // A service that builds its image names the result with image:, it does not
 // pull it, and is left alone; its Dockerfile's FROM lines are checked there.
 func imageUnpinnedService(r *lint.Report, svc *lint.Service) {
-	if isContainer(svc) || svc.ImageConfig != nil {
+	if isContainer(svc) || svc.Built {
 		return
 	}
 	ref := strings.TrimSpace(svc.Image)

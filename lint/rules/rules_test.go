@@ -142,7 +142,7 @@ func TestEveryRuleHasDocsAndCases(t *testing.T) {
 	}
 	cases, _ := os.ReadDir("testdata")
 	for _, c := range cases {
-		if !ids[c.Name()] {
+		if !ids[c.Name()] && c.Name() != "images.json" && c.Name() != "fuzz" { // images.json: the image configs the cases' lookups find; fuzz: go test -fuzz regressions
 			t.Errorf("testdata/%s belongs to no registered rule", c.Name())
 		}
 	}

@@ -76,8 +76,20 @@ func TestContainerRules(t *testing.T) {
 		{"exec form", ShellFormCmd, container(func(s *lint.Service) { s.Entrypoint = []string{"node"} }), 0, ""},
 
 		{"bash wrapper", ShellWrapperNoExec, container(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app >>/var/log/app.log 2>&1"}
 		}), 1, "bash stays PID 1"},
+		// bash 5.1+ and busybox sh exec a last plain command themselves.
+		{"bash runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+		}), 0, ""},
+		{"busybox sh runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
+		}), 0, ""},
+		{"busybox sh keeps a pipeline", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"sh"}, []string{"-c", "a; b | tee /log"}
+		}), 1, "sh stays PID 1"},
 		{"wrapper behind tini", ShellWrapperNoExec, container(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
 		}), 1, ""},
@@ -201,16 +213,67 @@ func TestContainerRules(t *testing.T) {
 func TestComposeRules(t *testing.T) {
 	yes := true
 	runServiceCases(t, []serviceCase{
+		{"image not inspected: PID 1 unknown, the argument not named", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.Command = "redis:7.4", []string{"--save", "60", "1"}
+		}), 1, "redis:7.4 was not inspected, so PID 1 is unknown"},
+		{"linuxserver image not inspected", InitMissing, composeSvc(func(s *lint.Service) { s.Image = "ghcr.io/linuxserver/sonarr:4.0.9" }), 0, ""},
+		{"inspected s6-overlay entrypoint", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Entrypoint: []string{"/init"}}
+		}), 0, ""},
+		{"inspected catatonit entrypoint", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Entrypoint: []string{"/usr/bin/catatonit", "--"}}
+		}), 0, ""},
+		{"inspected, no entrypoint: the command is PID 1", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig, s.Command = "example/app:1", &lint.ImageConfig{Cmd: []string{"nginx"}}, []string{"/usr/bin/app", "--save"}
+		}), 1, "PID 1 is /usr/bin/app"},
+		{"inspected entrypoint script with arguments", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig, s.Command = "example/db:7", &lint.ImageConfig{Entrypoint: []string{"docker-entrypoint.sh"}}, []string{"--replSet", "rs0"}
+		}), 1, "PID 1 is docker-entrypoint.sh"},
+		{"built on a base not inspected, entrypoint inherited", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Built, s.ImageConfig = true, &lint.ImageConfig{Cmd: []string{"--flag"}, Unknown: lint.AllFields &^ lint.FieldCmd, NotInspected: "example/base:2"}
+		}), 1, "example/base:2 was not inspected"},
+		{"image ships a HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Healthcheck: probe("CMD", "/app", "health")}
+		}), 0, ""},
+		{"image inspected, no HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{}
+		}), 1, "neither the service nor the image example/app:1"},
+		{"image not inspected", HealthcheckMissing, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 1, "was not inspected"},
+		{"inspected non-root image", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{User: "472"}
+		}), 0, ""},
+		{"built on a base not inspected", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Built, s.ImageConfig = true, &lint.ImageConfig{Unknown: lint.AllFields, NotInspected: "grafana/grafana:11"}
+		}), 1, "grafana/grafana:11 was not inspected"},
 		{"command wrapper", ShellWrapperNoExec, composeSvc(func(s *lint.Service) { s.Command = []string{"sh", "-c", "a && b"} }), 1, "command runs sh -c"},
 		{"command after an entrypoint script", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"bash", "-c", "a; b"}
+			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"sh", "-c", "a; b"}
 		}), 1, ""},
 		{"shell from the entrypoint, script from the command", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; app"}
 		}), 1, "entrypoint with command runs sh -c"},
 		{"options before -c, split", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app"}
+			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app | tee /log"}
 		}), 1, "runs bash -c"},
+		{"busybox sh on a local alpine build", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine}
+			s.Command = []string{"sh", "-c", "migrate; app"}
+		}), 0, ""},
+		{"a trap keeps busybox sh", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "trap 'rm -f /tmp/lock' EXIT; app"}
+		}), 1, ""},
+		{"nothing to exec", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Command = []string{"sh", "-c", "sleep 1; echo \"exiting with error\"; exit 42"}
+		}), 0, ""},
+		{"a loop cannot be exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "while true; do poll; sleep 1; done"}
+		}), 1, "init: true"},
+		{"wait keeps the shell", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"ash", "-c", "app & wait"}
+		}), 1, ""},
 		{"the image's bare shell entrypoint", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Entrypoint: []string{"/bin/sh"}}
 			s.Command = []string{"-c", "migrate; app"}
@@ -271,18 +334,22 @@ func TestComposeRules(t *testing.T) {
 
 		{"curl on alpine, not installed", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "[ \"$(curl -s localhost)\" = ok ]")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine}
 		}), 1, "curl"},
 		{"curl on alpine, installed", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "curl", "-f", "localhost")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine, Installed: map[string]bool{"curl": true}}
 		}), 0, ""},
 		{"shell probe on distroless", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "/app health")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/base"}
 		}), 1, "/bin/sh"},
 		{"shell probe on distroless debug", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "/app health")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/base:debug"}
 		}), 0, ""},
 		{"image unknown", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) { s.Healthcheck = probe("CMD", "curl", "-f", "x") }), 0, ""},
@@ -312,16 +379,20 @@ func TestComposeRules(t *testing.T) {
 		{"swap below the limit", MemorySwapUnlimited, composeSvc(func(s *lint.Service) { s.MemLimit, s.MemSwap = 512<<20, 256<<20 }), 1, "refuses"},
 		{"max-size -1", LogRotationMissing, composeSvc(func(s *lint.Service) { s.LogOptions = map[string]string{"max-size": "-1"} }), 1, "-1"},
 
-		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
+		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
 		{"user root by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "root" }), 1, ""},
 		{"user from a variable", UserRoot, composeSvc(func(s *lint.Service) { s.User = "${UID}:${GID}" }), 0, ""},
 		{"image unknown", UserRoot, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, ""},
-		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) { s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"} }), 1, ""},
+		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Built = true
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"}
+		}), 1, ""},
 		{"distroless nonroot", UserRoot, composeSvc(func(s *lint.Service) {
-			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/static-debian12:nonroot"}
+			s.Built = true
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/static-debian12:nonroot", Unknown: lint.AllFields}
 		}), 0, ""},
 
-		{"built image", ImageUnpinned, composeSvc(func(s *lint.Service) { s.Image = "example/app"; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
+		{"built image", ImageUnpinned, composeSvc(func(s *lint.Service) { s.Image = "example/app"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
 		{"digest", ImageUnpinned, composeSvc(func(s *lint.Service) {
 			s.Image = "nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 		}), 0, ""},
