@@ -120,6 +120,11 @@ func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
 			return nil
 		}
 	}
+	// A broken engine configuration (malformed DOCKER_HOST, unknown
+	// context) would make Client() exit 1; for lint it only means no lookups.
+	if checkEndpoint(nil, dockerCli) != nil {
+		return nil
+	}
 	if api := dockerCli.Client(); api != nil {
 		return dockerengine.New(api)
 	}
