@@ -18,8 +18,8 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/safetext"
 	"github.com/docker-heal/docker-heal/internal/notify"
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type onceOptions struct {
