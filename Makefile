@@ -5,7 +5,7 @@ PLUGIN_DIR ?= $(HOME)/.docker/cli-plugins
 # make image tags this; it builds on the engine DOCKER_HOST points to.
 IMAGE ?= docker-heal:dev
 
-.PHONY: build image install test unit integration fuzz bench bench-peers clean
+.PHONY: build image install test unit integration fuzz bench bench-peers release-snapshot release-test clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(GO_LDFLAGS)" -o bin/docker-heal ./cmd/docker-heal
@@ -34,5 +34,11 @@ bench:
 bench-peers:
 	scripts/bench-peers.sh
 
+release-snapshot:
+	scripts/release-snapshot.sh
+
+release-test: release-snapshot
+	scripts/release-check.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin dist
