@@ -451,3 +451,35 @@ func TestWatchRealImage(t *testing.T) {
 		t.Errorf("docker-heal's own health: %s", h)
 	}
 }
+
+// A container that keeps failing gets the budget, backoff and circuit of
+// once: restarts until --max-restarts, then the circuit opens and it is left
+// alone.
+func TestWatchRealBudgetOpensTheCircuit(t *testing.T) {
+	c := enginetest.RunContainer(t, enginetest.Options{Labels: enabled, Env: []string{"APP_FAIL_AFTER=2"}})
+	opts := realWatchOpts(t)
+	opts.policy.MaxRestarts = 2
+	opts.policy.Backoff = time.Second
+	w := startRealWatch(t, dockerengine.New(enginetest.Client(t)), opts)
+	waitFor(t, "the circuit open", 90*time.Second, func() bool {
+		st, err := store.ReadState(opts.stateFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := st.Entry(c.ID)
+		return e != nil && e.CircuitOpen
+	})
+	if recs := stateRestarts(t, opts.stateFile, c.ID); len(recs) != 2 {
+		t.Errorf("%d restarts before the circuit opened, want 2 (--max-restarts): %+v", len(recs), recs)
+	} else if gap := recs[1].Time.Sub(recs[0].Time); gap < time.Second {
+		t.Errorf("second restart %s after the first, inside the 1s backoff", gap)
+	}
+	before := startedAt(t, c.ID)
+	time.Sleep(5 * time.Second) // it is unhealthy again by now; nothing may restart it
+	if !startedAt(t, c.ID).Equal(before) {
+		t.Error("restarted with the circuit open")
+	}
+	if !strings.Contains(w.out.String(), "open-circuit") {
+		t.Errorf("the opened circuit is not reported:\n%s", w.out.String())
+	}
+}
