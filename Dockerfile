@@ -6,8 +6,11 @@
 # offline: FROM scratch pulls nothing. The CA certificates come from the
 # build host, for notifications over HTTPS.
 FROM scratch
+# The binary sits at $TARGETPLATFORM/docker-heal in the context, as goreleaser
+# lays it out (see .goreleaser.yaml); scripts/image.sh does the same.
+ARG TARGETPLATFORM
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY docker-heal /docker-heal
+COPY ${TARGETPLATFORM}/docker-heal /docker-heal
 # /healthz and /metrics; the HEALTHCHECK asks the same address.
 ENV DOCKER_HEAL_LISTEN=:9580
 EXPOSE 9580

@@ -22,11 +22,13 @@ fi
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 cp "$root/Dockerfile" "$ctx/Dockerfile"
-cp "$root/bin/docker-heal" "$ctx/docker-heal"
+platform=linux/$(go env GOARCH 2>/dev/null || uname -m)
+mkdir -p "$ctx/$platform"
+cp "$root/bin/docker-heal" "$ctx/$platform/docker-heal"
 cp "$CA_CERTS" "$ctx/ca-certificates.crt"
 # The classic builder needs no BuildKit session; either works for FROM scratch.
 # Its deprecation notice is noise here; the log is shown when the build fails.
-if ! DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build --quiet --tag "$IMAGE" \
+if ! DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build --quiet --tag "$IMAGE" --build-arg TARGETPLATFORM="$platform" \
 	--label org.opencontainers.image.source=https://github.com/docker-heal/docker-heal \
 	--label org.opencontainers.image.version="$("$root/bin/docker-heal" version | awk '{print $2}')" \
 	"$ctx" >"$ctx.log" 2>&1; then
