@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
@@ -47,7 +46,11 @@ find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts, args)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), engine, opts, args)
 		},
 	}
 	opts.addFlags(cmd.Flags())

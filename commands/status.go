@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,8 +19,8 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/humanize"
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type statusOptions struct {
@@ -70,7 +71,11 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 			if err := opts.configure(cmd.Flags()); err != nil {
 				return err
 			}
-			return runStatus(cmd.Context(), dockerCli.Out(), dockerengine.New(dockerCli.Client()), opts)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runStatus(cmd.Context(), dockerCli.Out(), engine, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -332,7 +337,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
 				_, why := ready(c, now)
-				fmt.Fprintf(&b, "\n  %s: %s", c.Name, why)
+				fmt.Fprintf(&b, "\n  %s: %s", safetext.Escape(c.Name), why)
 			}
 			return withCode(ExitFindings, "%s", b.String())
 		}
@@ -396,12 +401,12 @@ const probeWidth = 40
 func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 	out := strings.TrimSpace(p.Output)
 	if !noTrunc {
-		out = oneLine(out)
+		out = safetext.Escape(oneLine(out))
 		if r := []rune(out); len(r) > probeWidth {
 			out = string(r[:probeWidth-1]) + "…"
 		}
 	} else {
-		out = strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " ")
+		out = safetext.Escape(strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " "))
 	}
 	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
 	if out != "" {
@@ -429,10 +434,14 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 	return func(out io.Writer, cs []heal.Container, opts statusOptions) error {
 		now := opts.now()
 		for _, c := range cs {
-			if err := tmpl.Execute(out, newRow(c, opts, now)); err != nil {
+			// A template may print any field (.LastProbe.Output too): its
+			// output is escaped as a whole, keeping the template's own
+			// newlines and tabs.
+			var b strings.Builder
+			if err := tmpl.Execute(&b, newRow(c, opts, now)); err != nil {
 				return withCode(ExitError, "--format: %v", err)
 			}
-			if _, err := io.WriteString(out, "\n"); err != nil {
+			if _, err := io.WriteString(out, safetext.EscapeKeepLines(b.String())+"\n"); err != nil {
 				return err
 			}
 		}
@@ -442,14 +451,17 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 
 func renderStatusJSON(out io.Writer, cs []heal.Container, opts statusOptions) error {
 	now := opts.now()
-	enc := json.NewEncoder(out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	for _, c := range cs {
 		if err := enc.Encode(newRow(c, opts, now)); err != nil {
 			return err
 		}
 	}
-	return nil
+	// encoding/json leaves C1 controls raw; a terminal may obey them.
+	_, err := out.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
 
 func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) error {
@@ -466,7 +478,7 @@ func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) e
 		if r.Health != heal.HealthNone {
 			streak = fmt.Sprint(r.FailingStreak)
 		}
-		if err := table.Append(r.Name, ps, r.State, r.Health, streak, r.Probe, r.Uptime, r.Heal); err != nil {
+		if err := appendClean(table, r.Name, ps, r.State, r.Health, streak, r.Probe, r.Uptime, r.Heal); err != nil {
 			return err
 		}
 	}

@@ -448,6 +448,81 @@ func unreachableClient(t *testing.T) (*client.Client, string) {
 	return api, addr
 }
 
+// hostileProbe is what a container can print to take over a terminal: set
+// the window title, ring the bell, clear the screen.
+const hostileProbe = "\x1b]0;owned\x07\x1b[2J"
+
+// hostileEscaped is how it must be shown.
+const hostileEscaped = `\x1b]0;owned\a\x1b[2J`
+
+// noControl fails the test when text holds a control character other than
+// newline and tab.
+func noControl(t *testing.T, what, text string) {
+	t.Helper()
+	for _, r := range text {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			t.Errorf("%s holds control character %U:\n%q", what, r, text)
+			return
+		}
+	}
+}
+
+func TestStatusEscapesProbeOutputAndLabels(t *testing.T) {
+	now := time.Now()
+	f := enginetest.NewFakeDaemon()
+	t.Cleanup(f.Close)
+	ok := enginetest.FakeContainer(statusID(11), "hostile-ok", "healthy", time.Hour, now, map[string]string{
+		"com.docker.compose.project": "p\x1b[31m", "com.docker.compose.service": "s\u009b2J"})
+	ok.State.Health.Log[0].Output = "ok " + hostileProbe + "\n"
+	sick := enginetest.FakeContainer(statusID(12), "hostile-sick", "unhealthy", time.Hour, now, nil)
+	for _, p := range sick.State.Health.Log {
+		p.Output = "sick " + hostileProbe + "\nline two " + hostileProbe
+	}
+	f.Add(ok, sick)
+
+	for _, opts := range []statusOptions{
+		{format: "table"},
+		{format: "table", noTrunc: true},
+		{format: "{{.Name}} {{.Project}} {{.LastProbe.Output}} {{.Probe}}"},
+		{format: "table", wait: true, timeout: time.Minute, names: []string{"hostile-ok"}},
+	} {
+		out, err := statusRun(t, f, opts)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		noControl(t, fmt.Sprintf("status --format %q --no-trunc=%v --wait=%v", opts.format, opts.noTrunc, opts.wait), out)
+		if !strings.Contains(out, hostileEscaped) {
+			t.Errorf("format %q: the probe output is not shown escaped:\n%s", opts.format, out)
+		}
+		if !opts.wait && !strings.Contains(out, `p\x1b[31m`) {
+			t.Errorf("format %q: the project label is not shown escaped:\n%s", opts.format, out)
+		}
+	}
+
+	// The deploy gate's timeout names the sick container with its probe.
+	_, err := statusRun(t, f, statusOptions{wait: true, timeout: 50 * time.Millisecond, pollEvery: 10 * time.Millisecond, names: []string{"hostile-sick"}, now: time.Now})
+	if code(err) != ExitFindings {
+		t.Fatalf("--wait on a sick container: exit %d (%v), want 1", code(err), err)
+	}
+	var stderr bytes.Buffer
+	exitCode(&stderr, err)
+	noControl(t, "status --wait timeout message", stderr.String())
+	if !strings.Contains(stderr.String(), "hostile-sick: unhealthy") || !strings.Contains(stderr.String(), "sick "+hostileEscaped) {
+		t.Errorf("--wait timeout message:\n%s", stderr.String())
+	}
+
+	// JSON escapes control characters itself; the text stays exact.
+	out, err := statusRun(t, f, statusOptions{format: "json", names: []string{"hostile-ok"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "status --format json", out)
+	var row statusRow
+	if err := json.Unmarshal([]byte(out), &row); err != nil || row.LastProbe == nil || row.LastProbe.Output != "ok "+hostileProbe+"\n" {
+		t.Errorf("json row: %v %+v", err, row)
+	}
+}
+
 // status reads the host config as once does: with heal: {all: true} an
 // unlabelled container is one once would act on.
 func TestStatusHealColumnFollowsConfig(t *testing.T) {

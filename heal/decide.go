@@ -35,13 +35,21 @@ type Step struct {
 	UnhealthyFor time.Duration
 	// StopTimeout for restart and stop.
 	StopTimeout time.Duration
+	// StopTimeoutAsked is the stop timeout the container asked for when
+	// --max-stop-timeout capped it to StopTimeout, else 0.
+	StopTimeoutAsked time.Duration
 	// Dependents are restarted after the container, in order, when its restart succeeded.
 	Dependents []Dependent
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
 	CircuitOpen bool
 	// Outcome, filled by the executor.
-	Result string // ResultSuccess, ResultFailure or "" when nothing was attempted
+	Result string // ResultSuccess, ResultFailure, ResultPending, ResultSkipped, or "" when nothing was attempted
 	Error  string
+	// Note says what else happened: why it was skipped, that an operator's
+	// stop was honoured, why the outcome is pending.
+	Note string
+	// notAttempted marks a step the round ended before (no engine call).
+	notAttempted bool
 }
 
 // Dependent is a container restarted after its parent.
@@ -51,6 +59,9 @@ type Dependent struct {
 	StopTimeout time.Duration
 	Result      string
 	Error       string
+	Note        string
+	// notAttempted marks a dependent the round ended before.
+	notAttempted bool
 }
 
 // Plan is the outcome of Decide: one step per container worth a word.
@@ -118,6 +129,9 @@ func (s Step) sickness() string {
 	}
 	if s.Container.FailingStreak > 0 {
 		parts = append(parts, fmt.Sprintf("streak %d", s.Container.FailingStreak))
+	}
+	if s.StopTimeoutAsked > 0 {
+		parts = append(parts, fmt.Sprintf("stop timeout %s capped to %s (--max-stop-timeout)", shortDuration(s.StopTimeoutAsked), shortDuration(s.StopTimeout)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -294,9 +308,13 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 		// Listed as unhealthy but gone before it could be inspected.
 		return Step{}
 	}
-	step.StopTimeout = cp.StopTimeout
+	step.StopTimeout, step.StopTimeoutAsked = cp.StopTimeout, cp.StopTimeoutAsked
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
 		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
+	}
+	if since, ok := e.pendingSince(); ok {
+		// The engine may still be carrying it out: never a second one on top.
+		return wait(fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
 	}
 	if until := pol.graceUntil(c); now.Before(until) {
 		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))

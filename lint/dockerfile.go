@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/moby/buildkit/util/system"
 )
 
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
@@ -32,6 +32,8 @@ type Dockerfile struct {
 	// bases are the configs of the images stages are built FROM, by
 	// reference as written after ARG expansion; nil means not inspected.
 	bases map[string]*ImageConfig
+	// escape is the escape character (# escape= directive), for expansion.
+	escape rune
 }
 
 // Stage is one FROM ... section.
@@ -150,17 +152,23 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}}
+	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}, escape: res.EscapeToken}
+	lex := shell.NewLex(res.EscapeToken)
+	// Global ARG defaults are expanded in order, each with those before it,
+	// as BuildKit does.
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			if kv.Value != nil {
-				df.MetaArgs[kv.Key] = *kv.Value
+				v := *kv.Value
+				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
+					v = expanded
+				}
+				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
 				df.MetaArgs[kv.Key] = ""
 			}
 		}
 	}
-	lex := shell.NewLex(res.EscapeToken)
 	env := shell.EnvsFromSlice(df.metaEnv())
 	byName := map[string]*Stage{}
 	for i, st := range stages {
@@ -324,7 +332,7 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	img.Base = ClassifyBase(root.From)
 	img.BaseRef = root.From
 	img.Installed = map[string]bool{}
-	lex := shell.NewLex('\\')
+	lex := shell.NewLex(df.escape)
 	for _, s := range chain {
 		replayStage(img, s, df.MetaArgs, lex)
 	}
@@ -420,12 +428,15 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			img.User, img.UserPos = expand(c.User), in.Pos
 			img.Unknown &^= FieldUser
 		case *instructions.WorkdirCommand:
+			// BuildKit's own normalisation (joined, cleaned, a trailing / kept).
 			dir := expand(c.Path)
-			if !path.IsAbs(dir) && img.Knows(FieldWorkingDir) {
-				dir = path.Join("/", img.WorkingDir, dir)
+			if wd, err := system.NormalizeWorkdir(img.WorkingDir, dir, img.OS); err == nil {
+				dir = wd
 			}
-			img.WorkingDir = path.Clean(dir)
-			img.Unknown &^= FieldWorkingDir
+			if img.Knows(FieldWorkingDir) || system.IsAbs(c.Path, img.OS) {
+				img.Unknown &^= FieldWorkingDir // a relative one under an unknown base stays unknown
+			}
+			img.WorkingDir = dir
 		case *instructions.RunCommand:
 			for _, tool := range installedTools(strings.Join(in.Args, " ")) {
 				img.Installed[tool] = true

@@ -338,3 +338,14 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 	}
 	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
 }
+
+// CheckClientOptions reports whether a client can be made with opts (as the
+// docker CLI's context endpoint gives them): a host the client cannot parse
+// is caught here, before any call.
+func CheckClientOptions(opts ...client.Opt) error {
+	c, err := client.New(opts...)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
