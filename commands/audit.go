@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 
+	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -80,10 +83,17 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		res.Findings = append(res.Findings, setup.checker.CheckService(svc, nil)...)
 	}
 	lint.SortFindings(res.Findings)
+	if setup.format == "codeclimate" {
+		// GitLab links a Code Quality path relative to the repository root,
+		// where the job runs; compose labels hold absolute paths.
+		if wd, err := os.Getwd(); err == nil {
+			res.Relativize(wd)
+		}
+	}
 	if swarm > 0 && (setup.format == "text" || setup.format == "") {
 		// Swarm restarts and replaces its tasks: the restart and heal rules
 		// stay silent on them, and the reader should know why.
-		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", plural(swarm, "container"))
+		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", humanize.Plural(swarm, "container"))
 	}
 	return setup.report(out, res, opts.version, "containers")
 }
@@ -93,12 +103,12 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 // and com.docker.compose.service), when that file is on this host.
 func locateComposeService(locator *lint.ComposeLocator, svc *lint.Service) {
 	var files []string
-	for _, f := range strings.Split(svc.Labels[dockerengine.LabelComposeConfigFiles], ",") {
+	for _, f := range strings.Split(svc.Labels[heal.LabelComposeConfigFiles], ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			files = append(files, f)
 		}
 	}
-	if pos, ok := locator.Locate(files, svc.Labels[dockerengine.LabelComposeService]); ok {
+	if pos, ok := locator.Locate(files, svc.Labels[heal.LabelComposeService]); ok {
 		svc.Pos = pos
 	}
 }

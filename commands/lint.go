@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/imagelookup"
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker/cli/cli/command"
 	"github.com/sirupsen/logrus"
@@ -20,6 +22,11 @@ type lintOptions struct {
 	envFiles   []string
 	projectDir string
 	version    string
+	// imageConfig is --image-config; platform picks an index's entry.
+	imageConfig string
+	platform    string
+	// engine returns the local engine for image lookups; nil: none.
+	engine func() imagelookup.Engine
 }
 
 func newLintCommand(dockerCli command.Cli, version string) *cobra.Command {
@@ -36,6 +43,7 @@ a compose file, a Dockerfile or a folder, searched recursively.
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.engine = func() imagelookup.Engine { return lookupEngine(dockerCli) }
 			return runLint(cmd.Context(), dockerCli.Out(), dockerCli.Err(), opts, args)
 		},
 	}
@@ -45,6 +53,8 @@ tool could not do its job.`,
 	flags.StringArrayVar(&opts.profiles, "profile", nil, "Compose profiles to enable (repeatable)")
 	flags.StringArrayVar(&opts.envFiles, "env-file", nil, "Alternate environment files for interpolation (repeatable)")
 	flags.StringVar(&opts.projectDir, "project-directory", "", "The compose project's working directory (default: the first file's folder)")
+	flags.StringVar(&opts.imageConfig, "image-config", "", `Where to read the images' configs (entrypoint, user, healthcheck): engine (the local engine, never pulling), registry (the engine, then the image's registry: manifest and config only), off (default "engine", or the config's image-config)`)
+	flags.StringVar(&opts.platform, "platform", "", `The platform whose image a multi-platform index gives (default "linux/amd64", or $DOCKER_DEFAULT_PLATFORM)`)
 	return cmd
 }
 
@@ -73,8 +83,13 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if len(opts.files) > 0 && len(paths) > 0 {
 		return usageError("use either -f FILE or PATH arguments, not both")
 	}
+	images, err := opts.imageResolver(setup.checker.Config)
+	if err != nil {
+		return err
+	}
 	res, err := lint.Run(ctx, setup.checker, lint.RunOptions{
-		Paths: paths,
+		Images: images,
+		Paths:  paths,
 		Project: lint.ProjectOptions{
 			WorkingDir:  opts.projectDir,
 			ConfigFiles: opts.files,
@@ -93,6 +108,52 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		res.Relativize(wd)
 	}
 	return setup.report(out, res, opts.version, "files")
+}
+
+// lookupEngine is the engine image lookups ask, or nil when it is known not
+// to answer: with the default context and no DOCKER_HOST (or a unix one),
+// a missing socket is one stat, and the client (which pings the engine as
+// it initializes) is never made.
+func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
+	if ctx := dockerCli.CurrentContext(); ctx == "" || ctx == "default" {
+		if dockerengine.SocketMissing(os.Getenv("DOCKER_HOST")) {
+			return nil
+		}
+	}
+	if api := dockerCli.Client(); api != nil {
+		return dockerengine.New(api)
+	}
+	return nil
+}
+
+// imageResolver builds the image lookup --image-config asks for (the flag
+// over the config file over engine). No engine, or one that does not
+// answer, leaves images unknown; that is never an error.
+func (opts lintOptions) imageResolver(cfg *lint.Config) (lint.ImageResolver, error) {
+	modeText := opts.imageConfig
+	if modeText == "" && cfg != nil {
+		modeText = cfg.ImageConfig
+	}
+	mode, err := imagelookup.ParseMode(modeText)
+	if err != nil {
+		return nil, usageError("--image-config: %v", err)
+	}
+	if mode == imagelookup.ModeOff {
+		return nil, nil
+	}
+	platform := opts.platform
+	if platform == "" {
+		platform = os.Getenv("DOCKER_DEFAULT_PLATFORM")
+	}
+	lo := imagelookup.Options{Mode: mode, Platform: platform, CacheDir: imagelookup.DefaultCacheDir()}
+	if opts.engine != nil {
+		lo.Engine = opts.engine()
+	}
+	r, err := imagelookup.New(lo)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return r, nil
 }
 
 func dirOf(p string) string {
@@ -117,5 +178,5 @@ func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
 		return nil, nil
 	}
-	return []byte("docker heal: " + e.Level.String() + ": " + e.Message + "\n"), nil
+	return []byte("docker heal: " + e.Level.String() + ": " + lint.CleanText(e.Message) + "\n"), nil
 }

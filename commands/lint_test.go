@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker/cli/cli/command"
+	cliflags "github.com/docker/cli/cli/flags"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -26,6 +27,10 @@ func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 	var out, errOut bytes.Buffer
 	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// As the plugin framework does: lint's image lookups may ask the engine.
+	if err := cli.Initialize(cliflags.NewClientOptions()); err != nil {
 		t.Fatal(err)
 	}
 	root := NewRootCommand(cli, "test")
@@ -66,7 +71,7 @@ func testdataDir(t *testing.T, name string) string {
 
 func TestLintFormatsGolden(t *testing.T) {
 	project := testdataDir(t, "project")
-	for _, format := range []string{"text", "json", "sarif", "github", "junit"} {
+	for _, format := range []string{"text", "json", "sarif", "github", "junit", "codeclimate"} {
 		t.Run(format, func(t *testing.T) {
 			out, errOut, code := runCLI(t, project, "lint", "--format", format)
 			if code != ExitFindings {
@@ -352,5 +357,67 @@ func copyTree(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A folder name and a YAML value holding terminal escapes (set the title,
+// ring the bell, clear the screen) reach the user escaped in text and github
+// output, never as escape sequences (issue 11).
+func TestLintEscapesControlCharacters(t *testing.T) {
+	const hostile = "\x1b]0;owned\x07\x1b[2J"
+	dir := filepath.Join(t.TempDir(), "proj"+hostile)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// YAML's double-quoted \e and \a are ESC and BEL.
+	compose := "services:\n  web:\n    image: \"example/web\\e]0;owned\\a\\e[2J\"\n    restart: unless-stopped\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "github"} {
+		out, errOut, code := runCLI(t, filepath.Dir(dir), "lint", "--format", format, "--only", "image-unpinned", filepath.Base(dir))
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d; stderr: %s", format, code, errOut)
+		}
+		if strings.ContainsAny(out+errOut, "\x1b\x07") {
+			t.Errorf("%s: raw control characters reach the terminal: %q %q", format, out, errOut)
+		}
+		if !strings.Contains(out, `proj\x1b]0;owned\a\x1b[2J`) {
+			t.Errorf("%s: the folder name is not shown escaped: %q", format, out)
+		}
+		if !strings.Contains(out, `image example/web\x1b]0;owned\a\x1b[2J has no tag`) {
+			t.Errorf("%s: the image value is not shown escaped: %q", format, out)
+		}
+	}
+}
+
+// An error naming a hostile path reaches stderr escaped too.
+func TestLintErrorEscapesControlCharacters(t *testing.T) {
+	_, errOut, code := runCLI(t, t.TempDir(), "lint", "missing\x1b]0;owned\x07\x1b[2J")
+	if code != ExitError {
+		t.Fatalf("exit %d, want 2; stderr %q", code, errOut)
+	}
+	if strings.ContainsAny(errOut, "\x1b\x07") || !strings.Contains(errOut, `missing\x1b]0;owned\a\x1b[2J`) {
+		t.Errorf("stderr %q: the path is not shown escaped", errOut)
+	}
+}
+
+func TestLintImageConfigFlag(t *testing.T) {
+	project := testdataDir(t, "project")
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "pull"); code != ExitError || !strings.Contains(errOut, "use engine, registry or off") {
+		t.Errorf("--image-config pull: exit %d, stderr %q; want 2 naming the choices", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "off", "--format", "json"); code == ExitError {
+		t.Errorf("--image-config off: exit 2: %s", errOut)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: nginx:1.27\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: nowhere\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "nowhere") {
+		t.Errorf("config image-config: nowhere: exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, ".docker-heal.yaml"), []byte("image-config: off\n"), 0o644)
+	if _, errOut, code := runCLI(t, dir, "lint"); code == ExitError {
+		t.Errorf("config image-config: off: exit 2: %s", errOut)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -80,70 +81,18 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
-	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (.docker-heal.yaml); flags win")
+	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (default /etc/docker-heal/config.yaml as root, else $XDG_CONFIG_HOME/docker-heal/config.yaml, when present); flags win")
 	return cmd
 }
 
-// merge applies the config file under the flags the user set.
+// merge applies the config file (--config, else the host's: see
+// config.HostPath) under the flags the user set.
 func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
-	if opts.configFile == "" {
-		return nil
-	}
-	cfg, err := heal.LoadConfig(opts.configFile)
+	fromFile, err := hostHeal(flags, opts.configFile)
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
-	fromFile := heal.DefaultPolicy()
-	if err := cfg.ApplyPolicy(&fromFile); err != nil {
-		return usageError("%v", err)
-	}
-	lock, hook, err := cfg.Durations()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	set := func(name string) bool { return flags.Changed(name) }
-	p := &opts.policy
-	pick := func(name string, flag *time.Duration, file time.Duration) {
-		if !set(name) {
-			*flag = file
-		}
-	}
-	pick("min-unhealthy", &p.MinUnhealthy, fromFile.MinUnhealthy)
-	pick("window", &p.Window, fromFile.Window)
-	pick("backoff", &p.Backoff, fromFile.Backoff)
-	pick("grace", &p.Grace, fromFile.Grace)
-	pick("stop-timeout", &p.StopTimeout, fromFile.StopTimeout)
-	p.BackoffMax = fromFile.BackoffMax // no flag
-	if !set("all") {
-		p.All = fromFile.All
-	}
-	if !set("max-restarts") {
-		p.MaxRestarts = fromFile.MaxRestarts
-	}
-	if !set("max-per-run") {
-		p.MaxPerRun = fromFile.MaxPerRun
-	}
-	if !set("concurrency") {
-		p.Concurrency = fromFile.Concurrency
-	}
-	if !set("state-file") && cfg.StateFile != "" {
-		opts.stateFile = cfg.StateFile
-	}
-	if !set("audit-log") && cfg.AuditLog != "" {
-		opts.auditLog = cfg.AuditLog
-	}
-	if !set("metrics-file") && cfg.MetricsFile != "" {
-		opts.metricsFile = cfg.MetricsFile
-	}
-	if !set("webhook") && len(cfg.Webhooks) > 0 {
-		opts.webhooks = cfg.Webhooks
-	}
-	if !set("lock-timeout") && lock != nil {
-		opts.lockTimeout = *lock
-	}
-	if !set("webhook-timeout") && hook != nil {
-		opts.webhookTimeout = *hook
-	}
+	opts.policy.BackoffMax = fromFile.BackoffMax // no flag
 	return nil
 }
 
@@ -158,11 +107,73 @@ func newLogger(errOut io.Writer, format string) (*slog.Logger, error) {
 }
 
 func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opts onceOptions) error {
-	clock := opts.now
-	if clock == nil {
-		clock = time.Now
+	pol, err := opts.roundPolicy()
+	if err != nil {
+		return err
 	}
-	start := clock()
+	if opts.format != "table" && opts.format != "json" {
+		return usageError("--format %q: use table or json", opts.format)
+	}
+	log, err := newLogger(errOut, opts.logFormat)
+	if err != nil {
+		return err
+	}
+	statePath := opts.stateFile
+	if statePath == "" {
+		if statePath, err = store.DefaultStatePath(); err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+	}
+	if !opts.dryRun {
+		// A dry run reads without the lock: it changes nothing.
+		lock, err := store.AcquireLock(ctx, statePath+".lock", opts.lockTimeout)
+		if errors.Is(err, store.ErrLocked) {
+			if !opts.quiet {
+				log.Info("another docker heal run is in progress; nothing done", "lock", statePath+".lock")
+			}
+			return nil
+		}
+		if err != nil {
+			return withCode(ExitError, "%v (pass --state-file to use another folder)", err)
+		}
+		defer lock.Release()
+	}
+
+	runner := &heal.Runner{Engine: engine, Store: &store.File{Path: statePath, ReadOnly: opts.dryRun, Log: log},
+		Policy: pol, Log: log, NotifyTimeout: opts.webhookTimeout}
+	if opts.now != nil {
+		runner.Clock = heal.ClockFunc(opts.now)
+	}
+	runner.Host, _ = os.Hostname()
+	if len(opts.webhooks) > 0 {
+		runner.Notifier = &store.Notifier{URLs: opts.webhooks}
+	}
+	if opts.auditLog != "" {
+		runner.Audit = store.AuditLog{Path: opts.auditLog}
+	}
+	if opts.metricsFile != "" {
+		runner.Metrics = store.MetricsFile{Path: opts.metricsFile}
+	}
+	round, err := runner.RunRound(ctx, heal.RoundOptions{DryRun: opts.dryRun})
+	if err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	if !(opts.quiet && !round.Plan.Eventful()) {
+		if err := printPlan(out, round.Plan, round.Snapshot, opts.dryRun, opts.format); err != nil {
+			return err
+		}
+	}
+	if round.SaveErr != nil {
+		return withCode(ExitError, "%v", round.SaveErr)
+	}
+	if round.Failed() {
+		return silentExit(ExitFindings)
+	}
+	return nil
+}
+
+// roundPolicy completes and checks the merged policy, and adds --filter's scope.
+func (opts onceOptions) roundPolicy() (heal.Policy, error) {
 	pol := opts.policy
 	if pol.BackoffMax == 0 {
 		pol.BackoffMax = heal.DefaultPolicy().BackoffMax
@@ -174,118 +185,19 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		pol.RestartMargin = heal.DefaultPolicy().RestartMargin
 	}
 	if err := pol.Validate(); err != nil {
-		return usageError("%v", err)
+		return pol, usageError("%v", err)
 	}
 	for _, f := range opts.filters {
 		key, value, ok := strings.Cut(f, "=")
 		if !ok || key == "" || key == "health" {
-			return usageError("--filter %q: use KEY=VALUE, e.g. label=com.docker.compose.project=shop (health is chosen by once itself)", f)
+			return pol, usageError("--filter %q: use KEY=VALUE, e.g. label=com.docker.compose.project=shop (health is chosen by once itself)", f)
 		}
 		if pol.Scope == nil {
 			pol.Scope = map[string][]string{}
 		}
 		pol.Scope[key] = append(pol.Scope[key], value)
 	}
-	if opts.format != "table" && opts.format != "json" {
-		return usageError("--format %q: use table or json", opts.format)
-	}
-	log, err := newLogger(errOut, opts.logFormat)
-	if err != nil {
-		return err
-	}
-	statePath := opts.stateFile
-	if statePath == "" {
-		if statePath, err = heal.DefaultStatePath(); err != nil {
-			return withCode(ExitError, "%v", err)
-		}
-	}
-
-	var st *heal.State
-	if opts.dryRun {
-		// Read only, no lock: a dry run changes nothing, not even a corrupt file.
-		st, err = heal.ReadState(statePath)
-		if errors.Is(err, heal.ErrCorruptState) {
-			log.Warn("state file is unreadable; planning as if it were empty", "error", err.Error())
-			err = nil
-		}
-		if err != nil {
-			return withCode(ExitError, "%v", err)
-		}
-	} else {
-		lock, err := heal.AcquireLock(ctx, statePath+".lock", opts.lockTimeout)
-		if errors.Is(err, heal.ErrLocked) {
-			if !opts.quiet {
-				log.Info("another docker heal run is in progress; nothing done", "lock", statePath+".lock")
-			}
-			return nil
-		}
-		if err != nil {
-			return withCode(ExitError, "%v (pass --state-file to use another folder)", err)
-		}
-		defer lock.Release()
-		st, err = heal.LoadState(statePath, start, log.Warn)
-		if err != nil {
-			return withCode(ExitError, "%v", err)
-		}
-	}
-
-	writeMetrics := func(success bool, unhealthy int) {
-		if opts.metricsFile == "" || opts.dryRun {
-			return
-		}
-		run := heal.RunSummary{Time: start, Duration: clock().Sub(start), Success: success, Unhealthy: unhealthy}
-		if err := heal.WriteMetrics(opts.metricsFile, heal.MetricFamilies(st, run)); err != nil {
-			log.Error("metrics not written", "error", err.Error())
-		}
-	}
-
-	snap, err := heal.Observe(ctx, engine, st, pol)
-	if err != nil {
-		writeMetrics(false, 0)
-		return withCode(ExitError, "%v", err)
-	}
-	plan := heal.Decide(snap.Containers, st, pol, start)
-
-	if opts.dryRun {
-		if opts.quiet && !plan.Eventful() {
-			return nil
-		}
-		return printPlan(out, plan, snap, true, opts.format)
-	}
-
-	(&heal.Executor{Engine: engine, Policy: pol, Log: log}).Execute(ctx, &plan)
-	st.Apply(snap, plan, pol)
-	saveErr := st.Save(statePath, start)
-	if saveErr != nil {
-		log.Error("state not saved: the next run will not know what this one did", "error", saveErr.Error())
-	}
-
-	if len(opts.webhooks) > 0 {
-		host, _ := os.Hostname()
-		n := &heal.Notifier{URLs: opts.webhooks, Timeout: opts.webhookTimeout}
-		for _, err := range n.Send(ctx, plan.Events(host)) {
-			log.Warn("webhook failed", "error", err.Error())
-		}
-	}
-	if opts.auditLog != "" {
-		if err := heal.AppendAudit(opts.auditLog, plan.AuditRecords(false)); err != nil {
-			log.Error("audit log not written", "error", err.Error())
-		}
-	}
-	writeMetrics(saveErr == nil && !plan.Failed(), snap.Unhealthy)
-
-	if !(opts.quiet && !plan.Eventful()) {
-		if err := printPlan(out, plan, snap, false, opts.format); err != nil {
-			return err
-		}
-	}
-	if saveErr != nil {
-		return withCode(ExitError, "%v", saveErr)
-	}
-	if plan.Failed() {
-		return silentExit(ExitFindings)
-	}
-	return nil
+	return pol, nil
 }
 
 // onceStep is one line of the summary in --format json.
@@ -363,26 +275,4 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 func toOnceStep(r heal.AuditRecord) onceStep {
 	return onceStep{Container: r.Container, ID: r.ID, Project: r.Project, Service: r.Service, Decision: r.Decision,
 		Reason: r.Reason, Result: r.Result, Error: r.Error, LastProbe: r.LastProbe}
-}
-
-// withStateLocked takes the lock, loads the state, changes it and saves it.
-func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
-	lock, err := heal.AcquireLock(ctx, statePath+".lock", lockTimeout)
-	if errors.Is(err, heal.ErrLocked) {
-		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
-	}
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	defer lock.Release()
-	log := slog.New(slog.NewTextHandler(errOut, nil))
-	st, err := heal.LoadState(statePath, now, log.Warn)
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	change(st)
-	if err := st.Save(statePath, now); err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
@@ -198,7 +199,7 @@ func TestOnceRealBudgetOpensCircuit(t *testing.T) {
 	if exit != ExitOK || !strings.Contains(out, "circuit open") || !startedAt(t, c.ID).Equal(before) {
 		t.Errorf("circuit already open: exit %d, want 0, reported, not restarted:\n%s", exit, out)
 	}
-	st, err := heal.ReadState(opts.stateFile)
+	st, err := store.ReadState(opts.stateFile)
 	if err != nil || st.Entry(c.ID) == nil || !st.Entry(c.ID).CircuitOpen {
 		t.Errorf("state: %v", err)
 	}
@@ -250,7 +251,7 @@ func TestOnceRealCorruptStateSetAside(t *testing.T) {
 	if aside, _ := filepath.Glob(opts.stateFile + ".corrupt-*"); len(aside) != 1 {
 		t.Errorf("corrupt file not set aside: %v", aside)
 	}
-	if _, err := heal.ReadState(opts.stateFile); err != nil {
+	if _, err := store.ReadState(opts.stateFile); err != nil {
 		t.Errorf("new state file: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 // onceEngine is a small heal.Engine over a map, recording calls.
@@ -142,7 +143,7 @@ func TestOnceRestartsAndRemembers(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	st, err := heal.ReadState(opts.stateFile)
+	st, err := store.ReadState(opts.stateFile)
 	if err != nil || st.Containers["id-web"] == nil || len(st.Containers["id-web"].Restarts) != 1 {
 		t.Fatalf("state: %v %+v", err, st)
 	}
@@ -217,7 +218,7 @@ func TestOnceLockHeldExits0(t *testing.T) {
 	e := newOnceEngine(sickContainer("web"))
 	opts := testOpts(t)
 	os.MkdirAll(filepath.Dir(opts.stateFile), 0o700)
-	lock, err := heal.AcquireLock(context.Background(), opts.stateFile+".lock", 0)
+	lock, err := store.AcquireLock(context.Background(), opts.stateFile+".lock", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,11 +330,12 @@ func optsOf(t *testing.T, cmd *cobra.Command) onceOptions {
 	f := cmd.Flags()
 	o := onceOptions{policy: heal.DefaultPolicy()}
 	o.configFile, _ = f.GetString("config")
-	o.policy.Concurrency, _ = f.GetInt("concurrency")
-	o.policy.MaxRestarts, _ = f.GetInt("max-restarts")
-	o.policy.Window, _ = f.GetDuration("window")
 	if err := o.merge(f); err != nil {
 		t.Fatal(err)
 	}
+	o.policy.Concurrency, _ = f.GetInt("concurrency")
+	o.policy.MaxRestarts, _ = f.GetInt("max-restarts")
+	o.policy.Window, _ = f.GetDuration("window")
+	o.webhooks, _ = f.GetStringArray("webhook")
 	return o
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker/cli/cli-plugins/metadata"
 	"github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
@@ -64,7 +65,10 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newAuditCommand(dockerCli, version),
 		newVersionCommand(dockerCli, version),
 	)
+	// `completion` is the standalone binary's (Main unhides it there); in
+	// plugin mode the docker CLI's own `docker completion` covers heal.
 	cmd.CompletionOptions.HiddenDefaultCmd = true
+	registerCompletions(cmd, dockerCli)
 	for _, c := range cmd.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 		c.DisableFlagsInUseLine = true // the Use lines already say [OPTIONS]
@@ -75,6 +79,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 // Main runs the plugin (as `docker heal`) or standalone (`docker-heal`), and
 // returns the process exit code.
 func Main(version string) int {
+	version = ResolveVersion(version)
 	dockerCli, err := command.NewDockerCli()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker-heal:", err)
@@ -83,6 +88,7 @@ func Main(version string) int {
 	root := NewRootCommand(dockerCli, version)
 	if plugin.RunningStandalone() {
 		root.Use = "docker-heal"
+		root.CompletionOptions.HiddenDefaultCmd = false
 		opts := cliflags.NewClientOptions()
 		var host string
 		root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -96,6 +102,7 @@ func Main(version string) int {
 		root.PersistentFlags().StringVarP(&opts.Context, "context", "c", "", "Name of the context to use to connect to the daemon")
 		err = root.Execute()
 	} else {
+		os.Args = pluginCompletionArgs(os.Args, root.Name())
 		err = plugin.RunPlugin(dockerCli, root, metadata.Metadata{
 			SchemaVersion:    "0.1.0",
 			Vendor:           "docker-heal",
@@ -114,7 +121,7 @@ func exitCode(stderr io.Writer, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "docker heal:", ee.msg)
+			fmt.Fprintln(stderr, "docker heal:", lint.CleanText(ee.msg))
 		}
 		return ee.code
 	}
@@ -123,6 +130,6 @@ func exitCode(stderr io.Writer, err error) int {
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") {
 		msg += " (see --help)"
 	}
-	fmt.Fprintln(stderr, "docker heal:", msg)
+	fmt.Fprintln(stderr, "docker heal:", lint.CleanText(msg))
 	return ExitError
 }

@@ -14,22 +14,26 @@ import (
 	"github.com/docker/cli/cli/command"
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/humanize"
 )
 
 type statusOptions struct {
-	all       bool
-	filters   []string
-	project   string
-	unhealthy bool
-	noTrunc   bool
-	format    string
-	wait      bool
-	timeout   time.Duration
-	stateFile string
-	names     []string
+	all        bool
+	filters    []string
+	project    string
+	unhealthy  bool
+	noTrunc    bool
+	format     string
+	wait       bool
+	timeout    time.Duration
+	stateFile  string
+	configFile string
+	names      []string
 	// concurrency bounds parallel inspects; 0 means dockerengine's default.
 	concurrency int
 	// pollEvery is the --wait polling interval; 0 means one second.
@@ -63,7 +67,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 2 the engine could not be asked.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.names = args
-			opts.healColumn = stateHealColumn(opts.stateFile)
+			if err := opts.configure(cmd.Flags()); err != nil {
+				return err
+			}
 			return runStatus(cmd.Context(), dockerCli.Out(), dockerengine.New(dockerCli.Client()), opts)
 		},
 	}
@@ -77,23 +83,35 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 	f.BoolVar(&opts.wait, "wait", false, "Wait until every selected container is healthy (or running, without a healthcheck)")
 	f.DurationVar(&opts.timeout, "timeout", opts.timeout, "How long --wait waits")
 	f.StringVar(&opts.stateFile, "state-file", "", "docker heal once's state file, for the HEAL column (default: once's default)")
+	f.StringVar(&opts.configFile, "config", "", "docker heal once's config file, for the HEAL column (default: once's default)")
 	return cmd
+}
+
+// configure reads the host config as once does, so the HEAL column shows
+// what once would do: the same policy, the same state file.
+func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
+	pol, err := hostHeal(flags, opts.configFile)
+	if err != nil {
+		return err
+	}
+	opts.stateFile, _ = flags.GetString("state-file")
+	opts.healColumn = stateHealColumn(opts.stateFile, pol)
+	return nil
 }
 
 // stateHealColumn reads once's state (read-only, no lock) for the HEAL
 // column: backoff and open circuits show there. A missing or unreadable
 // state file means no history, not an error: status must always answer.
-func stateHealColumn(path string) func(heal.Container, time.Time) string {
+func stateHealColumn(path string, pol heal.Policy) func(heal.Container, time.Time) string {
 	if path == "" {
-		path, _ = heal.DefaultStatePath()
+		path, _ = store.DefaultStatePath()
 	}
 	var st *heal.State
 	if path != "" {
-		if s, err := heal.ReadState(path); err == nil {
+		if s, err := store.ReadState(path); err == nil {
 			st = s
 		}
 	}
-	pol := heal.DefaultPolicy()
 	return func(c heal.Container, now time.Time) string { return heal.HealColumn(c, st, pol, now) }
 }
 
@@ -154,7 +172,7 @@ func statusListOptions(opts statusOptions) (heal.ListOptions, error) {
 		lo.Filters[key] = append(lo.Filters[key], value)
 	}
 	if opts.project != "" {
-		lo.Filters["label"] = append(lo.Filters["label"], dockerengine.LabelComposeProject+"="+opts.project)
+		lo.Filters["label"] = append(lo.Filters["label"], heal.LabelComposeProject+"="+opts.project)
 	}
 	if opts.unhealthy {
 		lo.Filters["health"] = append(lo.Filters["health"], heal.HealthUnhealthy)
@@ -184,8 +202,8 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	return cs, nil
 }
 
-// selectContainers lists, then keeps the named containers (by name, full ID
-// or an ID prefix) when names are given. An unknown name is an error.
+// selectContainers lists, then keeps the named containers (see
+// heal.Match) when names are given. An unknown name is an error.
 func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOptions, names []string) ([]heal.Container, error) {
 	listed, err := engine.List(ctx, lo)
 	if err != nil {
@@ -197,40 +215,22 @@ func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOpti
 	var out []heal.Container
 	taken := map[string]bool{}
 	for _, n := range names {
-		matches := matchName(listed, n)
-		if len(matches) > 1 {
-			return nil, usageError("container ID prefix %s matches %d containers: give more of it, or the name", n, len(matches))
+		i, err := heal.Match(listed, n, heal.ContainerKey)
+		if err != nil {
+			return nil, usageError("%v", err)
 		}
-		if len(matches) == 0 {
+		if i < 0 {
 			if len(lo.Filters) > 0 {
 				continue // filtered out, not unknown
 			}
 			return nil, withCode(ExitError, "no such container: %s (see docker ps -a)", n)
 		}
-		if c := matches[0]; !taken[c.ID] {
+		if c := listed[i]; !taken[c.ID] {
 			taken[c.ID] = true
 			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-// matchName finds a container as the engine would: by name or full ID, else
-// by ID prefix (which may be ambiguous).
-func matchName(cs []heal.Container, n string) []heal.Container {
-	n = strings.TrimPrefix(n, "/")
-	for _, c := range cs {
-		if c.Name == n || c.ID == n {
-			return []heal.Container{c}
-		}
-	}
-	var out []heal.Container
-	for _, c := range cs {
-		if len(n) >= 3 && strings.HasPrefix(c.ID, n) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func sortContainers(cs []heal.Container) {
@@ -329,7 +329,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			}
 			sortContainers(notReady)
 			var b strings.Builder
-			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, plural(len(notReady), "container"), len(listed))
+			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
 				_, why := ready(c, now)
 				fmt.Fprintf(&b, "\n  %s: %s", c.Name, why)
@@ -403,7 +403,7 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 	} else {
 		out = strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " ")
 	}
-	text := fmt.Sprintf("%s ago, exit %d", age(now.Sub(p.Start)), p.ExitCode)
+	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
 	if out != "" {
 		text += ": " + out
 	}
@@ -411,20 +411,6 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 }
 
 // age is a compact duration: 4s, 3m, 2h, 5d.
-func age(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
 type statusRenderer func(out io.Writer, cs []heal.Container, opts statusOptions) error
 
 func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {

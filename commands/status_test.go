@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
@@ -410,10 +413,10 @@ func TestStatusHealColumnReadsOncesState(t *testing.T) {
 	st := heal.NewState()
 	st.Containers[statusID(2)] = &heal.Entry{Name: "shop-worker-1", CircuitOpen: true, CircuitOpenedAt: statusT0.Add(-time.Minute)}
 	st.Containers[statusID(1)] = &heal.Entry{Name: "shop-web-1", BackoffUntil: statusT0.Add(10 * time.Minute)}
-	if err := st.Save(path, statusT0); err != nil {
+	if err := store.SaveState(path, st, statusT0); err != nil {
 		t.Fatal(err)
 	}
-	out, err := statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(path)})
+	out, err := statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(path, heal.DefaultPolicy())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +426,7 @@ func TestStatusHealColumnReadsOncesState(t *testing.T) {
 		}
 	}
 	// No state file (first run of once not yet done): labels alone decide.
-	out, err = statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(t.TempDir() + "/none.json")})
+	out, err = statusRun(t, f, statusOptions{format: "{{.Name}}={{.Heal}}", healColumn: stateHealColumn(t.TempDir()+"/none.json", heal.DefaultPolicy())})
 	if err != nil || !strings.Contains(out, "shop-worker-1=on") || !strings.Contains(out, "cache=off") {
 		t.Errorf("without state: %q %v", out, err)
 	}
@@ -443,4 +446,85 @@ func unreachableClient(t *testing.T) (*client.Client, string) {
 		t.Fatal(err)
 	}
 	return api, addr
+}
+
+// status reads the host config as once does: with heal: {all: true} an
+// unlabelled container is one once would act on.
+func TestStatusHealColumnFollowsConfig(t *testing.T) {
+	f := statusFake(t, statusT0)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("heal:\n  all: true\n  state-file: "+filepath.Join(dir, "state.json")+"\n"), 0o600)
+	heals := func(args ...string) string {
+		t.Helper()
+		opts := statusOptions{format: "{{.Name}}={{.Heal}}"}
+		cmd := newStatusCommand(nil)
+		if err := cmd.ParseFlags(args); err != nil {
+			t.Fatal(err)
+		}
+		opts.configFile, _ = cmd.Flags().GetString("config")
+		if err := opts.configure(cmd.Flags()); err != nil {
+			t.Fatal(err)
+		}
+		if opts.stateFile != filepath.Join(dir, "state.json") && len(args) > 0 {
+			t.Errorf("state file %q: the config's heal.state-file was not used", opts.stateFile)
+		}
+		out, err := statusRun(t, f, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no user config
+	if out := heals("--config", cfg); !strings.Contains(out, "sidecar=on") || !strings.Contains(out, "cache=on") {
+		t.Errorf("with heal.all, unlabelled containers should show on:\n%s", out)
+	}
+	if out := heals(); !strings.Contains(out, "sidecar=off") {
+		t.Errorf("without a config, unlabelled containers are off:\n%s", out)
+	}
+}
+
+// status, audit and reset name containers the same way (heal.Match): an
+// ambiguous prefix is an error naming the candidates, a unique one of 4
+// characters names its container, 3 characters name nothing.
+func TestOneMatcherForStatusAuditReset(t *testing.T) {
+	f := enginetest.NewFakeDaemon()
+	defer f.Close()
+	one, two := "abcd1"+strings.Repeat("0", 59), "abcd2"+strings.Repeat("0", 59)
+	f.Add(enginetest.FakeContainer(one, "one", "healthy", time.Hour, statusT0, nil),
+		enginetest.FakeContainer(two, "two", "healthy", time.Hour, statusT0, nil))
+	candidates := "one (abcd10000000), two (abcd20000000)"
+
+	if _, err := statusRun(t, f, statusOptions{names: []string{"abcd"}}); err == nil || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("status: %v, want the candidates named", err)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abcd"); exit != ExitError || !strings.Contains(errOut, candidates) {
+		t.Errorf("audit: exit %d %q, want 2 naming the candidates", exit, errOut)
+	}
+	if out, _, exit := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{format: "json", failOn: "none"}}, "abcd2"); exit != ExitOK || !strings.Contains(out, `"two"`) || strings.Contains(out, `"one"`) {
+		t.Errorf("audit by unique prefix: exit %d\n%s", exit, out)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abc"); exit != ExitError || !strings.Contains(errOut, "no such container: abc") {
+		t.Errorf("audit by 3 characters: exit %d %q", exit, errOut)
+	}
+
+	path := filepath.Join(t.TempDir(), "state.json")
+	st := heal.NewState()
+	st.Containers[one] = &heal.Entry{Name: "one", CircuitOpen: true}
+	st.Containers[two] = &heal.Entry{Name: "two", CircuitOpen: true}
+	if err := store.SaveState(path, st, statusT0); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := runReset(context.Background(), &out, &errOut, []string{"abcd"}, resetOptions{stateFile: path}, statusT0)
+	if code(err) != ExitError || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("reset: %v, want exit 2 naming the candidates", err)
+	}
+	if st, _ := store.ReadState(path); !st.Containers[one].CircuitOpen || !st.Containers[two].CircuitOpen {
+		t.Error("an ambiguous reset reset something")
+	}
+	out.Reset()
+	if err := runReset(context.Background(), &out, &errOut, []string{"abcd2"}, resetOptions{stateFile: path}, statusT0); err != nil || !strings.HasPrefix(out.String(), "two:") {
+		t.Errorf("reset by unique prefix: %v %q", err, out.String())
+	}
 }

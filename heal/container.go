@@ -1,7 +1,11 @@
-// Package heal is the pure recovery logic: what a container looks like to
-// us, the policy, the state kept between runs, and Decide, which turns a
-// snapshot into a Plan. Side effects live in the executor only; the Docker
-// client lives in internal/dockerengine only.
+// Package heal is the recovery logic: what a container looks like to us,
+// the policy, the state kept between runs, Decide (a pure function from a
+// snapshot to a Plan), and the Runner that sequences one round through
+// observe -> decide -> execute -> record. Every side effect goes through a
+// small interface (Engine, StateStore, Notifier, MetricsSink, AuditLog,
+// Clock): heal/store writes the files and posts the webhooks,
+// internal/dockerengine talks to Docker; heal itself opens no file and no
+// connection (imports_test.go checks).
 package heal
 
 import (

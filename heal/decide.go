@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/docker-heal/docker-heal/internal/humanize"
 )
 
 // StepKind is what the plan does with one container.
@@ -121,17 +123,7 @@ func (s Step) sickness() string {
 }
 
 // shortDuration prints 3m, 1h30m, 45s: whole seconds, no trailing zero units.
-func shortDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func shortDuration(d time.Duration) string { return humanize.Duration(d.Round(time.Second)) }
 
 func clock(t, now time.Time) string {
 	if loc := now.Location(); loc != nil {
@@ -141,13 +133,6 @@ func clock(t, now time.Time) string {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	return t.Format("15:04:05")
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // Decide turns a snapshot into a plan. It is a pure function of its
@@ -177,7 +162,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 			}
 			continue
 		}
-		step := decideUnhealthy(c, e, pol, now)
+		step := decideUnhealthy(c, e, st.pending(c.ID, EventUnhealthy), pol, now)
 		if step.Kind == "" {
 			continue
 		}
@@ -201,7 +186,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 		}
 		s := &plan.Steps[a.index]
 		s.Kind = StepWait
-		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", plural(pol.MaxPerRun, "action"))
+		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", humanize.Plural(pol.MaxPerRun, "action"))
 		s.Dependents = nil
 	}
 	sort.Ints(parents)
@@ -283,14 +268,14 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 		}
 		if n > 0 {
 			return Step{Kind: StepRecovered, Container: c,
-				Reason: fmt.Sprintf("healthy again after %s", plural(n, "restart"))}, true
+				Reason: fmt.Sprintf("healthy again after %s", humanize.Plural(n, "restart"))}, true
 		}
 	}
 	return Step{}, false
 }
 
 // decideUnhealthy applies the rules, in order, to one unhealthy container.
-func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
+func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now time.Time) Step {
 	step := Step{Container: c}
 	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
 	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
@@ -320,6 +305,9 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
 	}
 	if cp.Action == ActionNotify {
+		if pending != nil {
+			return skip(fmt.Sprintf("action notify: delivery pending, attempt %d of %d failed (%s)", pending.Attempts, MaxNotifyAttempts, pending.LastError))
+		}
 		if e != nil && e.Notified[EventUnhealthy] {
 			return skip("action notify: already notified for this episode")
 		}
@@ -329,11 +317,11 @@ func decideUnhealthy(c Container, e *Entry, pol Policy, now time.Time) Step {
 	restarts := e.RestartsIn(pol.Window, now)
 	if e != nil && e.CircuitOpen {
 		step.CircuitOpen = true
-		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
+		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", humanize.Plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
 	}
 	if restarts >= cp.MaxRestarts {
 		step.Kind, step.CircuitOpen = StepOpenCircuit, true
-		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", plural(restarts, "restart"), shortDuration(pol.Window))
+		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", humanize.Plural(restarts, "restart"), shortDuration(pol.Window))
 		return step
 	}
 	if e != nil && now.Before(e.BackoffUntil) {

@@ -268,12 +268,22 @@ func TestExecuteStopAndNotify(t *testing.T) {
 	stop := sick("stopme", LabelAction, "stop", LabelStopTimeout, "5s")
 	note := sick("noteme", LabelAction, "notify")
 	f := newFake(stop, note)
-	plan := execute(t, f, DefaultPolicy(), stop, note)
+	hook := &recordingNotifier{}
+	r := &Runner{Engine: f, Store: &memStore{st: NewState()}, Notifier: hook, Policy: DefaultPolicy(), Clock: ClockFunc(func() time.Time { return t0 })}
+	round, err := r.RunRound(context.Background(), RoundOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := round.Plan
 	if got := results(plan); got != "notify noteme: success \nstop stopme: success \n" {
 		t.Errorf("results:\n%s", got)
 	}
-	if strings.Contains(f.callLog(), "noteme") || f.timeouts["id-stopme"] != 5*time.Second {
+	acted := f.callLog()[strings.LastIndex(f.callLog(), "inspect "):] // what came after observing
+	if strings.Contains(acted[strings.Index(acted, "\n")+1:], "noteme") || f.timeouts["id-stopme"] != 5*time.Second {
 		t.Errorf("calls:\n%s\ntimeouts %v", f.callLog(), f.timeouts)
+	}
+	if got := hook.log(); got != "hook: unhealthy noteme\nhook: stopped stopme\n" {
+		t.Errorf("a notify step must really send; delivered:\n%s", got)
 	}
 }
 

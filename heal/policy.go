@@ -8,26 +8,6 @@ import (
 	"time"
 )
 
-// Labels read on containers. The autoheal ones are honoured so that people
-// moving from willfarrell/docker-autoheal keep their configuration.
-const (
-	LabelEnable      = "docker-heal.enable"
-	LabelMaxRestarts = "docker-heal.max-restarts"
-	LabelStopTimeout = "docker-heal.stop-timeout"
-	LabelAction      = "docker-heal.action"
-	LabelRestartWith = "docker-heal.restart-with"
-
-	LabelAutoheal            = "autoheal"
-	LabelAutohealStopTimeout = "autoheal.stop.timeout"
-
-	LabelSwarmTask        = "com.docker.swarm.task.id"
-	labelKubernetesPrefix = "io.kubernetes."
-	// LabelComposeDependsOn is written by compose v2 on every container as
-	// "svc:condition:restart,..." (docker/compose pkg/compose/create.go,
-	// prepareLabels); older versions wrote "svc" or "svc:condition".
-	LabelComposeDependsOn = "com.docker.compose.depends_on"
-)
-
 // Action is what a policy tells us to do with an unhealthy container.
 type Action string
 

@@ -1,15 +1,10 @@
 package heal
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
+	"maps"
+	"slices"
 	"sort"
-	"syscall"
+	"strings"
 	"time"
 )
 
@@ -23,10 +18,17 @@ const (
 )
 
 // State is what docker heal remembers between runs, keyed by container id.
+// heal only reads and changes it; heal/store reads and writes the file.
 type State struct {
 	Version    int               `json:"version"`
 	UpdatedAt  time.Time         `json:"updated_at,omitzero"`
 	Containers map[string]*Entry `json:"containers"`
+	// Outbox holds the notifications not yet delivered to every target,
+	// oldest first: they are retried on the next rounds (see MaxNotifyAttempts).
+	Outbox []Pending `json:"outbox,omitempty"`
+	// NotificationsTotal counts delivery attempts by result (success,
+	// failure, dropped), kept across runs for docker_heal_notifications_total.
+	NotificationsTotal map[string]int64 `json:"notifications_total,omitempty"`
 }
 
 // Entry is the memory of one container.
@@ -38,13 +40,15 @@ type Entry struct {
 	FirstSeenUnhealthy time.Time `json:"first_seen_unhealthy,omitzero"`
 	// HealthySince is when the container was first seen not unhealthy after
 	// being tracked; an open circuit closes after a window of it.
-	HealthySince    time.Time        `json:"healthy_since,omitzero"`
-	Restarts        []RestartRecord  `json:"restarts,omitempty"`
-	BackoffUntil    time.Time        `json:"backoff_until,omitzero"`
-	CircuitOpen     bool             `json:"circuit_open,omitempty"`
-	CircuitOpenedAt time.Time        `json:"circuit_opened_at,omitzero"`
-	Notified        map[string]bool  `json:"notified,omitempty"` // event -> sent in this episode
-	RestartsTotal   map[string]int64 `json:"restarts_total,omitempty"`
+	HealthySince    time.Time       `json:"healthy_since,omitzero"`
+	Restarts        []RestartRecord `json:"restarts,omitempty"`
+	BackoffUntil    time.Time       `json:"backoff_until,omitzero"`
+	CircuitOpen     bool            `json:"circuit_open,omitempty"`
+	CircuitOpenedAt time.Time       `json:"circuit_opened_at,omitzero"`
+	// Notified marks the events of this episode that are handled: delivered,
+	// or waiting in the outbox for their next attempt.
+	Notified      map[string]bool  `json:"notified,omitempty"`
+	RestartsTotal map[string]int64 `json:"restarts_total,omitempty"`
 }
 
 // RestartRecord is one restart (or stop) attempt.
@@ -92,135 +96,6 @@ func (e *Entry) RestartsIn(window time.Duration, now time.Time) int {
 	return n
 }
 
-// DefaultStatePath is /var/lib/docker-heal/state.json for root, else
-// $XDG_STATE_HOME/docker-heal/state.json (~/.local/state when unset).
-func DefaultStatePath() (string, error) {
-	if os.Geteuid() == 0 {
-		return "/var/lib/docker-heal/state.json", nil
-	}
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("no state folder: $XDG_STATE_HOME and $HOME are unset; pass --state-file")
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "docker-heal", "state.json"), nil
-}
-
-// ReadState reads a state file. A missing file is a fresh state. A file that
-// is not valid state returns a fresh state and ErrCorruptState (wrapped), so
-// callers can set it aside and carry on: a bad file never blocks healing.
-func ReadState(path string) (*State, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return NewState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state file %s: %w", path, err)
-	}
-	st := &State{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(st); err != nil {
-		return NewState(), fmt.Errorf("%w: %s: %v", ErrCorruptState, path, err)
-	}
-	if st.Version != StateVersion {
-		return NewState(), fmt.Errorf("%w: %s: schema version %d, this docker-heal reads %d", ErrCorruptState, path, st.Version, StateVersion)
-	}
-	if st.Containers == nil {
-		st.Containers = map[string]*Entry{}
-	}
-	for id, e := range st.Containers {
-		if e == nil {
-			delete(st.Containers, id)
-		}
-	}
-	return st, nil
-}
-
-// ErrCorruptState marks a state file that could not be read as state.
-var ErrCorruptState = errors.New("corrupt state file")
-
-// SetAside renames a corrupt state file to path.corrupt-<timestamp> and
-// returns the new name.
-func SetAside(path string, now time.Time) (string, error) {
-	aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
-	if err := os.Rename(path, aside); err != nil {
-		return "", fmt.Errorf("setting aside corrupt state file %s: %w", path, err)
-	}
-	return aside, nil
-}
-
-// LoadState reads the state file for a run that will write it back: a
-// corrupt file is set aside, and warn is told where it went.
-func LoadState(path string, now time.Time, warn func(msg string, args ...any)) (*State, error) {
-	st, err := ReadState(path)
-	if errors.Is(err, ErrCorruptState) {
-		aside, rerr := SetAside(path, now)
-		if rerr != nil {
-			return nil, rerr
-		}
-		warn("state file was unreadable; set it aside and starting with fresh state", "error", err.Error(), "moved_to", aside)
-		return st, nil
-	}
-	return st, err
-}
-
-// Save writes the state atomically: a temporary file in the same folder,
-// fsync, rename over the old one, fsync the folder. Mode 0600.
-func (s *State) Save(path string, now time.Time) error {
-	s.Version = StateVersion
-	s.UpdatedAt = now.UTC()
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return fmt.Errorf("state file %s: %w", path, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("state folder %s: %w", filepath.Dir(path), err)
-	}
-	return WriteFileAtomic(path, append(data, '\n'), 0o600)
-}
-
-// WriteFileAtomic replaces path with data so readers see the old or the new
-// content, never a part.
-func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		// Make the rename itself durable; some filesystems refuse, which is fine.
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
 // Prune drops entries of containers that no longer exist (exists is every
 // container the engine knows, stopped ones included) and entries of living
 // containers that carry nothing worth remembering.
@@ -249,52 +124,140 @@ func (s *State) Prune(exists map[string]bool, pol Policy, now time.Time) (remove
 	return removed
 }
 
-// Lock is an exclusive flock on a sibling file of the state file; it keeps
-// two overlapping runs from both acting.
-type Lock struct{ f *os.File }
-
-// ErrLocked means another run holds the lock.
-var ErrLocked = errors.New("another docker heal run holds the lock")
-
-// AcquireLock takes the lock at path (state file + ".lock"), waiting up to
-// timeout (0: try once). It returns ErrLocked when the wait ran out.
-func AcquireLock(ctx context.Context, path string, timeout time.Duration) (*Lock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("state folder %s: %w", filepath.Dir(path), err)
+// Apply records what was observed and done into the state: first-seen and
+// healthy-since times, attempts, backoff, circuits, notifications, counters.
+// Entries of containers no longer present are pruned when the snapshot is
+// complete.
+func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
+	now := plan.Now
+	stepFor := map[string]*Step{}
+	for i := range plan.Steps {
+		stepFor[plan.Steps[i].Container.ID] = &plan.Steps[i]
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock file %s: %w", path, err)
+	for _, c := range snap.Containers {
+		e := s.Containers[c.ID]
+		step := stepFor[c.ID]
+		if c.Health == HealthUnhealthy {
+			if e == nil && (step == nil || (step.Kind == StepSkip && !step.CircuitOpen)) {
+				continue // not ours to track: disabled, excluded, or a bad label
+			}
+			e = s.entryFor(c)
+			if e.FirstSeenUnhealthy.IsZero() {
+				e.FirstSeenUnhealthy = now
+			}
+			e.HealthySince = time.Time{}
+			continue
+		}
+		if e == nil || (c.State != "running" && c.State != "") || c.Health == HealthStarting {
+			continue
+		}
+		e.Name = c.Name
+		e.FirstSeenUnhealthy = time.Time{}
+		delete(e.Notified, EventUnhealthy)
+		if e.HealthySince.IsZero() {
+			e.HealthySince = now
+		}
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return &Lock{f: f}, nil
+	record := func(c Container, action Action, result, errText, cause string) *Entry {
+		e := s.entryFor(c)
+		e.Restarts = append(e.Restarts, RestartRecord{Time: now, Action: action, Result: result, Error: errText, Cause: cause})
+		if e.RestartsTotal == nil {
+			e.RestartsTotal = map[string]int64{}
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock file %s: %w", path, err)
+		e.RestartsTotal[result]++
+		return e
+	}
+	notified := func(e *Entry, event string) {
+		if e.Notified == nil {
+			e.Notified = map[string]bool{}
 		}
-		if !time.Now().Before(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+		e.Notified[event] = true
+	}
+	for _, step := range plan.Steps {
+		switch step.Kind {
+		case StepRestart, StepStop:
+			if step.Result == "" {
+				continue
+			}
+			action := ActionRestart
+			if step.Kind == StepStop {
+				action = ActionStop
+			}
+			e := record(step.Container, action, step.Result, step.Error, "")
+			e.BackoffUntil = now.Add(pol.BackoffAfter(e.RestartsIn(pol.Window, now)))
+			for _, d := range step.Dependents {
+				if d.Result != "" {
+					record(d.Container, ActionRestart, d.Result, d.Error, "dependent of "+step.Container.Name)
+				}
+			}
+		case StepNotify:
+			// Handled for this episode once attempted: delivered, or in the
+			// outbox for the next rounds. A step never attempted (no round
+			// reached delivery) is decided again next round.
+			if step.Result != "" {
+				notified(s.entryFor(step.Container), EventUnhealthy)
+			}
+		case StepOpenCircuit:
+			e := s.entryFor(step.Container)
+			e.CircuitOpen, e.CircuitOpenedAt = true, now
+			notified(e, EventCircuitOpened)
+		case StepCloseCircuit:
+			e := s.entryFor(step.Container)
+			e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
+			e.Restarts = nil
+			delete(e.Notified, EventCircuitOpened)
 		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+	}
+	if snap.Complete {
+		exists := make(map[string]bool, len(snap.Containers))
+		for _, c := range snap.Containers {
+			exists[c.ID] = true
 		}
+		s.Prune(exists, pol, now)
 	}
 }
 
-// Release drops the lock.
-func (l *Lock) Release() error {
-	if l == nil || l.f == nil {
+// Reset clears the circuit, backoff and attempt history of the containers
+// named (see Match: name, id, or unique id prefix). It returns the names it
+// reset and the arguments that matched nothing; an ambiguous prefix is an
+// *AmbiguousError and nothing is reset.
+func (s *State) Reset(args []string) (reset, unknown []string, err error) {
+	ids := slices.Sorted(maps.Keys(s.Containers))
+	key := func(id string) (string, string) { return id, s.Containers[id].Name }
+	var found []string
+	for _, arg := range args {
+		i, err := Match(ids, arg, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i < 0 {
+			unknown = append(unknown, strings.TrimPrefix(arg, "/"))
+			continue
+		}
+		found = append(found, ids[i])
+	}
+	for _, id := range found {
+		e := s.Containers[id]
+		e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
+		e.Restarts = nil
+		e.Notified = nil
+		if !slices.Contains(reset, e.Name) {
+			reset = append(reset, e.Name)
+		}
+	}
+	sort.Strings(reset)
+	return reset, unknown, nil
+}
+
+// pending returns the outbox entry of the container's event, or nil.
+func (s *State) pending(id, event string) *Pending {
+	if s == nil {
 		return nil
 	}
-	err := l.f.Close() // closing the descriptor releases the flock
-	l.f = nil
-	return err
+	for i := range s.Outbox {
+		if p := &s.Outbox[i]; p.Event.ID == id && p.Event.Event == event {
+			return p
+		}
+	}
+	return nil
 }

@@ -131,6 +131,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 				p.Problems = append(p.Problems, perr)
 			}
 			if df != nil {
+				svc.build = &serviceBuild{df: df, target: sc.Build.Target}
+				svc.Built = true
 				svc.ImageConfig = df.Image(sc.Build.Target)
 			}
 		}
@@ -438,6 +440,10 @@ func normaliseService(p *types.Project, sc *types.ServiceConfig, loc serviceLoca
 		Privileged:  sc.Privileged,
 		Labels:      map[string]string(sc.Labels),
 		NetworkMode: sc.NetworkMode,
+		CapAdd:      sc.CapAdd,
+		PidMode:     sc.Pid,
+		IpcMode:     sc.Ipc,
+		UsernsMode:  sc.UserNSMode,
 		MemLimit:    int64(sc.MemLimit),
 		MemSwap:     int64(sc.MemSwapLimit),
 		MemReserve:  int64(sc.MemReservation),

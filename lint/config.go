@@ -2,20 +2,19 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-
-	"go.yaml.in/yaml/v4"
 )
 
-// ConfigFileName is looked up from the project directory upwards.
+// ConfigFileName is looked up from the project directory upwards
+// (internal/config reads it).
 const ConfigFileName = ".docker-heal.yaml"
 
-// Config is .docker-heal.yaml:
+// Config is lint's side of .docker-heal.yaml (internal/config loads it):
 //
 //	fail-on: warning
 //	format: json
+//	image-config: registry     # engine (default) | registry | off
 //	rules:
 //	  init-missing: off          # or: error | warning | info | on
 //	  memory-limit-missing: error
@@ -25,14 +24,16 @@ const ConfigFileName = ".docker-heal.yaml"
 //	  - service: migrate
 //	    rules: [restart-policy-missing]
 type Config struct {
-	Path   string              `yaml:"-"`
-	FailOn string              `yaml:"fail-on"`
-	Format string              `yaml:"format"`
-	Rules  map[string]string   `yaml:"rules"`
-	Ignore []ConfigIgnore      `yaml:"ignore"`
-	sev    map[string]Severity `yaml:"-"`
-	off    map[string]bool     `yaml:"-"`
-	dir    string              `yaml:"-"`
+	Path   string
+	FailOn string
+	Format string
+	Rules  map[string]string
+	Ignore []ConfigIgnore
+	sev    map[string]Severity
+	off    map[string]bool
+	dir    string
+	// ImageConfig is where lint looks images up: engine (default), registry, off.
+	ImageConfig string
 }
 
 // ConfigIgnore silences rules for files matching Path or for a Service (or container) name.
@@ -42,85 +43,40 @@ type ConfigIgnore struct {
 	Rules   []string `yaml:"rules"`
 }
 
-// LoadConfig reads a config file; known rule ids validate its rule names.
-func LoadConfig(path string, known map[string]bool) (*Config, error) {
-	src, err := ReadSource(path)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	cfg := &Config{}
-	if err := yaml.Unmarshal(src, cfg); err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, err)
-	}
-	var keys map[string]any
-	if err := yaml.Unmarshal(src, &keys); err == nil {
-		for k := range keys {
-			switch k {
-			case "fail-on", "format", "rules", "ignore", "heal": // heal: is `docker heal once`'s policy
-			default:
-				return nil, fmt.Errorf("config %s: unknown key %q (known: fail-on, format, rules, ignore, heal)", path, k)
-			}
+// NewConfig is the lint side of a config file (internal/config reads the
+// file and checks rule ids and settings at their lines).
+func NewConfig(path, failOn, format string, rules map[string]string, ignore []ConfigIgnore) (*Config, error) {
+	cfg := &Config{Path: path, FailOn: failOn, Format: format, Rules: rules, Ignore: ignore, dir: filepath.Dir(path),
+		sev: map[string]Severity{}, off: map[string]bool{}}
+	for id, v := range rules {
+		on, sev, err := ParseRuleSetting(v)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: rule %s: %v (or off/on)", path, id, err)
 		}
-	}
-	cfg.Path = path
-	cfg.dir = filepath.Dir(path)
-	cfg.sev, cfg.off = map[string]Severity{}, map[string]bool{}
-	for id, v := range cfg.Rules {
-		if known != nil && !known[id] {
-			return nil, fmt.Errorf("config %s: unknown rule %q under rules (see docker heal rules)", path, id)
-		}
-		switch strings.ToLower(v) {
-		case "off", "false", "disable", "disabled", "none":
+		switch {
+		case !on:
 			cfg.off[id] = true
-		case "on", "true", "enable", "enabled", "":
-		default:
-			sev, err := ParseSeverity(v)
-			if err != nil {
-				return nil, fmt.Errorf("config %s: rule %s: %v (or off/on)", path, id, err)
-			}
-			cfg.sev[id] = sev
-		}
-	}
-	for i, ig := range cfg.Ignore {
-		if ig.Path == "" && ig.Service == "" {
-			return nil, fmt.Errorf("config %s: ignore entry %d needs a path or a service", path, i+1)
-		}
-		if ig.Path != "" {
-			if _, err := filepath.Match(ig.Path, ""); err != nil {
-				return nil, fmt.Errorf("config %s: ignore entry %d: bad path pattern %q: %v", path, i+1, ig.Path, err)
-			}
-		}
-		for _, id := range ig.Rules {
-			if known != nil && id != "all" && !known[id] {
-				return nil, fmt.Errorf("config %s: ignore entry %d: unknown rule %q", path, i+1, id)
-			}
-		}
-	}
-	if cfg.FailOn != "" {
-		if _, err := ParseSeverity(cfg.FailOn); err != nil {
-			return nil, fmt.Errorf("config %s: fail-on: %v", path, err)
+		case sev != nil:
+			cfg.sev[id] = *sev
 		}
 	}
 	return cfg, nil
 }
 
-// FindConfig returns the nearest .docker-heal.yaml from dir upwards, or "".
-func FindConfig(dir string) string {
-	abs, err := filepath.Abs(dir)
+// ParseRuleSetting reads a rule's value under rules: off/on (and their
+// synonyms) or a severity that replaces the rule's default.
+func ParseRuleSetting(v string) (on bool, sev *Severity, err error) {
+	switch strings.ToLower(v) {
+	case "off", "false", "disable", "disabled", "none":
+		return false, nil, nil
+	case "on", "true", "enable", "enabled", "":
+		return true, nil, nil
+	}
+	s, err := ParseSeverity(v)
 	if err != nil {
-		return ""
+		return false, nil, err
 	}
-	for {
-		p := filepath.Join(abs, ConfigFileName)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(abs)
-		if parent == abs {
-			return ""
-		}
-		abs = parent
-	}
+	return true, &s, nil
 }
 
 // Disabled reports whether the config turns a rule off.

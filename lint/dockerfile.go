@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/moby/buildkit/util/system"
 )
 
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
@@ -26,6 +29,11 @@ type Dockerfile struct {
 	// MetaArgs are the ARGs declared before the first FROM, with defaults.
 	MetaArgs map[string]string
 	images   map[string]*ImageConfig // Image's cache, by target
+	// bases are the configs of the images stages are built FROM, by
+	// reference as written after ARG expansion; nil means not inspected.
+	bases map[string]*ImageConfig
+	// escape is the escape character (# escape= directive), for expansion.
+	escape rune
 }
 
 // Stage is one FROM ... section.
@@ -54,6 +62,8 @@ type Instruction struct {
 	// Healthcheck is set for HEALTHCHECK.
 	Healthcheck *Healthcheck
 	Original    string
+	// command is the parsed instruction, for the image model's replay.
+	command instructions.Command
 }
 
 // Subject names a stage in findings: its AS name, or "stage N".
@@ -142,17 +152,23 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}}
+	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}, escape: res.EscapeToken}
+	lex := shell.NewLex(res.EscapeToken)
+	// Global ARG defaults are expanded in order, each with those before it,
+	// as BuildKit does.
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			if kv.Value != nil {
-				df.MetaArgs[kv.Key] = *kv.Value
+				v := *kv.Value
+				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
+					v = expanded
+				}
+				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
 				df.MetaArgs[kv.Key] = ""
 			}
 		}
 	}
-	lex := shell.NewLex(res.EscapeToken)
 	env := shell.EnvsFromSlice(df.metaEnv())
 	byName := map[string]*Stage{}
 	for i, st := range stages {
@@ -223,7 +239,7 @@ func locationOf(err error) (int, bool) {
 var lineRe = regexp.MustCompile(`line (\d+)`)
 
 func toInstruction(path string, c instructions.Command) Instruction {
-	in := Instruction{Name: strings.ToLower(c.Name()), Original: fmt.Sprint(c)}
+	in := Instruction{Name: strings.ToLower(c.Name()), Original: fmt.Sprint(c), command: c}
 	if loc := c.Location(); len(loc) > 0 {
 		in.Pos = Position{File: path, Line: loc[0].Start.Line, Col: 1}
 		in.EndLine = loc[len(loc)-1].End.Line
@@ -255,18 +271,41 @@ func toInstruction(path string, c instructions.Command) Instruction {
 	return in
 }
 
-// chain returns the stage and the stages it is built FROM, nearest first.
+// chain returns the stages from the root (built FROM an image) to s.
 func (s *Stage) chain() []*Stage {
 	var out []*Stage
 	for st := s; st != nil && len(out) <= 64; st = st.Parent {
 		out = append(out, st)
 	}
+	slices.Reverse(out)
 	return out
 }
 
-// Image computes the config the target stage's image has: the last CMD,
-// ENTRYPOINT, HEALTHCHECK and USER along its FROM chain, its base, and the
-// tools its RUN and COPY instructions install.
+// BaseRefs returns the images the stages are built FROM (not other stages,
+// not scratch), ARGs expanded, in order and without repeats: what an image
+// lookup resolves so an inherited config counts.
+func (df *Dockerfile) BaseRefs() []string {
+	var out []string
+	for _, s := range df.Stages {
+		if s.Parent == nil && !strings.EqualFold(s.From, "scratch") && s.From != "" && !slices.Contains(out, s.From) {
+			out = append(out, s.From)
+		}
+	}
+	return out
+}
+
+// SetBaseImages gives the model the configs of the images the stages are
+// built FROM (by reference as BaseRefs names them; a missing or nil entry is
+// an image that was not inspected). Images computed earlier are recomputed.
+func (df *Dockerfile) SetBaseImages(bases map[string]*ImageConfig) {
+	df.bases = bases
+	df.images = nil
+}
+
+// Image computes the config the target stage's image has, replaying the
+// FROM chain as BuildKit's dockerfile2llb does (see convert.go's dispatch*
+// functions): the base image's config first, then each instruction in order.
+// It also records where each value was set and the tools RUN and COPY install.
 func (df *Dockerfile) Image(target string) *ImageConfig {
 	// Several rules ask for the same image: compute it once per target.
 	if img, ok := df.images[target]; ok {
@@ -285,67 +324,164 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	if st == nil {
 		return nil
 	}
-	img := &ImageConfig{Source: df.Path, Installed: map[string]bool{}}
-	var haveEP, haveCmd, haveHC, haveUser bool
 	chain := st.chain()
+	root := chain[0]
+	img := df.baseImage(root.From)
+	img.Source = df.Path
+	img.FromPos = root.FromPos
+	img.Base = ClassifyBase(root.From)
+	img.BaseRef = root.From
+	img.Installed = map[string]bool{}
+	lex := shell.NewLex(df.escape)
 	for _, s := range chain {
-		for i := len(s.Instructions) - 1; i >= 0; i-- {
-			in := &s.Instructions[i]
-			switch in.Name {
-			case "entrypoint":
-				if !haveEP {
-					haveEP = true
-					img.Entrypoint, img.EntrypointShell, img.EntrypointPos = shellArgv(in), in.ShellForm, in.Pos
-					// An ENTRYPOINT resets the CMD inherited from earlier.
-					if !haveCmd {
-						haveCmd = true
+		replayStage(img, s, df.MetaArgs, lex)
+	}
+	return img
+}
+
+// baseImage is the config a stage built FROM ref starts with: scratch's is
+// empty; an inspected image's is a copy of it; any other is unknown.
+func (df *Dockerfile) baseImage(ref string) *ImageConfig {
+	if strings.EqualFold(ref, "scratch") {
+		// BuildKit's emptyImage: working dir / and the default PATH.
+		return &ImageConfig{OS: "linux", WorkingDir: "/", Env: []string{"PATH=" + defaultPath}}
+	}
+	if base := df.bases[ref]; base != nil {
+		img := *base
+		img.Entrypoint = slices.Clone(base.Entrypoint)
+		img.Cmd = slices.Clone(base.Cmd)
+		img.Shell = slices.Clone(base.Shell)
+		img.Env = slices.Clone(base.Env)
+		img.Labels = maps.Clone(base.Labels)
+		img.EntrypointShell, img.CmdShell = false, false
+		img.EntrypointPos, img.CmdPos, img.UserPos, img.ShellPos = Position{}, Position{}, Position{}, Position{}
+		img.Inherited = ref
+		return &img
+	}
+	return &ImageConfig{Unknown: AllFields, NotInspected: ref}
+}
+
+// defaultPath is the PATH BuildKit gives an image built FROM scratch on Linux.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// replayStage applies one stage's instructions to img, as BuildKit's
+// dispatch does. CMD/ENTRYPOINT tracking is per stage: an ENTRYPOINT resets
+// the CMD inherited from the base (image or stage) but keeps a CMD written
+// earlier in the same stage.
+func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex) {
+	cmdSet := false
+	// The variables USER and WORKDIR are expanded with: the image's ENV,
+	// then the stage's ARGs and ENVs in order.
+	env := slices.Clone(img.Env)
+	expand := func(word string) string {
+		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(env)); err == nil {
+			return out
+		}
+		return word
+	}
+	for i := range s.Instructions {
+		in := &s.Instructions[i]
+		switch c := in.command.(type) {
+		case *instructions.ArgCommand:
+			for _, kv := range c.Args {
+				switch {
+				case kv.Value != nil:
+					env = setEnv(env, kv.Key, expand(*kv.Value))
+				default:
+					// An ARG without a default takes the global one, if any.
+					if v, ok := metaArgs[kv.Key]; ok {
+						env = setEnv(env, kv.Key, v)
 					}
 				}
-			case "cmd":
-				if !haveCmd {
-					haveCmd = true
-					img.Cmd, img.CmdShell, img.CmdPos = shellArgv(in), in.ShellForm, in.Pos
-				}
-			case "healthcheck":
-				if !haveHC {
-					haveHC = true
-					img.Healthcheck = in.Healthcheck
-				}
-			case "user":
-				if !haveUser {
-					haveUser = true
-					img.User, img.UserPos = in.Args[0], in.Pos
-				}
-			case "run":
-				for _, tool := range installedTools(strings.Join(in.Args, " ")) {
-					img.Installed[tool] = true
-				}
-			case "copy", "add":
-				for _, src := range in.Args {
-					base := filepath.Base(src)
-					for _, tool := range knownTools {
-						if base == tool {
-							img.Installed[tool] = true
-						}
-					}
+			}
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				v := expand(kv.Value)
+				env = setEnv(env, kv.Key, v)
+				img.Env = setEnv(img.Env, kv.Key, v)
+			}
+		case *instructions.LabelCommand:
+			if img.Labels == nil {
+				img.Labels = map[string]string{}
+			}
+			for _, kv := range c.Labels {
+				img.Labels[expand(kv.Key)] = expand(kv.Value)
+			}
+		case *instructions.ShellCommand:
+			img.Shell, img.ShellPos = slices.Clone(c.Shell), in.Pos
+			img.Unknown &^= FieldShell
+		case *instructions.CmdCommand:
+			img.Cmd, img.CmdShell, img.CmdPos = withShell(img, c.CmdLine, c.PrependShell), c.PrependShell, in.Pos
+			img.Unknown &^= FieldCmd
+			cmdSet = true
+		case *instructions.EntrypointCommand:
+			img.Entrypoint, img.EntrypointShell, img.EntrypointPos = withShell(img, c.CmdLine, c.PrependShell), c.PrependShell, in.Pos
+			img.Unknown &^= FieldEntrypoint
+			if !cmdSet {
+				img.Cmd, img.CmdShell, img.CmdPos = nil, false, Position{}
+				img.Unknown &^= FieldCmd
+			}
+		case *instructions.HealthCheckCommand:
+			img.Healthcheck = in.Healthcheck
+			img.Unknown &^= FieldHealthcheck
+		case *instructions.UserCommand:
+			img.User, img.UserPos = expand(c.User), in.Pos
+			img.Unknown &^= FieldUser
+		case *instructions.WorkdirCommand:
+			// BuildKit's own normalisation (joined, cleaned, a trailing / kept).
+			dir := expand(c.Path)
+			if wd, err := system.NormalizeWorkdir(img.WorkingDir, dir, img.OS); err == nil {
+				dir = wd
+			}
+			if img.Knows(FieldWorkingDir) || system.IsAbs(c.Path, img.OS) {
+				img.Unknown &^= FieldWorkingDir // a relative one under an unknown base stays unknown
+			}
+			img.WorkingDir = dir
+		case *instructions.RunCommand:
+			for _, tool := range installedTools(strings.Join(in.Args, " ")) {
+				img.Installed[tool] = true
+			}
+		case *instructions.CopyCommand, *instructions.AddCommand:
+			for _, src := range in.Args {
+				base := filepath.Base(src)
+				if slices.Contains(knownTools, base) {
+					img.Installed[base] = true
 				}
 			}
 		}
 	}
-	root := chain[len(chain)-1]
-	img.FromPos = root.FromPos
-	img.Base = ClassifyBase(root.From)
-	img.BaseRef = root.From
-	return img
 }
 
-// shellArgv returns the argv the builder stores: shell form becomes
-// ["/bin/sh","-c",script].
-func shellArgv(in *Instruction) []string {
-	if in.ShellForm {
-		return []string{"/bin/sh", "-c", strings.Join(in.Args, " ")}
+// withShell is BuildKit's: a shell-form command line is joined and handed to
+// the image's SHELL, or the OS's default shell.
+func withShell(img *ImageConfig, args []string, shellForm bool) []string {
+	if !shellForm {
+		return slices.Clone(args)
 	}
-	return in.Args
+	sh := img.Shell
+	if len(sh) == 0 {
+		sh = DefaultShell(img.OS)
+	}
+	return append(slices.Clone(sh), strings.Join(args, " "))
+}
+
+// DefaultShell is the shell a shell-form instruction runs under when no
+// SHELL is set: BuildKit's and the engine's default for the OS.
+func DefaultShell(os string) []string {
+	if os == "windows" {
+		return []string{"cmd", "/S", "/C"}
+	}
+	return []string{"/bin/sh", "-c"}
+}
+
+func setEnv(env []string, key, value string) []string {
+	for i, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			env[i] = key + "=" + value
+			return env
+		}
+	}
+	return append(env, key+"="+value)
 }
 
 // ClassifyBase says what kind of root image a reference names.

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Formats every findings renderer understands, for lint and audit alike.
-var Formats = []string{"text", "json", "sarif", "github", "junit"}
+var Formats = []string{"text", "json", "sarif", "github", "junit", "codeclimate", "checkstyle"}
 
 // Summary counts a result.
 type Summary struct {
@@ -20,12 +23,18 @@ type Summary struct {
 	Error   int `json:"error"`
 	Warning int `json:"warning"`
 	Info    int `json:"info"`
+	// Rules counts findings per rule id (encoding/json sorts the keys).
+	Rules map[string]int `json:"rules,omitempty"`
 }
 
-// Summarise counts findings by severity.
+// Summarise counts findings by severity and by rule.
 func Summarise(fs []Finding, files int) Summary {
 	s := Summary{Files: files}
 	for _, f := range fs {
+		if s.Rules == nil {
+			s.Rules = map[string]int{}
+		}
+		s.Rules[f.Rule]++
 		switch f.Severity {
 		case SeverityError:
 			s.Error++
@@ -46,6 +55,12 @@ type RenderOptions struct {
 	Version string
 	// FileLabel is what the text summary counts: "files" or "containers".
 	FileLabel string
+	// FailOn is the --fail-on threshold: JUnit reports findings below it as
+	// skipped cases, not failures. SeverityNone fails nothing.
+	FailOn Severity
+	// Verbose shows every finding in text; otherwise the same info-level rule
+	// on several services of one file is folded into one line.
+	Verbose bool
 }
 
 // Render writes findings in one of Formats. Rules never format output;
@@ -61,7 +76,11 @@ func Render(w io.Writer, res *Result, opts RenderOptions) error {
 	case "github":
 		return renderGitHub(w, res)
 	case "junit":
-		return renderJUnit(w, res)
+		return renderJUnit(w, res, opts.FailOn)
+	case "codeclimate":
+		return renderCodeClimate(w, res)
+	case "checkstyle":
+		return renderCheckstyle(w, res)
 	}
 	return fmt.Errorf("unknown format %q: use %s", opts.Format, strings.Join(Formats, ", "))
 }
@@ -89,9 +108,13 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 		}
 		return code + s + ansiReset
 	}
+	lines := res.Findings
+	if !opts.Verbose {
+		lines = foldInfo(res.Findings)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	group := "\x00"
-	for _, f := range res.Findings {
+	for _, f := range lines {
 		// A file's findings under its name; a container's (no file) under the container's.
 		name := f.Pos.File
 		if name == "" {
@@ -102,7 +125,7 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 				fmt.Fprintln(tw)
 			}
 			group = name
-			fmt.Fprintln(tw, paint(ansiBold, name))
+			fmt.Fprintln(tw, paint(ansiBold, CleanText(name)))
 		}
 		loc := ""
 		if f.Pos.Line > 0 {
@@ -112,7 +135,7 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 		if f.Service != "" && f.Service != f.Subject {
 			subject += " (service " + f.Service + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s: %s\n", loc, paint(sevColor(f.Severity), f.Severity.String()), paint(ansiDim, f.Rule), subject, f.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s: %s\n", loc, paint(sevColor(f.Severity), f.Severity.String()), paint(ansiDim, CleanText(f.Rule)), CleanText(subject), CleanText(f.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -124,9 +147,91 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 	}
 	if len(res.Findings) > 0 {
 		fmt.Fprintln(w)
+		if err := writeRuleCounts(w, res.Findings); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintf(w, "%s: %s, %s, %d info\n", count(s.Files, strings.TrimSuffix(label, "s")), count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
 	return err
+}
+
+// writeRuleCounts writes how many findings each rule gave, most first (then
+// by id), with the highest severity among them, so the noisiest rules show
+// at a glance.
+func writeRuleCounts(w io.Writer, fs []Finding) error {
+	type ruleCount struct {
+		id  string
+		n   int
+		sev Severity
+	}
+	byID := map[string]*ruleCount{}
+	var counts []*ruleCount
+	for _, f := range fs {
+		c := byID[f.Rule]
+		if c == nil {
+			c = &ruleCount{id: f.Rule}
+			byID[f.Rule] = c
+			counts = append(counts, c)
+		}
+		c.n++
+		c.sev = max(c.sev, f.Severity)
+	}
+	sort.Slice(counts, func(i, j int) bool {
+		if counts[i].n != counts[j].n {
+			return counts[i].n > counts[j].n
+		}
+		return counts[i].id < counts[j].id
+	})
+	width := len(strconv.Itoa(counts[0].n))
+	var b strings.Builder
+	b.WriteString("Findings by rule:\n")
+	for _, c := range counts {
+		fmt.Fprintf(&b, "  %*d  %s (%s)\n", width, c.n, CleanText(c.id), c.sev)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// foldInfo folds the info-level findings of one rule on several subjects of
+// one file into one line, at the first one's place, naming the subjects. A
+// warning or an error is always shown on its own, and so are containers'
+// findings (they have no file). fs is sorted; the result keeps that order.
+func foldInfo(fs []Finding) []Finding {
+	type key struct{ file, rule string }
+	groups := map[key][]int{}
+	for i, f := range fs {
+		if f.Severity == SeverityInfo && f.Pos.File != "" {
+			k := key{f.Pos.File, f.Rule}
+			groups[k] = append(groups[k], i)
+		}
+	}
+	out := make([]Finding, 0, len(fs))
+	for i, f := range fs {
+		g := groups[key{f.Pos.File, f.Rule}]
+		if f.Severity != SeverityInfo || f.Pos.File == "" || len(g) < 2 {
+			out = append(out, f)
+			continue
+		}
+		if g[0] != i {
+			continue // folded into the group's first line
+		}
+		var subjects []string
+		same := true
+		for _, j := range g {
+			subjects = append(subjects, fs[j].Subject)
+			same = same && fs[j].Message == f.Message
+		}
+		folded := f
+		folded.Service = ""
+		if same {
+			folded.Subject = strings.Join(subjects, ", ")
+		} else {
+			folded.Message = f.Message + " (also on " + strings.Join(subjects[1:], ", ") + "; -v shows each)"
+		}
+		out = append(out, folded)
+	}
+	return out
 }
 
 func count(n int, word string) string {
@@ -187,6 +292,15 @@ type sarifRule struct {
 	DefaultConfiguration struct {
 		Level string `json:"level"`
 	} `json:"defaultConfiguration"`
+	Properties *sarifRuleProperties `json:"properties,omitempty"`
+}
+
+// sarifRuleProperties are what GitHub code scanning reads besides the level:
+// security-severity (a CVSS-like score, as a string) ranks security alerts
+// as critical, high, medium or low, and the security tag files them there.
+type sarifRuleProperties struct {
+	SecuritySeverity string   `json:"security-severity,omitempty"`
+	Tags             []string `json:"tags,omitempty"`
 }
 
 type sarifLocation struct {
@@ -219,6 +333,9 @@ func renderSARIF(w io.Writer, res *Result, opts RenderOptions) error {
 	for i, r := range rules {
 		sr := sarifRule{ID: r.ID, Name: r.ID, ShortDescription: sarifMessage{r.Summary}, HelpURI: DocsURL(r.ID)}
 		sr.DefaultConfiguration.Level = sarifLevel(r.Severity)
+		if r.SecuritySeverity > 0 {
+			sr.Properties = &sarifRuleProperties{SecuritySeverity: strconv.FormatFloat(r.SecuritySeverity, 'f', 1, 64), Tags: []string{"security"}}
+		}
 		srules = append(srules, sr)
 		index[r.ID] = i
 	}
@@ -238,10 +355,7 @@ func renderSARIF(w io.Writer, res *Result, opts RenderOptions) error {
 		}
 		results = append(results, r)
 	}
-	version := opts.Version
-	if version == "" {
-		version = "dev"
-	}
+	version := ToolVersion(opts.Version)
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
 		"version": "2.1.0",
@@ -278,7 +392,7 @@ func renderGitHub(w io.Writer, res *Result) error {
 		}
 		var props []string
 		if f.Pos.File != "" {
-			props = append(props, "file="+githubEscape(filepath.ToSlash(f.Pos.File), true))
+			props = append(props, "file="+githubEscape(CleanText(filepath.ToSlash(f.Pos.File)), true))
 			if f.Pos.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", f.Pos.Line))
 			}
@@ -287,7 +401,7 @@ func renderGitHub(w io.Writer, res *Result) error {
 			}
 		}
 		props = append(props, "title="+githubEscape(f.Rule, true))
-		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), githubEscape(f.Subject+": "+f.Message+" ("+f.URL+")", false)); err != nil {
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), githubEscape(CleanText(f.Subject+": "+f.Message)+" ("+f.URL+")", false)); err != nil {
 			return err
 		}
 	}
@@ -300,22 +414,30 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 }
 
 type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
-// renderJUnit writes one suite per file, one failing case per finding, and a
-// passing case for a clean file, so CI dashboards show what was checked.
-func renderJUnit(w io.Writer, res *Result) error {
+// renderJUnit writes one suite per file, one case per finding, and a passing
+// case for a clean file, so CI dashboards show what was checked. A finding
+// that reaches failOn is a failure; one below it is a skipped case that says
+// so, since it does not fail the run either.
+func renderJUnit(w io.Writer, res *Result, failOn Severity) error {
 	byFile := map[string][]Finding{}
 	for _, f := range res.Findings {
 		byFile[f.Pos.File] = append(byFile[f.Pos.File], f)
@@ -350,11 +472,15 @@ func renderJUnit(w io.Writer, res *Result) error {
 			if f.Pos.Line > 0 {
 				where = fmt.Sprintf("%s:%d:%d", name, f.Pos.Line, max(f.Pos.Col, 1))
 			}
-			s.Cases = append(s.Cases, junitCase{
-				Name: f.Rule + " " + f.Subject, Classname: name,
-				Failure: &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: where + ": " + f.Message + "\n" + f.URL},
-			})
-			s.Failures++
+			c := junitCase{Name: f.Rule + " " + f.Subject, Classname: name}
+			if failOn != SeverityNone && f.Severity >= failOn {
+				c.Failure = &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: where + ": " + f.Message + "\n" + f.URL}
+				s.Failures++
+			} else {
+				c.Skipped = &junitSkipped{Message: f.Severity.String() + ", not failing the run (--fail-on " + failOn.String() + "): " + where + ": " + f.Message}
+				s.Skipped++
+			}
+			s.Cases = append(s.Cases, c)
 		}
 		if len(s.Cases) == 0 {
 			s.Cases = append(s.Cases, junitCase{Name: "docker-heal lint", Classname: name})
@@ -385,4 +511,58 @@ func Failing(fs []Finding, threshold Severity) bool {
 		}
 	}
 	return false
+}
+
+// ToolVersion is the version reports name: the one the build stamped
+// (-X main.version=...), else the module version `go install` recorded in
+// the binary's build info, else "dev".
+func ToolVersion(stamped string) string {
+	if stamped != "" && stamped != "dev" {
+		return stamped
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// CleanText escapes what a terminal would act on (control characters: ESC
+// sequences that set the title or clear the screen, BEL, carriage returns,
+// and the C1 and bidi controls) in text that came from files, YAML values
+// or containers, so that it prints as visible, harmless text. Tabs and line
+// breaks are escaped too: one finding stays on one line.
+func CleanText(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !unsafeRune(r) {
+			b.WriteRune(r)
+			continue
+		}
+		switch r {
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }

@@ -35,6 +35,10 @@ type Rule struct {
 	Severity Severity
 	Scope    Scope
 	Summary  string
+	// SecuritySeverity ranks a security rule's findings for code scanning
+	// (SARIF security-severity, 0.1-10 as CVSS: 9+ critical, 7+ high, 4+
+	// medium); 0 for rules that are not about security.
+	SecuritySeverity float64
 	// CheckDockerfile runs once per Dockerfile when Scope has ScopeDockerfile.
 	CheckDockerfile func(r *Report, df *Dockerfile)
 	// CheckService runs once per compose service or container when Scope has

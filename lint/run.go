@@ -12,7 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -22,6 +23,9 @@ type RunOptions struct {
 	Paths []string
 	// Project carries -f, --profile, --env-file and --project-directory.
 	Project ProjectOptions
+	// Images looks up the configs of the images services run and Dockerfiles
+	// build FROM; nil: none is looked up, rules say the config is unknown.
+	Images ImageResolver
 }
 
 // Result is what a lint run found, and which files it read.
@@ -70,7 +74,7 @@ func IsComposeName(name string) bool { return composeNameRe.MatchString(name) }
 // found first, then loaded and checked in parallel (compose-go's loading is
 // most of the time); the result is the same whatever the scheduling.
 func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
-	r := &runner{ctx: ctx, checker: c, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
+	r := &runner{ctx: ctx, checker: c, images: opts.Images, dockerfiles: map[string]*Dockerfile{}, seen: map[string]bool{}, pragmas: map[string]*Ignores{}}
 	if len(opts.Paths) == 0 {
 		if err := r.defaultProject(opts.Project); err != nil {
 			return nil, err
@@ -87,6 +91,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	if len(r.res.Files) == 0 {
 		return nil, &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: no compose file or Dockerfile found", strings.Join(opts.Paths, ", "))}
 	}
+	r.attachDockerfileBases()
 	r.lintDockerfiles()
 	r.filterInvalid()
 	SortFindings(r.res.Findings)
@@ -99,6 +104,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 type runner struct {
 	ctx         context.Context
 	checker     *Checker
+	images      ImageResolver
 	res         Result
 	dockerfiles map[string]*Dockerfile // by absolute path; nil when it failed to parse
 	dfOrder     []string
@@ -117,29 +123,21 @@ type projectResult struct {
 
 func (r *runner) runProjects() error {
 	results := make([]projectResult, len(r.projects))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(r.projects)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				p, err := loadOrMergeFragment(r.ctx, r.projects[i])
-				res := projectResult{p: p, err: err}
-				if err == nil {
-					for _, svc := range p.Services {
-						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
-					}
-				}
-				results[i] = res
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(r.projects), func(_ context.Context, i int) error {
+		p, err := loadOrMergeFragment(r.ctx, r.projects[i])
+		res := projectResult{p: p, err: err}
+		if err == nil {
+			r.attachImages(p)
+			for _, svc := range p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
-		}()
+		}
+		results[i] = res
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err // cancelled: some projects were never loaded
 	}
-	for i := range r.projects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	for i, res := range results {
 		if err := r.merge(r.projects[i], res); err != nil {
 			return err
@@ -155,6 +153,7 @@ func (r *runner) defaultProject(po ProjectOptions) error {
 	if err == nil || !errors.Is(err, ErrNoComposeFile) {
 		res := projectResult{p: p, err: err}
 		if err == nil {
+			r.attachImages(p)
 			for _, svc := range p.Services {
 				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
 			}
@@ -190,7 +189,15 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	name := filepath.Base(p)
 	ext := strings.ToLower(filepath.Ext(name))
 	if (ext == ".yaml" || ext == ".yml") && !IsDockerfileName(name) {
-		po.ConfigFiles, po.mayBeFragment = []string{p}, !isDefaultName(name)
+		if slices.Contains(defaultComposeNames, name) || slices.Contains(defaultOverrideNames, name) {
+			// compose.yaml or its override (pre-commit passes the changed
+			// one alone) is the folder's project as docker compose loads it
+			// there, base and override merged: an override on its own has
+			// no image, and linting each file apart would say so wrongly.
+			r.defaultProjectIn(filepath.Dir(p), po)
+			return nil
+		}
+		po.ConfigFiles, po.mayBeFragment = []string{p}, true
 		r.project(po)
 		return nil
 	}
@@ -241,9 +248,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 		}
 	}
 	if hasDefault {
-		dpo := po
-		dpo.WorkingDir, dpo.ConfigFiles, dpo.NoUpwardSearch = dir, nil, true
-		r.project(dpo)
+		r.defaultProjectIn(dir, po)
 	}
 	for _, e := range entries {
 		if e.IsDir() || isDefault[e.Name()] || !IsComposeName(e.Name()) || !usableInTree(po.Root, filepath.Join(dir, e.Name())) {
@@ -260,6 +265,18 @@ var (
 	defaultComposeNames  = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
 	defaultOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
 )
+
+// defaultProjectIn queues the default project (compose.yaml and its
+// override) of dir once, however many of its files were named.
+func (r *runner) defaultProjectIn(dir string, po ProjectOptions) {
+	for _, q := range r.projects {
+		if q.NoUpwardSearch && len(q.ConfigFiles) == 0 && absPath(q.WorkingDir) == absPath(dir) {
+			return
+		}
+	}
+	po.WorkingDir, po.ConfigFiles, po.NoUpwardSearch = dir, nil, true
+	r.project(po)
+}
 
 // project queues one compose project to load and lint.
 func (r *runner) project(po ProjectOptions) {

@@ -71,16 +71,24 @@ const (
 )
 
 // ImageConfig is what an image gives a container: from a local Dockerfile
-// (compose services that build) or from the engine's image inspect.
+// (compose services that build, replayed as BuildKit does), or from an image
+// lookup (the engine's image inspect, the registry's config blob).
 type ImageConfig struct {
 	// Source names where it came from: a Dockerfile path, or an image reference.
-	Source          string
-	Entrypoint      []string
-	Cmd             []string
-	EntrypointShell bool // written in shell form: ["/bin/sh","-c",...] added by the builder
+	Source     string
+	Entrypoint []string
+	Cmd        []string
+	// EntrypointShell and CmdShell are set for a Dockerfile's shell-form
+	// instruction: the builder prepended Shell (or the OS's default shell).
+	EntrypointShell bool
 	CmdShell        bool
+	Shell           []string // SHELL; nil means the OS's default (DefaultShell)
 	Healthcheck     *Healthcheck
 	User            string
+	WorkingDir      string
+	Env             []string
+	Labels          map[string]string
+	OS              string
 	Base            Base
 	// BaseRef is the root image reference the Dockerfile builds FROM, ARGs
 	// expanded ("gcr.io/distroless/static:nonroot"); "" when not from a Dockerfile.
@@ -89,8 +97,35 @@ type ImageConfig struct {
 	// copies in (curl, wget, tini, ...), by base name.
 	Installed map[string]bool
 	// Positions of the instructions that set these values, when from a Dockerfile.
-	EntrypointPos, CmdPos, UserPos, FromPos Position
+	EntrypointPos, CmdPos, UserPos, ShellPos, FromPos Position
+	// Unknown lists the fields whose value is not known: a Dockerfile's base
+	// image that was not inspected leaves every field it does not set unknown.
+	Unknown Field
+	// NotInspected names the image whose config was not inspected, for messages.
+	NotInspected string
+	// Inherited names the inspected base image a Dockerfile's config starts from.
+	Inherited string
 }
+
+// Field names one part of an image's config, for ImageConfig.Unknown.
+type Field uint16
+
+const (
+	FieldEntrypoint Field = 1 << iota
+	FieldCmd
+	FieldUser
+	FieldHealthcheck
+	FieldShell
+	FieldWorkingDir
+	FieldLabels
+	FieldOS
+
+	AllFields = FieldEntrypoint | FieldCmd | FieldUser | FieldHealthcheck | FieldShell | FieldWorkingDir | FieldLabels | FieldOS
+)
+
+// Knows says whether the field's value is known: always for an inspected
+// image, for a Dockerfile when it or an inspected base sets it.
+func (c *ImageConfig) Knows(f Field) bool { return c != nil && c.Unknown&f == 0 }
 
 // RestartPolicy is `restart:` or `deploy.restart_policy`, or the container's HostConfig.RestartPolicy.
 type RestartPolicy struct {
@@ -132,8 +167,12 @@ type Service struct {
 	Pos   Position
 	Image string
 	// ImageConfig is the image's config: a local Dockerfile's final (or target)
-	// stage for compose, the inspected image for a container; nil when unknown.
+	// stage for compose (Built), the looked-up image for a compose service
+	// that runs one, the inspected image for a container; nil when unknown.
 	ImageConfig *ImageConfig
+	// Built is set for a compose service that builds a local Dockerfile.
+	Built bool
+	build *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
 	Entrypoint []string
@@ -154,11 +193,18 @@ type Service struct {
 	LogOptions  map[string]string
 	Ulimits     map[string]Ulimit
 	Privileged  bool
+	// CapAdd are the capabilities added (cap_add, HostConfig.CapAdd), as written.
+	CapAdd      []string
 	Mounts      []Mount
 	User        string
 	Labels      map[string]string
 	NetworkMode string
-	DependsOn   []Dependency
+	// PidMode, IpcMode and UsernsMode are the pid:, ipc: and userns_mode:
+	// namespaces ("host", "container:x", ...); "" when unset.
+	PidMode    string
+	IpcMode    string
+	UsernsMode string
+	DependsOn  []Dependency
 	// OneShot marks a job (another service waits for it to complete, or
 	// restart: "no" is set explicitly): health and restart rules leave it alone.
 	OneShot bool

@@ -29,6 +29,8 @@ import (
 //	fx-starting  --health-interval 1h --health-start-period 1h
 //	fx-nohc      --no-healthcheck, docker-heal.ignore=privileged,init-missing
 //	fx-priv      created (not started) --privileged --restart no
+//	fx-hostns    created (not started) --cap-add SYS_ADMIN --cap-add cap_net_admin
+//	             --cap-add sys_ptrace --pid host --ipc host --userns host --network host
 func loadInspect(t *testing.T, name string) container.InspectResponse {
 	t.Helper()
 	var c container.InspectResponse
@@ -433,6 +435,19 @@ func TestContainerService(t *testing.T) {
 	}
 	if priv.LogDriver != "json-file" || priv.LogOptions["max-size"] != "" {
 		t.Errorf("fx-priv: log %q %v, want json-file without max-size", priv.LogDriver, priv.LogOptions)
+	}
+
+	// The engine stores capabilities with the CAP_ prefix, upper case,
+	// whatever the user typed.
+	hostns := ContainerService(loadInspect(t, "fx-hostns"), nil)
+	if got := strings.Join(hostns.CapAdd, " "); got != "CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_PTRACE" {
+		t.Errorf("fx-hostns: cap add %q", got)
+	}
+	if hostns.PidMode != "host" || hostns.IpcMode != "host" || hostns.UsernsMode != "host" || hostns.NetworkMode != "host" {
+		t.Errorf("fx-hostns: pid %q ipc %q userns %q network %q, want host for each", hostns.PidMode, hostns.IpcMode, hostns.UsernsMode, hostns.NetworkMode)
+	}
+	if len(svc.CapAdd) != 0 || svc.PidMode != "" || svc.IpcMode != "private" {
+		t.Errorf("fx-healthy: cap add %v pid %q ipc %q, want none, \"\", private", svc.CapAdd, svc.PidMode, svc.IpcMode)
 	}
 
 	nohc := ContainerService(loadInspect(t, "fx-nohc"), &img)

@@ -15,8 +15,8 @@ func TestOnlyThisPackageImportsTheClient(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	allowed := map[string]bool{
-		"github.com/docker-heal/docker-heal/internal/dockerengine":   true,
-		"github.com/docker-heal/docker-heal/internal/enginetest": true,
+		"github.com/docker-heal/docker-heal/internal/dockerengine": true,
+		"github.com/docker-heal/docker-heal/internal/enginetest":   true,
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, " ")

@@ -12,11 +12,12 @@ import (
 // it the container can start a privileged container that mounts the host's
 // root, so it is root on the host, read-only mount or not.
 var DockerSocketMounted = lint.Rule{
-	ID:           "docker-socket-mounted",
-	Severity:     lint.SeverityWarning,
-	Scope:        lint.ScopeCompose | lint.ScopeContainer,
-	Summary:      "the Docker socket is mounted into the container",
-	CheckService: dockerSocketMounted,
+	ID:               "docker-socket-mounted",
+	Severity:         lint.SeverityWarning,
+	Scope:            lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "the Docker socket is mounted into the container",
+	SecuritySeverity: 9.0,
+	CheckService:     dockerSocketMounted,
 }
 
 var rootlessSocketDir = regexp.MustCompile(`^/run/user/[0-9]+$`)

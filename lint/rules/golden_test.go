@@ -2,8 +2,10 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,9 +25,33 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}})
+	res, err := lint.Run(context.Background(), &lint.Checker{Rules: All()}, lint.RunOptions{Paths: []string{abs}, Images: fixtureImages(t)})
 	if err != nil {
 		t.Fatalf("lint %s: %v", caseDir, err)
+	}
+	// Every fixture must be linted: one the walk skips (a misspelt name, a
+	// folder it does not enter) would let the case pass for the wrong reason.
+	linted := map[string]bool{}
+	for _, f := range res.Files {
+		linted[f] = true
+	}
+	err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		name := d.Name()
+		if lint.IsComposeName(name) || lint.IsDockerfileName(name) || strings.HasSuffix(name, ".Dockerfile") {
+			if !linted[path] {
+				t.Errorf("%s: fixture %s was not linted (not found by the walk?)", caseDir, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking %s: %v", caseDir, err)
 	}
 	base, _ := filepath.Abs(ruleDir)
 	res.Relativize(base)
@@ -41,6 +67,22 @@ func lintCase(t *testing.T, ruleDir, caseDir, id string) string {
 		fmt.Fprintf(&b, "%s:%d:%d %s %s %s: %s\n", filepath.ToSlash(f.Pos.File), f.Pos.Line, f.Pos.Col, f.Severity, f.Rule, f.Subject, f.Message)
 	}
 	return b.String()
+}
+
+// fixtureImages are the configs of the example/* images the cases run or
+// build FROM, as an image lookup would find them; any other image is one
+// that was not inspected.
+func fixtureImages(t *testing.T) lint.StaticImages {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "images.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images lint.StaticImages
+	if err := json.Unmarshal(src, &images); err != nil {
+		t.Fatalf("testdata/images.json: %v", err)
+	}
+	return images
 }
 
 // TestGolden runs every rule's bad and good case: the bad case's findings for

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -19,7 +21,8 @@ var HealthcheckMissing = lint.Rule{
 // A Dockerfile that a compose service builds is judged through that service,
 // which may set the healthcheck itself; a Dockerfile on its own is reported at
 // info, since where it runs may add one (docker run --health-cmd, Kubernetes
-// probes).
+// probes). A HEALTHCHECK inherited from an inspected base image counts; when
+// the base was not inspected, the message says it may define one.
 func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if df.UsedByCompose {
 		return
@@ -29,11 +32,15 @@ func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		return
 	}
 	final := df.Final()
-	r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK: Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)")
+	if !img.Knows(lint.FieldHealthcheck) {
+		r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK, and the base image %s was not inspected (it may define one): if it does not, Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)", img.NotInspected)
+		return
+	}
+	r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK%s: Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)", inheritedNote(img, "nor does its base image %s"))
 }
 
-// One-shot jobs are exempt. A service whose image is not built here may get a
-// HEALTHCHECK from that image, which docker heal cannot see: the message says so.
+// One-shot jobs are exempt. An image that ships a HEALTHCHECK counts; an
+// image that was not inspected may ship one, and the message says so.
 func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 	if exemptFromHealth(svc) {
 		return
@@ -42,12 +49,26 @@ func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 	if hc != nil && (hc.Disabled || len(hc.Test) > 0) {
 		return
 	}
+	img := svc.ImageConfig
 	switch {
 	case isContainer(svc):
 		r.Add(svc.Pos, svc.Name, "the container has no healthcheck: its state says running even when the app hangs; add a healthcheck to its compose service or image")
-	case svc.ImageConfig != nil:
-		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds: add healthcheck: to the service or HEALTHCHECK to the Dockerfile")
+	case svc.Built && !img.Knows(lint.FieldHealthcheck):
+		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds, and its base image %s was not inspected (it may define one): add healthcheck: to the service or HEALTHCHECK to the Dockerfile", img.NotInspected)
+	case svc.Built:
+		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds%s: add healthcheck: to the service or HEALTHCHECK to the Dockerfile", inheritedNote(img, "nor in its base image %s"))
+	case img != nil:
+		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image)
 	default:
-		r.Add(svc.Pos, svc.Name, "no healthcheck: add healthcheck: to the service (the image %s may define one, which docker heal cannot see; say so with an ignore)", svc.Image)
+		r.Add(svc.Pos, svc.Name, "no healthcheck in the service, and the image %s was not inspected (it may define one): add healthcheck: to the service, or lint with --image-config registry to read the image's", svc.Image)
 	}
+}
+
+// inheritedNote names the inspected base image a config inherits from, for
+// messages: " nor does its base image x:1"; "" for scratch.
+func inheritedNote(img *lint.ImageConfig, format string) string {
+	if img == nil || img.Inherited == "" {
+		return ""
+	}
+	return ", " + fmt.Sprintf(format, img.Inherited)
 }

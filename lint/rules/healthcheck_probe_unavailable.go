@@ -37,7 +37,7 @@ func probeUnavailableDockerfile(r *lint.Report, df *lint.Dockerfile) {
 // is known) and writes its own healthcheck test; an inherited test is
 // reported in the Dockerfile.
 func probeUnavailableService(r *lint.Report, svc *lint.Service) {
-	if svc.ImageConfig == nil || svc.Healthcheck == nil || len(svc.Healthcheck.Test) == 0 {
+	if !svc.Built || svc.Healthcheck == nil || len(svc.Healthcheck.Test) == 0 {
 		return
 	}
 	if msg := probeProblem(svc.EffectiveHealthcheck(), svc.ImageConfig); msg != "" {

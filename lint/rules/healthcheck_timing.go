@@ -1,26 +1,30 @@
 package rules
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
-// HealthcheckTiming finds healthcheck timings that cannot work as meant.
+// HealthcheckTiming finds healthcheck timings that do not do what they seem
+// to: retries below 1, an interval or timeout under a second, or so slow a
+// cycle that a hung app goes unnoticed for more than ten minutes.
 var HealthcheckTiming = lint.Rule{
 	ID:              "healthcheck-timing",
 	Severity:        lint.SeverityWarning,
 	Scope:           lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
-	Summary:         "timeout >= interval, retries < 1, interval < 1s or > 5m",
+	Summary:         "retries < 1, interval or timeout < 1s, or over 10m to detect a hung app (start_period + retries x (interval + timeout))",
 	CheckDockerfile: healthcheckTimingDockerfile,
 	CheckService:    healthcheckTimingService,
 }
 
 const (
-	minHealthInterval = time.Second
-	maxHealthInterval = 5 * time.Minute
+	minHealthDuration = time.Second
+	maxTimeToDetect   = 10 * time.Minute
 )
 
 // timingProblem is one thing wrong with a healthcheck's timing; key is the
@@ -30,46 +34,65 @@ type timingProblem struct {
 	msg string
 }
 
-// timingProblems applies the engine's defaults (30s interval, 30s timeout) to
-// unset values. timeout >= interval is only judged when at least one of the
-// two is set, and the default pair itself (30s and 30s, however written) is
-// accepted: otherwise every healthcheck would fire, for the engine's choice
-// rather than the author's. An interval set alone below 30s is compared with
-// the default timeout, because a hung probe then takes longer than the
-// interval to fail.
+// timingProblems judges what the engine does with these values (moby
+// daemon/health.go): one probe at a time, the interval counted from the end
+// of one probe to the start of the next, a probe cut off after the timeout,
+// retries <= 0 meaning the default. A timeout as long as the interval is
+// therefore fine, and is not reported. Unset values take the engine's
+// defaults: interval 30s, timeout 30s, retries 3, start period 0.
 func timingProblems(hc *lint.Healthcheck) []timingProblem {
 	if !probing(hc) {
 		return nil
 	}
 	var out []timingProblem
-	interval, timeout := hc.Interval, hc.Timeout
-	if interval != 0 && interval < minHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
+	if hc.Interval != 0 && hc.Interval < minHealthDuration {
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + humanize.Duration(hc.Interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
 	}
-	if interval > maxHealthInterval {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(interval) + " is over 5m: a hung app goes unnoticed for " + durationString(interval*time.Duration(retriesOf(hc))) + "; use 30s to 1m"})
-	}
-	if interval != 0 || timeout != 0 {
-		effInterval, effTimeout := interval, timeout
-		intervalNote, timeoutNote := "", ""
-		if effInterval == 0 {
-			effInterval, intervalNote = lint.DefaultHealthInterval, " (the default)"
-		}
-		if effTimeout == 0 {
-			effTimeout, timeoutNote = lint.DefaultHealthTimeout, " (the default)"
-		}
-		if effTimeout >= effInterval && !(effTimeout == lint.DefaultHealthTimeout && effInterval == lint.DefaultHealthInterval) {
-			key := "healthcheck.timeout"
-			if timeout == 0 {
-				key = "healthcheck.interval"
-			}
-			out = append(out, timingProblem{key, "timeout " + durationString(effTimeout) + timeoutNote + " is not shorter than interval " + durationString(effInterval) + intervalNote + ": a hung probe is only cut off after the next one is due; set a timeout shorter than the interval"})
-		}
+	if hc.Timeout != 0 && hc.Timeout < minHealthDuration {
+		out = append(out, timingProblem{"healthcheck.timeout", "timeout " + humanize.Duration(hc.Timeout) + " is under 1s: a probe that is merely slow (a busy app, a cold start of the probe command) counts as a failure; use 1s or more"})
 	}
 	if hc.RetriesSet && hc.Retries < 1 {
 		out = append(out, timingProblem{"healthcheck.retries", "retries " + strconv.Itoa(hc.Retries) + " is treated as the default (3), not as \"fail at once\": set retries to 1 or more"})
 	}
+	if detect, how := timeToDetect(hc); detect > maxTimeToDetect {
+		key := "healthcheck.interval"
+		switch {
+		case hc.RetriesSet && hc.Retries > lint.DefaultHealthRetries:
+			key = "healthcheck.retries"
+		case hc.Interval == 0 && hc.Timeout != 0:
+			key = "healthcheck.timeout"
+		case hc.Interval == 0 && hc.StartPeriod != 0:
+			key = "healthcheck.start_period"
+		}
+		out = append(out, timingProblem{key, "takes up to " + humanize.Duration(detect) + " to mark a hung app unhealthy (" + how + "), over 10m: shorten the interval or timeout, or lower retries"})
+	}
 	return out
+}
+
+// timeToDetect is how long a hung app may run before the engine marks it
+// unhealthy: the start period, then retries probes that each hang for the
+// timeout and wait an interval before the next. how spells the sum out,
+// naming the values that are the engine's defaults.
+func timeToDetect(hc *lint.Healthcheck) (time.Duration, string) {
+	interval, intervalNote := hc.Interval, "interval "
+	if interval == 0 {
+		interval, intervalNote = lint.DefaultHealthInterval, "default interval "
+	}
+	timeout, timeoutNote := hc.Timeout, "timeout "
+	if timeout == 0 {
+		timeout, timeoutNote = lint.DefaultHealthTimeout, "default timeout "
+	}
+	retries, retriesNote := retriesOf(hc), " retries"
+	if !hc.RetriesSet || hc.Retries < 1 {
+		retriesNote = " default retries"
+	}
+	d := hc.StartPeriod + time.Duration(retries)*(interval+timeout)
+	var how strings.Builder
+	if hc.StartPeriod != 0 {
+		how.WriteString("start_period " + humanize.Duration(hc.StartPeriod) + " + ")
+	}
+	fmt.Fprintf(&how, "%d%s x (%s%s + %s%s)", retries, retriesNote, intervalNote, humanize.Duration(interval), timeoutNote, humanize.Duration(timeout))
+	return d, how.String()
 }
 
 func retriesOf(hc *lint.Healthcheck) int {
@@ -115,16 +138,4 @@ func healthcheckTimingService(r *lint.Report, svc *lint.Service) {
 	for _, p := range timingProblems(hc) {
 		r.Add(svc.At(p.key, "healthcheck"), svc.Name, "healthcheck %s", p.msg)
 	}
-}
-
-// durationString writes a duration as a compose file would: 10m, 1m30s, 500ms.
-func durationString(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

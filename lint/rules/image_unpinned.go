@@ -7,36 +7,96 @@ import (
 	"github.com/docker-heal/docker-heal/lint"
 )
 
-// ImageUnpinned finds an image reference with no tag or :latest: each pull
-// may bring a different image, so builds and deploys are not reproducible
-// and a rollback may not roll back.
+// ImageUnpinned finds an image reference with no tag, :latest or another
+// moving tag (alpine, stable, lts, main, nightly, ...): each pull may bring a
+// different image, so builds and deploys are not reproducible and a rollback
+// may not roll back.
 var ImageUnpinned = lint.Rule{
 	ID:              "image-unpinned",
 	Severity:        lint.SeverityInfo,
 	Scope:           lint.ScopeDockerfile | lint.ScopeCompose,
-	Summary:         "image or FROM without a tag, or `:latest` (after ARG/env interpolation; not `scratch`, not stage names)",
+	Summary:         "image or FROM without a tag, `:latest` or another moving tag (`latest-*`, `alpine`, `stable`, `lts`, `main`, `nightly`, ...); a version number or a digest pins it",
 	CheckDockerfile: imageUnpinnedDockerfile,
 	CheckService:    imageUnpinnedService,
 }
 
-// unpinned reports whether ref has no tag or :latest, and no digest. A
+// alwaysMoving tags follow a release line whatever comes after them:
+// latest-alpine, lts-alpine3.20 and stable-perl move with the line.
+var alwaysMoving = map[string]bool{"latest": true, "lts": true, "stable": true}
+
+// movingWords are the words a moving tag is made of when it holds no version
+// number: release channels (edge, main, nightly, ...) and distribution or
+// variant names (alpine, slim, apache, management, ...). A tag made only of
+// these (alpine, slim, mainline-alpine) moves; a tag with a
+// word outside the list (prod, profile, a codename) is not judged, and a tag
+// with a digit is taken as a version (16.4, v3.39.1, 20-alpine).
+var movingWords = map[string]bool{
+	// release channels
+	"latest": true, "stable": true, "lts": true, "edge": true, "dev": true, "devel": true,
+	"develop": true, "development": true, "main": true, "master": true, "mainline": true,
+	"nightly": true, "rolling": true, "beta": true, "alpha": true, "canary": true, "next": true,
+	"unstable": true, "testing": true, "current": true, "release": true, "snapshot": true,
+	// distributions named without a release ("sid" is Debian's rolling
+	// unstable). A release codename (bookworm, jammy) names a release as a
+	// major version number does, and is taken as pinned.
+	"alpine": true, "slim": true, "debian": true, "ubuntu": true, "sid": true, "centos": true,
+	"ubi": true, "distroless": true, "windowsservercore": true, "nanoserver": true,
+	// image variants
+	"apache": true, "fpm": true, "cli": true, "perl": true, "management": true, "jdk": true,
+	"jre": true, "full": true, "minimal": true, "community": true, "enterprise": true,
+}
+
+// unpinned reports whether ref is not pinned: tag is "" when the reference has
+// no tag at all, else the moving tag. A digest pins whatever the tag; a
 // registry port (localhost:5000/app) is not a tag.
-func unpinned(ref string) (latest, bad bool) {
+func unpinned(ref string) (tag string, bad bool) {
 	if strings.Contains(ref, "@") {
-		return false, false // pinned by digest
+		return "", false // pinned by digest
 	}
 	name := ref
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}
 	_, tag, ok := strings.Cut(name, ":")
-	switch {
-	case !ok:
-		return false, true
-	case tag == "latest":
-		return true, true
+	if !ok {
+		return "", true
 	}
-	return false, false
+	if movingTag(tag) {
+		return tag, true
+	}
+	return "", false
+}
+
+// movingTag reports whether a tag follows a release line or distribution
+// rather than naming a version.
+func movingTag(tag string) bool {
+	parts := strings.FieldsFunc(strings.ToLower(tag), func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	if len(parts) == 0 {
+		return false
+	}
+	if alwaysMoving[parts[0]] {
+		return true
+	}
+	if strings.ContainsAny(tag, "0123456789") {
+		return false
+	}
+	for _, p := range parts {
+		if !movingWords[p] {
+			return false
+		}
+	}
+	return true
+}
+
+// unpinnedMessage says why ref moves, ending in how to pin it.
+func unpinnedMessage(what, ref, tag, purpose string) string {
+	switch tag {
+	case "":
+		return what + " " + ref + " has no tag, so it means :latest, which moves: pin a version tag (and a digest for reproducible " + purpose + ")"
+	case "latest":
+		return what + " " + ref + " uses :latest, which moves: pin a version tag (and a digest for reproducible " + purpose + ")"
+	}
+	return what + " " + ref + " uses :" + tag + ", a moving tag (each new release or build replaces it): pin a version tag (and a digest for reproducible " + purpose + ")"
 }
 
 // Every FROM is read after ARG expansion. FROM scratch and FROM <earlier
@@ -51,14 +111,8 @@ func imageUnpinnedDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		if earlierStage(df, st) {
 			continue
 		}
-		latest, bad := unpinned(ref)
-		if !bad {
-			continue
-		}
-		if latest {
-			r.Add(st.FromPos, st.Subject(), "FROM %s uses :latest, which moves: pin a version tag (and a digest for reproducible builds)", ref)
-		} else {
-			r.Add(st.FromPos, st.Subject(), "FROM %s has no tag, so it means :latest, which moves: pin a version tag (and a digest for reproducible builds)", ref)
+		if tag, bad := unpinned(ref); bad {
+			r.Add(st.FromPos, st.Subject(), "%s", unpinnedMessage("FROM", ref, tag, "builds"))
 		}
 	}
 }
@@ -91,20 +145,14 @@ func earlierStage(df *lint.Dockerfile, st *lint.Stage) bool {
 // A service that builds its image names the result with image:, it does not
 // pull it, and is left alone; its Dockerfile's FROM lines are checked there.
 func imageUnpinnedService(r *lint.Report, svc *lint.Service) {
-	if isContainer(svc) || svc.ImageConfig != nil {
+	if isContainer(svc) || svc.Built {
 		return
 	}
 	ref := strings.TrimSpace(svc.Image)
 	if ref == "" {
 		return
 	}
-	latest, bad := unpinned(ref)
-	if !bad {
-		return
+	if tag, bad := unpinned(ref); bad {
+		r.Add(svc.At("image"), svc.Name, "%s", unpinnedMessage("image", ref, tag, "deploys"))
 	}
-	if latest {
-		r.Add(svc.At("image"), svc.Name, "image %s uses :latest, which moves: pin a version tag (and a digest for reproducible deploys)", ref)
-		return
-	}
-	r.Add(svc.At("image"), svc.Name, "image %s has no tag, so it means :latest, which moves: pin a version tag (and a digest for reproducible deploys)", ref)
 }

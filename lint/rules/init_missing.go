@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -18,28 +20,87 @@ var InitMissing = lint.Rule{
 // An init is `init: true` (docker-init, which is tini), or an entrypoint whose
 // program is a known init: tini, dumb-init, catatonit, docker-init, s6-overlay's
 // /init, or a supervisor that reaps (s6-svscan, runsvdir, supervisord, my_init).
+// When the image's entrypoint is unknown (an image not inspected), the finding
+// says so and never names an argument as PID 1, nor prescribes init: true as
+// is: s6-overlay images fail under it ("can only run as pid 1").
 func initMissing(r *lint.Report, svc *lint.Service) {
 	if svc.Init != nil && *svc.Init {
 		return
 	}
-	argv, _ := svc.Process()
-	if len(argv) > 0 && isInit(argv[0]) {
+	if isContainer(svc) {
+		argv, _ := svc.Process()
+		if len(argv) > 0 && isInit(argv[0]) {
+			return
+		}
+		pid1 := "the image's entrypoint"
+		if len(argv) > 0 {
+			pid1 = argv[0]
+		}
+		r.Add(svc.Pos, svc.Name, "PID 1 is %s, not an init: orphaned child processes stay zombies; recreate the container with --init (compose: init: true)", pid1)
 		return
 	}
-	if isContainer(svc) {
-		r.Add(svc.Pos, svc.Name, "PID 1 is %s, not an init: orphaned child processes stay zombies; recreate the container with --init (compose: init: true)", describeArgv0(argv))
+	pid1, known, image := pid1Of(svc)
+	if known && (pid1 == "" || isInit(pid1)) {
+		return // no process at all is not this rule's; an init reaps
+	}
+	if !known {
+		if s6Image(image) {
+			return // every linuxserver.io image runs s6-overlay's /init as PID 1
+		}
+		at := svc.Pos
+		if svc.Init != nil {
+			at = svc.At("init")
+		}
+		r.Add(at, svc.Name, "the image %s was not inspected, so PID 1 is unknown: if its entrypoint is not an init (tini, dumb-init, s6-overlay's /init), orphaned child processes stay zombies; inspect it (docker pull, or lint with --image-config registry) before setting init: true, which s6-overlay images refuse", image)
 		return
 	}
 	if svc.Init != nil {
-		r.Add(svc.At("init"), svc.Name, "init: false and the entrypoint is not an init: orphaned child processes stay zombies; set init: true or use tini as the entrypoint")
+		r.Add(svc.At("init"), svc.Name, "init: false and PID 1 is %s, not an init: orphaned child processes stay zombies; set init: true or use tini as the entrypoint", pid1)
 		return
 	}
-	r.Add(svc.Pos, svc.Name, "no init: PID 1 is %s, which may leave orphaned child processes as zombies; set init: true (or run tini or dumb-init as the entrypoint)", describeArgv0(argv))
+	r.Add(svc.Pos, svc.Name, "no init: PID 1 is %s, which may leave orphaned child processes as zombies; set init: true (or run tini or dumb-init as the entrypoint)", pid1)
 }
 
-func describeArgv0(argv []string) string {
-	if len(argv) == 0 {
-		return "the image's entrypoint"
+// pid1Of returns the program a compose service runs as PID 1 and whether it
+// is known; when it is not, image names the image that was not inspected.
+// An entrypoint (the service's, else the image's) is PID 1; with none, the
+// command is. Setting entrypoint in compose resets the image's CMD.
+func pid1Of(svc *lint.Service) (pid1 string, known bool, image string) {
+	img := svc.ImageConfig
+	image = svc.Image
+	if img != nil && img.NotInspected != "" {
+		image = img.NotInspected
 	}
-	return argv[0]
+	ep, cmd := svc.Entrypoint, svc.Command
+	if ep == nil {
+		if !img.Knows(lint.FieldEntrypoint) {
+			return "", false, image
+		}
+		ep = img.Entrypoint
+		if cmd == nil {
+			if len(ep) == 0 && !img.Knows(lint.FieldCmd) {
+				return "", false, image
+			}
+			cmd = img.Cmd
+		}
+	}
+	if len(ep) > 0 {
+		return ep[0], true, image
+	}
+	if len(cmd) > 0 {
+		return cmd[0], true, image
+	}
+	return "", true, image
+}
+
+// s6Image says whether a reference names a linuxserver.io image: all of them
+// are built on s6-overlay, whose /init is PID 1.
+func s6Image(ref string) bool {
+	ref = strings.ToLower(ref)
+	for _, prefix := range []string{"linuxserver/", "lscr.io/linuxserver/", "ghcr.io/linuxserver/", "docker.io/linuxserver/", "index.docker.io/linuxserver/"} {
+		if strings.HasPrefix(ref, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,11 +8,12 @@ import (
 // no seccomp or AppArmor profile. A compromise of the app is a compromise of
 // the host.
 var Privileged = lint.Rule{
-	ID:           "privileged",
-	Severity:     lint.SeverityWarning,
-	Scope:        lint.ScopeCompose | lint.ScopeContainer,
-	Summary:      "`privileged: true`",
-	CheckService: privileged,
+	ID:               "privileged",
+	Severity:         lint.SeverityWarning,
+	Scope:            lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "`privileged: true`",
+	SecuritySeverity: 9.0,
+	CheckService:     privileged,
 }
 
 func privileged(r *lint.Report, svc *lint.Service) {

@@ -31,6 +31,8 @@ func All() []lint.Rule {
 		UlimitSoftAboveHard,
 		Privileged,
 		DockerSocketMounted,
+		CapAddDangerous,
+		HostNamespace,
 		UserRoot,
 		ImageUnpinned,
 		UnsetVariable,

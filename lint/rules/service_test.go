@@ -76,8 +76,20 @@ func TestContainerRules(t *testing.T) {
 		{"exec form", ShellFormCmd, container(func(s *lint.Service) { s.Entrypoint = []string{"node"} }), 0, ""},
 
 		{"bash wrapper", ShellWrapperNoExec, container(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app >>/var/log/app.log 2>&1"}
 		}), 1, "bash stays PID 1"},
+		// bash 5.1+ and busybox sh exec a last plain command themselves.
+		{"bash runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+		}), 0, ""},
+		{"busybox sh runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
+		}), 0, ""},
+		{"busybox sh keeps a pipeline", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"sh"}, []string{"-c", "a; b | tee /log"}
+		}), 1, "sh stays PID 1"},
 		{"wrapper behind tini", ShellWrapperNoExec, container(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
 		}), 1, ""},
@@ -107,8 +119,18 @@ func TestContainerRules(t *testing.T) {
 		{"sub-second interval", HealthcheckTiming, container(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app", "health")
 			s.Healthcheck.Interval = 500 * time.Millisecond
+			s.Healthcheck.Timeout = 2 * time.Second
+		}), 1, "interval 500ms is under 1s"},
+		{"sub-second timeout", HealthcheckTiming, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app", "health")
 			s.Healthcheck.Timeout = 200 * time.Millisecond
-		}), 1, "under 1s"},
+		}), 1, "timeout 200ms is under 1s"},
+		// The engine runs one probe at a time, the interval counted from the
+		// end of one to the start of the next (moby daemon/health.go).
+		{"timeout above the interval is fine", HealthcheckTiming, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app", "health")
+			s.Healthcheck.Interval, s.Healthcheck.Timeout = 5*time.Second, 30*time.Second
+		}), 0, ""},
 		{"engine defaults", HealthcheckTiming, container(func(s *lint.Service) { s.Healthcheck = probe("CMD", "/app", "health") }), 0, ""},
 
 		{"hc, nothing acts", UnhealthyNotActedOn, container(func(s *lint.Service) { s.Healthcheck = probe("CMD", "/app") }), 1, "docker-heal.enable=true"},
@@ -175,6 +197,14 @@ func TestContainerRules(t *testing.T) {
 		{"root user", UserRoot, container(func(s *lint.Service) { s.User = "0:0" }), 1, ""},
 		{"no user, image unknown", UserRoot, container(func(s *lint.Service) {}), 1, ""},
 		{"app user", UserRoot, container(func(s *lint.Service) { s.User = "app" }), 0, ""},
+		{"cap SYS_ADMIN as the engine stores it", CapAddDangerous, container(func(s *lint.Service) {
+			s.CapAdd = []string{"CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_RAW"}
+		}), 1, "SYS_ADMIN added"},
+		{"cap ALL and a duplicate", CapAddDangerous, container(func(s *lint.Service) { s.CapAdd = []string{"ALL", "all", "CAP_SYS_BOOT"} }), 2, ""},
+		{"network caps only", CapAddDangerous, container(func(s *lint.Service) { s.CapAdd = []string{"CAP_NET_ADMIN", "CAP_NET_RAW"} }), 0, ""},
+		{"pid and network host", HostNamespace, container(func(s *lint.Service) { s.PidMode, s.NetworkMode = "host", "host" }), 2, ""},
+		{"engine defaults are not the host's", HostNamespace, container(func(s *lint.Service) { s.IpcMode, s.NetworkMode = "private", "bridge" }), 0, ""},
+		{"another container's namespace", HostNamespace, container(func(s *lint.Service) { s.PidMode, s.NetworkMode = "container:abc", "container:abc" }), 0, ""},
 		{"image-unpinned is not for containers", ImageUnpinned, container(func(s *lint.Service) { s.Image = "nginx" }), 0, ""},
 	})
 }
@@ -183,10 +213,77 @@ func TestContainerRules(t *testing.T) {
 func TestComposeRules(t *testing.T) {
 	yes := true
 	runServiceCases(t, []serviceCase{
+		{"image not inspected: PID 1 unknown, the argument not named", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.Command = "redis:7.4", []string{"--save", "60", "1"}
+		}), 1, "redis:7.4 was not inspected, so PID 1 is unknown"},
+		{"linuxserver image not inspected", InitMissing, composeSvc(func(s *lint.Service) { s.Image = "ghcr.io/linuxserver/sonarr:4.0.9" }), 0, ""},
+		{"inspected s6-overlay entrypoint", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Entrypoint: []string{"/init"}}
+		}), 0, ""},
+		{"inspected catatonit entrypoint", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Entrypoint: []string{"/usr/bin/catatonit", "--"}}
+		}), 0, ""},
+		{"inspected, no entrypoint: the command is PID 1", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig, s.Command = "example/app:1", &lint.ImageConfig{Cmd: []string{"nginx"}}, []string{"/usr/bin/app", "--save"}
+		}), 1, "PID 1 is /usr/bin/app"},
+		{"inspected entrypoint script with arguments", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig, s.Command = "example/db:7", &lint.ImageConfig{Entrypoint: []string{"docker-entrypoint.sh"}}, []string{"--replSet", "rs0"}
+		}), 1, "PID 1 is docker-entrypoint.sh"},
+		{"built on a base not inspected, entrypoint inherited", InitMissing, composeSvc(func(s *lint.Service) {
+			s.Built, s.ImageConfig = true, &lint.ImageConfig{Cmd: []string{"--flag"}, Unknown: lint.AllFields &^ lint.FieldCmd, NotInspected: "example/base:2"}
+		}), 1, "example/base:2 was not inspected"},
+		{"image ships a HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Healthcheck: probe("CMD", "/app", "health")}
+		}), 0, ""},
+		{"image inspected, no HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{}
+		}), 1, "neither the service nor the image example/app:1"},
+		{"image not inspected", HealthcheckMissing, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 1, "was not inspected"},
+		{"inspected non-root image", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{User: "472"}
+		}), 0, ""},
+		{"built on a base not inspected", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Built, s.ImageConfig = true, &lint.ImageConfig{Unknown: lint.AllFields, NotInspected: "grafana/grafana:11"}
+		}), 1, "grafana/grafana:11 was not inspected"},
 		{"command wrapper", ShellWrapperNoExec, composeSvc(func(s *lint.Service) { s.Command = []string{"sh", "-c", "a && b"} }), 1, "command runs sh -c"},
 		{"command after an entrypoint script", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"bash", "-c", "a; b"}
+			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"sh", "-c", "a; b"}
 		}), 1, ""},
+		{"shell from the entrypoint, script from the command", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; app"}
+		}), 1, "entrypoint with command runs sh -c"},
+		{"options before -c, split", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app | tee /log"}
+		}), 1, "runs bash -c"},
+		{"busybox sh on a local alpine build", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine}
+			s.Command = []string{"sh", "-c", "migrate; app"}
+		}), 0, ""},
+		{"a trap keeps busybox sh", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "trap 'rm -f /tmp/lock' EXIT; app"}
+		}), 1, ""},
+		{"nothing to exec", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Command = []string{"sh", "-c", "sleep 1; echo \"exiting with error\"; exit 42"}
+		}), 0, ""},
+		{"a loop cannot be exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "while true; do poll; sleep 1; done"}
+		}), 1, "init: true"},
+		{"wait keeps the shell", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"ash", "-c", "app & wait"}
+		}), 1, ""},
+		{"the image's bare shell entrypoint", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.ImageConfig = &lint.ImageConfig{Entrypoint: []string{"/bin/sh"}}
+			s.Command = []string{"-c", "migrate; app"}
+		}), 1, "the image's entrypoint with command"},
+		{"split, exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; exec app"}
+		}), 0, ""},
+		{"entrypoint script with -c config", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"docker-entrypoint.sh"}, []string{"-c", "config.yaml"}
+		}), 0, ""},
 		{"inherited from the Dockerfile", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Cmd: []string{"sh", "-c", "a; b"}}
 		}), 0, ""},
@@ -214,10 +311,18 @@ func TestComposeRules(t *testing.T) {
 		{"the image's curl is the Dockerfile's finding", HealthcheckCurlNoFail, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Healthcheck: probe("CMD", "curl", "localhost")}
 		}), 0, ""},
-		{"interval over the image's timeout", HealthcheckTiming, composeSvc(func(s *lint.Service) {
-			s.Healthcheck = &lint.Healthcheck{Interval: 10 * time.Second}
-			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Timeout: 20 * time.Second}}
-		}), 1, "timeout 20s"},
+		{"retries over the image's timings", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = &lint.Healthcheck{Retries: 10, RetriesSet: true}
+			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Interval: time.Minute, Timeout: 10 * time.Second}}
+		}), 1, "11m40s to mark a hung app unhealthy (10 retries x (interval 1m + timeout 10s))"},
+		{"start period counts", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.StartPeriod = 9 * time.Minute
+		}), 1, "up to 12m to mark a hung app unhealthy (start_period 9m + 3 default retries x (default interval 30s + default timeout 30s))"},
+		{"just under 10m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.Interval, s.Healthcheck.Timeout, s.Healthcheck.Retries, s.Healthcheck.RetriesSet = 50*time.Second, 10*time.Second, 10, true
+		}), 0, ""},
 		{"explicit default pair", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout = 30*time.Second, 30*time.Second
@@ -225,22 +330,26 @@ func TestComposeRules(t *testing.T) {
 		{"interval 6m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout = 6*time.Minute, 10*time.Second
-		}), 1, "over 5m"},
+		}), 1, "up to 18m30s"},
 
 		{"curl on alpine, not installed", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "[ \"$(curl -s localhost)\" = ok ]")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine}
 		}), 1, "curl"},
 		{"curl on alpine, installed", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "curl", "-f", "localhost")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine, Installed: map[string]bool{"curl": true}}
 		}), 0, ""},
 		{"shell probe on distroless", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "/app health")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/base"}
 		}), 1, "/bin/sh"},
 		{"shell probe on distroless debug", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD-SHELL", "/app health")
+			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/base:debug"}
 		}), 0, ""},
 		{"image unknown", HealthcheckProbeUnavailable, composeSvc(func(s *lint.Service) { s.Healthcheck = probe("CMD", "curl", "-f", "x") }), 0, ""},
@@ -270,16 +379,20 @@ func TestComposeRules(t *testing.T) {
 		{"swap below the limit", MemorySwapUnlimited, composeSvc(func(s *lint.Service) { s.MemLimit, s.MemSwap = 512<<20, 256<<20 }), 1, "refuses"},
 		{"max-size -1", LogRotationMissing, composeSvc(func(s *lint.Service) { s.LogOptions = map[string]string{"max-size": "-1"} }), 1, "-1"},
 
-		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
+		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
 		{"user root by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "root" }), 1, ""},
 		{"user from a variable", UserRoot, composeSvc(func(s *lint.Service) { s.User = "${UID}:${GID}" }), 0, ""},
 		{"image unknown", UserRoot, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, ""},
-		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) { s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"} }), 1, ""},
+		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Built = true
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"}
+		}), 1, ""},
 		{"distroless nonroot", UserRoot, composeSvc(func(s *lint.Service) {
-			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/static-debian12:nonroot"}
+			s.Built = true
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/static-debian12:nonroot", Unknown: lint.AllFields}
 		}), 0, ""},
 
-		{"built image", ImageUnpinned, composeSvc(func(s *lint.Service) { s.Image = "example/app"; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
+		{"built image", ImageUnpinned, composeSvc(func(s *lint.Service) { s.Image = "example/app"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
 		{"digest", ImageUnpinned, composeSvc(func(s *lint.Service) {
 			s.Image = "nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 		}), 0, ""},
@@ -342,6 +455,39 @@ func TestRuntimeFixNamesComposeOnlyForComposeContainers(t *testing.T) {
 		fs := r.Findings()
 		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.want) || (c.not != "" && strings.Contains(fs[0].Message, c.not)) {
 			t.Errorf("%s: %+v, want %q", c.svc.Name, fs, c.want)
+		}
+	}
+}
+
+func TestMovingTag(t *testing.T) {
+	for _, tc := range []struct {
+		ref  string
+		tag  string
+		want bool
+	}{
+		{"redis", "", true},
+		{"redis:latest", "latest", true},
+		{"redis:alpine", "alpine", true},
+		{"node:lts-alpine", "lts-alpine", true},
+		{"node:lts-alpine3.20", "lts-alpine3.20", true}, // the node line moves
+		{"ghcr.io/x/y:latest-ubuntu", "latest-ubuntu", true},
+		{"debian:bookworm-slim", "", false}, // a release codename, like a major version
+		{"python:slim", "slim", true},
+		{"debian:sid", "sid", true},
+		{"grafana/grafana:main", "main", true},
+		{"example/app:Nightly", "Nightly", true},
+		{"postgres:16.4", "", false},
+		{"ghcr.io/x/sqlite:v3.39.1", "", false},
+		{"lscr.io/linuxserver/qbittorrent:5.1.4-libtorrentv1", "", false},
+		{"node:20-alpine", "", false},
+		{"example/app:nightly-20240101", "", false},
+		{"example/app:prod", "", false},
+		{"redis:alpine@sha256:0123", "", false},
+		{"localhost:5000/app:1.2", "", false},
+	} {
+		tag, bad := unpinned(tc.ref)
+		if bad != tc.want || tag != tc.tag {
+			t.Errorf("unpinned(%q) = %q, %v; want %q, %v", tc.ref, tag, bad, tc.tag, tc.want)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"path"
+	"strings"
+
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -25,26 +28,40 @@ func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil {
 		return
 	}
+	alpine := img.Base == lint.BaseAlpine
 	switch {
-	case img.EntrypointShell && len(img.Entrypoint) == 3:
-		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint[2], img.EntrypointPos, false)
-	case img.CmdShell && len(img.Cmd) == 3:
-		reportShellForm(r, df, "CMD", img.Cmd[2], img.CmdPos, len(img.Entrypoint) > 0)
+	case img.EntrypointShell && len(img.Entrypoint) >= 2:
+		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint, img.EntrypointPos, false, alpine)
+	case img.CmdShell && len(img.Cmd) >= 2:
+		reportShellForm(r, df, "CMD", img.Cmd, img.CmdPos, len(img.Entrypoint) > 0, alpine)
 	}
 }
 
 // underEntrypoint is set for a shell-form CMD given to an exec-form
 // ENTRYPOINT: the entrypoint receives "/bin/sh -c script" as arguments and,
 // like docker-entrypoint.sh, usually exec's it.
-func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword, script string, pos lint.Position, underEntrypoint bool) {
+// argv is what the builder stored: the SHELL (default /bin/sh -c) and the script.
+// On an Alpine base /bin/sh is busybox, which, like bash 5.1+, replaces itself
+// with a last plain command (see runsLastItself): CMD app --port 80 then runs
+// app as PID 1.
+func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv []string, pos lint.Position, underEntrypoint, alpine bool) {
+	script, sh := argv[len(argv)-1], strings.Join(argv[:len(argv)-1], " ")
+	if !posixShell(argv[0]) {
+		return // SHELL ["powershell", ...], cmd: not a POSIX shell, nor POSIX signals
+	}
 	s := parseShell(script)
 	if s.execsLast() {
 		return // CMD exec app: the shell replaces itself, the app is PID 1
 	}
+	shell := path.Base(argv[0])
+	busybox := alpine && (shell == "sh" || shell == "ash")
+	if !underEntrypoint && (busybox || shell == "bash") && s.runsLastItself(shell == "bash") {
+		return
+	}
 	subject := stageOf(df, pos).Subject()
-	problem := "PID 1 is /bin/sh, which does not pass SIGTERM on"
+	problem := "PID 1 is " + argv[0] + ", which does not pass SIGTERM on"
 	if underEntrypoint {
-		problem = "the ENTRYPOINT is handed /bin/sh -c, so the app runs under a shell that does not pass SIGTERM on"
+		problem = "the ENTRYPOINT is handed " + sh + ", so the app runs under a shell that does not pass SIGTERM on"
 	}
 	if s.simple() {
 		r.Add(pos, subject, "%s %s is in shell form: %s; write the exec form %s %s", keyword, shorten(script), problem, keyword, execFormOf(s))
@@ -79,4 +96,13 @@ func builderShellForm(argv []string) (string, bool) {
 		return argv[2], true
 	}
 	return "", false
+}
+
+// posixShell says whether a SHELL is one whose scripts this rule can read.
+func posixShell(argv0 string) bool {
+	switch path.Base(argv0) {
+	case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox":
+		return true
+	}
+	return false
 }

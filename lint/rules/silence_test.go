@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker-heal/docker-heal/docs"
+	"github.com/docker-heal/docker-heal/internal/config"
 	"github.com/docker-heal/docker-heal/lint"
 	"go.yaml.in/yaml/v4"
 )
@@ -208,8 +209,11 @@ func (c *silenceCase) lint(t *testing.T) []lint.Finding {
 		if err := os.WriteFile(path, []byte(c.config), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		var err error
-		if cfg, err = lint.LoadConfig(path, lint.KnownIDs(All())); err != nil {
+		file, err := config.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg, err = file.Lint(lint.KnownIDs(All())); err != nil {
 			t.Fatal(err)
 		}
 	}

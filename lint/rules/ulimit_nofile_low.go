@@ -5,17 +5,21 @@ import (
 )
 
 // UlimitNofileLow finds a service or container whose open-file limit is unset
-// or low: under load a server runs out of descriptors ("too many open files")
-// and drops connections.
+// or set very low: under load a server runs out of descriptors ("too many open
+// files") and drops connections. An explicit soft limit of 4096 or more is the
+// author's choice for their app and is respected.
 var UlimitNofileLow = lint.Rule{
 	ID:           "ulimit-nofile-low",
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
-	Summary:      "`nofile` unset or below 65536",
+	Summary:      "`nofile` unset, or set with a soft limit below 4096",
 	CheckService: ulimitNofileLow,
 }
 
-const minNofile = 65536
+// minNofile is the lowest explicit soft limit left alone: 4096 is four
+// times the usual default soft limit (1024) and enough for most services;
+// above it, the author has chosen a figure for their app.
+const minNofile = 4096
 
 // Unset means the daemon's default, which differs by host and engine version
 // (a soft limit of 1024 on current engines under systemd): it is reported,
@@ -32,6 +36,6 @@ func ulimitNofileLow(r *lint.Report, svc *lint.Service) {
 	case !ok:
 		r.Add(pos, svc.Name, "nofile ulimit not set: the container gets the daemon's default, often a soft limit of 1024 open files; %s", fix)
 	case u.Soft >= 0 && u.Soft < minNofile:
-		r.Add(pos, svc.Name, "nofile soft limit %d is below 65536: a busy server runs out of file descriptors; %s", u.Soft, fix)
+		r.Add(pos, svc.Name, "nofile soft limit %d is below 4096: a busy server runs out of file descriptors; %s", u.Soft, fix)
 	}
 }

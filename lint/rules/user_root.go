@@ -10,12 +10,13 @@ import (
 // escape from the app is an escape as uid 0, and the app can write to every
 // file in its image and volumes.
 var UserRoot = lint.Rule{
-	ID:              "user-root",
-	Severity:        lint.SeverityInfo,
-	Scope:           lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
-	Summary:         "the final image runs as root (no USER, or USER root/0) and compose sets no `user`",
-	CheckDockerfile: userRootDockerfile,
-	CheckService:    userRootService,
+	ID:               "user-root",
+	Severity:         lint.SeverityInfo,
+	Scope:            lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
+	Summary:          "the final image runs as root (no USER, or USER root/0) and compose sets no `user`",
+	SecuritySeverity: 5.0,
+	CheckDockerfile:  userRootDockerfile,
+	CheckService:     userRootService,
 }
 
 // nonRootBase says whether a base image is known to set a non-root USER
@@ -36,14 +37,18 @@ func nonRootBase(ref string) bool {
 	return false
 }
 
-// imageRunsAsRoot judges an image built from a Dockerfile: its last USER
-// along the final FROM chain, or its base's known default. scratch counts:
-// with no USER its binary runs as uid 0 (USER 65534 needs no /etc/passwd).
-func imageRunsAsRoot(img *lint.ImageConfig) bool {
-	if img.User != "" {
-		return rootUser(img.User)
+// imageUser says who an image built from a Dockerfile runs as: its last USER
+// along the final FROM chain, else its base's (scratch: root). known is false
+// when the USER would come from a base image that was not inspected; a base
+// known by name to set a non-root USER then counts as non-root.
+func imageUser(img *lint.ImageConfig) (root, known bool) {
+	if img.Knows(lint.FieldUser) {
+		return rootUser(img.User), true
 	}
-	return !nonRootBase(img.BaseRef)
+	if nonRootBase(img.BaseRef) {
+		return false, true
+	}
+	return false, false
 }
 
 // Only the final stage counts: builder stages may run as root. A Dockerfile
@@ -53,15 +58,22 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		return
 	}
 	img := df.Image("")
-	if img == nil || !imageRunsAsRoot(img) {
+	if img == nil {
 		return
 	}
-	if img.User != "" {
-		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
-		return
-	}
+	root, known := imageUser(img)
 	final := df.Final()
-	r.Add(final.FromPos, final.Subject(), "the final stage sets no USER, so the app runs as root: add USER with an unprivileged uid (USER 10001; on distroless, USER nonroot)")
+	switch {
+	case !known:
+		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s was not inspected: if it sets no non-root USER either, the app runs as root; check with docker image inspect, and add USER with an unprivileged uid if so (USER 10001)", img.NotInspected)
+	case !root:
+	case img.UserPos.Line > 0:
+		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
+	case img.Inherited != "":
+		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s runs as root, so the app does: add USER with an unprivileged uid (USER 10001)", img.Inherited)
+	default:
+		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER, so the app runs as root: add USER with an unprivileged uid (USER 10001; on distroless, USER nonroot)")
+	}
 }
 
 func userRootService(r *lint.Report, svc *lint.Service) {
@@ -79,12 +91,23 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		}
 		return
 	}
-	if img == nil || !imageRunsAsRoot(img) {
-		return // an image not built here: its USER is not known
-	}
-	if img.User != "" {
-		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
+	if !svc.Built {
+		// An image run as is: its USER is known only when it was inspected.
+		if img != nil && rootUser(img.User) {
+			r.Add(svc.At("user"), svc.Name, "the image %s runs as root (no USER) and the service sets no user: set user: \"10001:10001\" if the image supports it", svc.Image)
+		}
 		return
 	}
-	r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
+	root, known := imageUser(img)
+	switch {
+	case !known:
+		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile (no USER) nor the service (no user:) sets a user, and the base image %s was not inspected: if it sets no non-root USER either, the app runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here if so", img.NotInspected)
+	case !root:
+	case img.User != "" && img.UserPos.Line > 0:
+		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
+	case img.Inherited != "":
+		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile nor the service sets a user and the base image %s runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here", img.Inherited)
+	default:
+		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
+	}
 }

@@ -1,6 +1,8 @@
-package heal
+package store
 
 import (
+	"github.com/docker-heal/docker-heal/heal"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -18,23 +20,23 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-func executedPlan() Plan {
-	web := with(sick("web"), func(c *Container) {
+func executedPlan() heal.Plan {
+	web := with(sick("web"), func(c *heal.Container) {
 		c.Project, c.Service = "shop", "web"
-		c.Probes = []Probe{{ExitCode: 1, Output: "GET /health: 503\nmore lines"}}
+		c.Probes = []heal.Probe{{ExitCode: 1, Output: "GET /health: 503\nmore lines"}}
 	})
-	side := with(well("side"), func(c *Container) { c.NetworkMode = "container:id-web" })
-	plan := Decide([]Container{web, side, sick("db"), sick("cache")},
-		state(map[string]*Entry{"db": {CircuitOpen: false, Restarts: restarts(t0.Add(-3*time.Minute), t0.Add(-2*time.Minute), t0.Add(-time.Minute))}}),
-		DefaultPolicy(), t0)
+	side := with(well("side"), func(c *heal.Container) { c.NetworkMode = "container:id-web" })
+	plan := heal.Decide([]heal.Container{web, side, sick("db"), sick("cache")},
+		state(map[string]*heal.Entry{"db": {CircuitOpen: false, Restarts: restarts(t0.Add(-3*time.Minute), t0.Add(-2*time.Minute), t0.Add(-time.Minute))}}),
+		heal.DefaultPolicy(), t0)
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
 		switch s.Container.Name {
 		case "web":
-			s.Result = ResultSuccess
-			s.Dependents[0].Result = ResultSuccess
+			s.Result = heal.ResultSuccess
+			s.Dependents[0].Result = heal.ResultSuccess
 		case "cache":
-			s.Result, s.Error = ResultFailure, "restarting cache: engine said no"
+			s.Result, s.Error = heal.ResultFailure, "restarting cache: engine said no"
 		}
 	}
 	return plan
@@ -67,10 +69,10 @@ func TestEventsAndAudit(t *testing.T) {
 	}
 	f, _ := os.Open(path)
 	defer f.Close()
-	var lines []AuditRecord
+	var lines []heal.AuditRecord
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r AuditRecord
+		var r heal.AuditRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
@@ -80,7 +82,7 @@ func TestEventsAndAudit(t *testing.T) {
 		t.Fatalf("%d audit lines, want 8 (4 decisions twice)", len(lines))
 	}
 	for _, r := range lines[:4] {
-		if r.Container == "web" && (r.Decision != "restart" || r.Result != ResultSuccess || r.LastProbe == nil || r.Project != "shop" || r.Reason == "") {
+		if r.Container == "web" && (r.Decision != "restart" || r.Result != heal.ResultSuccess || r.LastProbe == nil || r.Project != "shop" || r.Reason == "") {
 			t.Errorf("web record %+v", r)
 		}
 		if r.Container == "side" && r.Reason != "shares network namespace of web" {
@@ -96,12 +98,12 @@ func TestEventsAndAudit(t *testing.T) {
 }
 
 func TestMetricsParseBack(t *testing.T) {
-	st := state(map[string]*Entry{
-		"web": {RestartsTotal: map[string]int64{ResultSuccess: 4, ResultFailure: 1}},
-		"db":  {CircuitOpen: true, RestartsTotal: map[string]int64{ResultSuccess: 3}},
+	st := state(map[string]*heal.Entry{
+		"web": {RestartsTotal: map[string]int64{heal.ResultSuccess: 4, heal.ResultFailure: 1}},
+		"db":  {CircuitOpen: true, RestartsTotal: map[string]int64{heal.ResultSuccess: 3}},
 	})
 	path := filepath.Join(t.TempDir(), "docker_heal.prom")
-	run := RunSummary{Time: t0, Duration: 1500 * time.Millisecond, Success: true, Unhealthy: 2}
+	run := heal.RunSummary{Time: t0, Duration: 1500 * time.Millisecond, Success: true, Unhealthy: 2}
 	if err := WriteMetrics(path, MetricFamilies(st, run)); err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +156,12 @@ func TestMetricsParseBack(t *testing.T) {
 func TestWebhooks(t *testing.T) {
 	var (
 		mu   sync.Mutex
-		got  []Event
+		got  []heal.Event
 		hits int
 	)
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		var ev Event
+		var ev heal.Event
 		if err := json.Unmarshal(body, &ev); err != nil || r.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("bad post %q: %v", body, err)
 		}
@@ -188,9 +190,9 @@ func TestWebhooks(t *testing.T) {
 
 	secret := "/services/T000/B000/XXXXSECRETXXXX?token=hunter2"
 	urls := []string{ok.URL + secret, refused.URL + secret, hang.URL + secret, closedURL + secret, "http://bad url with spaces" + secret}
-	n := &Notifier{URLs: urls, Timeout: 200 * time.Millisecond}
+	n := &Notifier{URLs: urls}
 	events := executedPlan().Events("host1")
-	errs := n.Send(context.Background(), events)
+	errs := sendAll(n, 200*time.Millisecond, events)
 
 	if hits != len(events) {
 		t.Errorf("the working hook got %d posts, want %d", hits, len(events))
@@ -216,4 +218,19 @@ func TestWebhooks(t *testing.T) {
 			t.Errorf("webhook errors lack %q:\n%s", want, all.String())
 		}
 	}
+}
+
+// sendAll delivers every event to every target within timeout, as a round does.
+func sendAll(n *Notifier, timeout time.Duration, events []heal.Event) []error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, target := range n.Targets() {
+		for _, ev := range events {
+			if err := n.Deliver(ctx, target, ev); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errs
 }

@@ -1,0 +1,141 @@
+package heal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
+)
+
+// ErrNotFound is what an Engine returns (wrapped) for a container that does
+// not exist. Errors with a NotFound() method (containerd errdefs, as the
+// moby client returns) count too.
+var ErrNotFound = errors.New("no such container")
+
+// IsNotFound reports whether err means the container does not exist.
+func IsNotFound(err error) bool {
+	if errors.Is(err, ErrNotFound) {
+		return true
+	}
+	var nf interface{ NotFound() }
+	return errors.As(err, &nf)
+}
+
+// Snapshot is what Observe saw.
+type Snapshot struct {
+	Containers []Container
+	// Complete is true when Containers holds every container the engine
+	// knows (stopped ones included), so state entries missing from it can be
+	// pruned.
+	Complete bool
+	// Unhealthy is how many running containers the engine listed as unhealthy.
+	Unhealthy int
+}
+
+// Observe takes the snapshot Decide needs with few API calls: one list of
+// unhealthy containers; when something is unhealthy and selectable or the
+// state remembers containers, one list of every container (for dependents,
+// recovery and pruning); and an inspect of each selectable unhealthy one.
+func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapshot, error) {
+	return observe(ctx, engine, st, pol, nil)
+}
+
+// observe is Observe; with only set, only those container ids count as
+// unhealthy candidates (the others are listed for dependents alone, their
+// health unknown) and the snapshot is never complete.
+func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map[string]bool) (Snapshot, error) {
+	scoped := func(extra map[string][]string) map[string][]string {
+		f := map[string][]string{}
+		for k, v := range pol.Scope {
+			f[k] = append([]string(nil), v...)
+		}
+		for k, v := range extra {
+			f[k] = append(f[k], v...)
+		}
+		return f
+	}
+	listed, err := engine.List(ctx, ListOptions{Filters: scoped(map[string][]string{"health": {HealthUnhealthy}})})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("listing unhealthy containers: %w", err)
+	}
+	var sick []Container
+	for _, c := range listed {
+		if only == nil || only[c.ID] {
+			sick = append(sick, c)
+		}
+	}
+	snap := Snapshot{Unhealthy: len(sick)}
+	var candidates []string
+	sickIDs := map[string]bool{}
+	for _, c := range sick {
+		sickIDs[c.ID] = true
+		if pol.Selectable(c) {
+			candidates = append(candidates, c.ID)
+		}
+	}
+	byID := map[string]Container{}
+	if len(candidates) > 0 || (only == nil && st != nil && len(st.Containers) > 0) || (only != nil && remembers(st, only)) {
+		all, err := engine.List(ctx, ListOptions{All: true, Filters: scoped(nil)})
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("listing containers: %w", err)
+		}
+		for _, c := range all {
+			// The filtered list is the authority on health: old engines (API
+			// 1.41) put no health in the list, newer ones may race with it.
+			if !sickIDs[c.ID] && c.Health == HealthUnhealthy {
+				c.Health = ""
+			}
+			byID[c.ID] = c
+		}
+		snap.Complete = len(pol.Scope) == 0 && only == nil
+	}
+	for _, c := range sick {
+		c.Health = HealthUnhealthy
+		byID[c.ID] = c
+	}
+	inspected := make([]Container, len(candidates))
+	errs := make([]error, len(candidates))
+	_ = bounded.Each(ctx, pol.Concurrency, len(candidates), func(ctx context.Context, i int) error {
+		inspected[i], errs[i] = engine.Inspect(ctx, candidates[i])
+		return nil
+	})
+	for i, id := range candidates {
+		switch {
+		case errs[i] == nil && inspected[i].ID != "":
+			c := inspected[i]
+			c.Inspected = true
+			if c.Health != HealthUnhealthy {
+				// It changed between list and inspect; trust the newer word.
+				snap.Unhealthy--
+			}
+			byID[id] = c
+		case IsNotFound(errs[i]):
+			delete(byID, id) // gone between list and inspect: nothing to heal
+			snap.Unhealthy--
+		case ctx.Err() != nil:
+			return Snapshot{}, ctx.Err()
+		default:
+			// Leave it uninspected: Decide does not act on what it cannot see.
+			c := byID[id]
+			c.Inspected = false
+			byID[id] = c
+		}
+	}
+	for _, c := range byID {
+		snap.Containers = append(snap.Containers, c)
+	}
+	sort.Slice(snap.Containers, func(i, j int) bool { return snap.Containers[i].ID < snap.Containers[j].ID })
+	return snap, nil
+}
+
+// remembers reports whether the state has an entry for one of ids.
+func remembers(st *State, ids map[string]bool) bool {
+	for id := range ids {
+		if st.Entry(id) != nil {
+			return true
+		}
+	}
+	return false
+}

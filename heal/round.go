@@ -1,0 +1,364 @@
+package heal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
+)
+
+// The collaborators of a round. Each is small so that tests fake it in a few
+// lines and so that once, watch and tests wire the same Runner differently.
+type (
+	// StateStore keeps the State between rounds.
+	StateStore interface {
+		// Load returns the state to plan from (a fresh one when there is none).
+		Load(ctx context.Context, now time.Time) (*State, error)
+		Save(ctx context.Context, st *State, now time.Time) error
+	}
+	// Notifier delivers events. Targets are stable names of its destinations
+	// that carry no secret (they are written in the state file).
+	Notifier interface {
+		Targets() []string
+		// Deliver sends one event to one target; nil means it was delivered.
+		// The error must not contain the target's secret.
+		Deliver(ctx context.Context, target string, ev Event) error
+	}
+	// MetricsSink records the outcome of a round.
+	MetricsSink interface {
+		Record(ctx context.Context, st *State, run RunSummary) error
+	}
+	// AuditLog keeps one record per decision and per failed delivery.
+	AuditLog interface {
+		Append(ctx context.Context, recs []AuditRecord) error
+	}
+	// Clock tells the time; a round reads it at its start and end only.
+	Clock interface{ Now() time.Time }
+)
+
+// ClockFunc makes a func a Clock.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// MaxNotifyAttempts bounds how often one notification is tried (once per
+// round) before it is dropped, with a failure in the audit log.
+const MaxNotifyAttempts = 5
+
+// RunSummary is what the metrics say about one round.
+type RunSummary struct {
+	Time      time.Time
+	Duration  time.Duration
+	Success   bool
+	Unhealthy int // unhealthy containers observed
+}
+
+// Runner runs rounds of observe -> decide -> execute -> record. Engine and
+// Store are required; a nil Notifier, MetricsSink or AuditLog does nothing
+// (and a notify step then fails: nobody could be told).
+type Runner struct {
+	Engine   Engine
+	Store    StateStore
+	Notifier Notifier
+	Metrics  MetricsSink
+	Audit    AuditLog
+	Clock    Clock // nil: time.Now
+	Policy   Policy
+	// Host names this machine in events.
+	Host string
+	// NotifyTimeout bounds the delivery of every notification of a round;
+	// 0 means 5s.
+	NotifyTimeout time.Duration
+	Log           *slog.Logger
+}
+
+// RoundOptions shape one round.
+type RoundOptions struct {
+	// Only limits the round to these container ids (a watcher's round for
+	// one container); empty means every container. The others are still
+	// listed, as possible dependents, but nothing is decided about them.
+	Only []string
+	// DryRun stops after Decide: nothing is executed, sent or written.
+	DryRun bool
+}
+
+// Round is what one round saw, decided and did.
+type Round struct {
+	Start    time.Time
+	Snapshot Snapshot
+	Plan     Plan
+	// Deliveries are this round's delivery attempts, in order.
+	Deliveries []Delivery
+	// SaveErr is set when the state could not be saved: the next round will
+	// not know what this one did.
+	SaveErr error
+}
+
+// Delivery is one attempt to deliver one event to one target.
+type Delivery struct {
+	Event   Event
+	Target  string
+	Attempt int    // 1 for the first
+	Error   string // "" when delivered
+	Dropped bool   // the last attempt failed: the event is given up on
+}
+
+// Failed reports whether the round must exit 1: an action failed or a
+// circuit opened (see Plan.Failed).
+func (r Round) Failed() bool { return r.Plan.Failed() }
+
+func (r *Runner) now() time.Time {
+	if r.Clock == nil {
+		return time.Now()
+	}
+	return r.Clock.Now()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Log
+}
+
+// RunRound runs one round. The error is for a round that could not run (the
+// state could not be loaded, the engine could not be listed); what failed
+// inside a round that ran is in the Round.
+func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error) {
+	start := r.now()
+	round := Round{Start: start}
+	st, err := r.Store.Load(ctx, start)
+	if err != nil {
+		return round, err
+	}
+	var only map[string]bool
+	if len(opts.Only) > 0 {
+		only = map[string]bool{}
+		for _, id := range opts.Only {
+			only[id] = true
+		}
+	}
+	round.Snapshot, err = observe(ctx, r.Engine, st, r.Policy, only)
+	if err != nil {
+		if !opts.DryRun {
+			r.recordMetrics(ctx, st, RunSummary{Time: start, Duration: r.now().Sub(start)})
+		}
+		return round, err
+	}
+	round.Plan = Decide(round.Snapshot.Containers, st, r.Policy, start)
+	applied := round.Snapshot
+	if only != nil {
+		round.Plan, applied = focus(round.Plan, round.Snapshot, only)
+	}
+	if opts.DryRun {
+		return round, nil
+	}
+
+	(&Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log()}).Execute(ctx, &round.Plan)
+	round.Deliveries = r.deliver(ctx, st, &round.Plan)
+	st.Apply(applied, round.Plan, r.Policy)
+	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
+		r.log().Error("state not saved: the next run will not know what this one did", "error", round.SaveErr.Error())
+	}
+	if r.Audit != nil {
+		recs := append(round.Plan.AuditRecords(false), deliveryRecords(round.Deliveries, start)...)
+		if err := r.Audit.Append(ctx, recs); err != nil {
+			r.log().Error("audit log not written", "error", err.Error())
+		}
+	}
+	r.recordMetrics(ctx, st, RunSummary{Time: start, Duration: r.now().Sub(start),
+		Success: round.SaveErr == nil && !round.Plan.Failed(), Unhealthy: round.Snapshot.Unhealthy})
+	return round, nil
+}
+
+func (r *Runner) recordMetrics(ctx context.Context, st *State, run RunSummary) {
+	if r.Metrics == nil {
+		return
+	}
+	if err := r.Metrics.Record(ctx, st, run); err != nil {
+		r.log().Error("metrics not written", "error", err.Error())
+	}
+}
+
+// focus keeps the steps about the containers in only, and the part of the
+// snapshot the state may learn from.
+func focus(plan Plan, snap Snapshot, only map[string]bool) (Plan, Snapshot) {
+	steps := plan.Steps[:0:0]
+	for _, s := range plan.Steps {
+		if only[s.Container.ID] {
+			steps = append(steps, s)
+		}
+	}
+	plan.Steps = steps
+	applied := Snapshot{Unhealthy: snap.Unhealthy}
+	for _, c := range snap.Containers {
+		if only[c.ID] {
+			applied.Containers = append(applied.Containers, c)
+		}
+	}
+	return plan, applied
+}
+
+// Pending is a notification some targets have not received yet.
+type Pending struct {
+	Event Event `json:"event"`
+	// Targets still to deliver to.
+	Targets   []string `json:"targets"`
+	Attempts  int      `json:"attempts"`
+	LastError string   `json:"last_error,omitempty"`
+}
+
+// deliver queues the plan's events behind those left from earlier rounds,
+// tries each pending one once per target, and keeps what failed for the
+// next round (up to MaxNotifyAttempts). A notify step's outcome is its
+// event's delivery.
+func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery {
+	var targets []string
+	if r.Notifier != nil {
+		targets = r.Notifier.Targets()
+	}
+	fresh := plan.Events(r.Host)
+	if len(targets) == 0 {
+		for i := range plan.Steps {
+			if s := &plan.Steps[i]; s.Kind == StepNotify {
+				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook or heal.webhooks)"
+			}
+		}
+		return nil
+	}
+	configured := map[string]bool{}
+	for _, t := range targets {
+		configured[t] = true
+	}
+	for _, ev := range fresh {
+		st.Outbox = append(st.Outbox, Pending{Event: ev, Targets: append([]string(nil), targets...)})
+	}
+	timeout := r.NotifyTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// Targets are tried in parallel, so one that hangs does not use up the
+	// others' time; each gets the pending events oldest first.
+	errs := make([]map[string]error, len(st.Outbox))
+	for i := range errs {
+		errs[i] = map[string]error{}
+	}
+	var mu sync.Mutex
+	_ = bounded.Each(ctx, len(targets), len(targets), func(ctx context.Context, t int) error {
+		target := targets[t]
+		for i, p := range st.Outbox {
+			if !slices.Contains(p.Targets, target) {
+				continue
+			}
+			err := r.Notifier.Deliver(ctx, target, p.Event)
+			mu.Lock()
+			errs[i][target] = err
+			mu.Unlock()
+		}
+		return nil
+	})
+
+	var out []Delivery
+	kept := st.Outbox[:0]
+	for i, p := range st.Outbox {
+		p.Attempts++
+		first := len(out)
+		var left []string
+		for _, t := range p.Targets {
+			err, tried := errs[i][t]
+			if !configured[t] {
+				continue // no longer configured: nobody to deliver to
+			}
+			if !tried {
+				left = append(left, t) // the round was cancelled first
+				continue
+			}
+			d := Delivery{Event: p.Event, Target: t, Attempt: p.Attempts}
+			if err != nil {
+				d.Error = err.Error()
+				p.LastError = d.Error
+				left = append(left, t)
+				r.log().Warn("notification not delivered", "event", p.Event.Event, "container", p.Event.Container, "target", t, "attempt", p.Attempts, "error", d.Error)
+			}
+			out = append(out, d)
+		}
+		p.Targets = left
+		if len(left) > 0 && p.Attempts < MaxNotifyAttempts {
+			kept = append(kept, p)
+			continue
+		}
+		if len(left) > 0 {
+			for i := first; i < len(out); i++ {
+				out[i].Dropped = out[i].Error != ""
+			}
+			r.log().Error("notification dropped", "event", p.Event.Event, "container", p.Event.Container, "attempts", p.Attempts, "error", p.LastError)
+		}
+	}
+	st.Outbox = kept
+	if st.NotificationsTotal == nil {
+		st.NotificationsTotal = map[string]int64{}
+	}
+	for _, d := range out {
+		switch {
+		case d.Error == "":
+			st.NotificationsTotal[ResultSuccess]++
+		case d.Dropped:
+			st.NotificationsTotal[ResultFailure]++
+			st.NotificationsTotal[NotificationDropped]++
+		default:
+			st.NotificationsTotal[ResultFailure]++
+		}
+	}
+
+	// A notify step succeeded when its event reached every target now.
+	for i := range plan.Steps {
+		s := &plan.Steps[i]
+		if s.Kind != StepNotify {
+			continue
+		}
+		s.Result = ResultSuccess
+		for _, d := range out {
+			if d.Event.Event == EventUnhealthy && d.Event.ID == s.Container.ID && d.Event.Time.Equal(plan.Now) && d.Error != "" {
+				s.Result = ResultFailure
+				s.Error = fmt.Sprintf("notification not delivered (retried next round): %s", d.Error)
+			}
+		}
+	}
+	return out
+}
+
+// NotificationDropped is the result counted for a notification given up on.
+const NotificationDropped = "dropped"
+
+// deliveryRecords are the audit records of the deliveries worth keeping:
+// failures, and the successes of a retry.
+func deliveryRecords(ds []Delivery, now time.Time) []AuditRecord {
+	var recs []AuditRecord
+	for _, d := range ds {
+		if d.Error == "" && d.Attempt == 1 {
+			continue
+		}
+		rec := AuditRecord{Time: now.UTC(), Container: d.Event.Container, ID: d.Event.ID, Project: d.Event.Project, Service: d.Event.Service,
+			Decision: "deliver", Reason: fmt.Sprintf("%s event of %s to %s, attempt %d of %d", d.Event.Event, d.Event.Time.UTC().Format(time.RFC3339), d.Target, d.Attempt, MaxNotifyAttempts)}
+		switch {
+		case d.Error == "":
+			rec.Result = ResultSuccess
+		case d.Dropped:
+			rec.Result, rec.Error = ResultFailure, d.Error+"; given up"
+		default:
+			rec.Result, rec.Error = ResultFailure, d.Error+"; retried next round"
+		}
+		recs = append(recs, rec)
+	}
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Container < recs[j].Container })
+	return recs
+}

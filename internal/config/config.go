@@ -1,0 +1,360 @@
+// Package config is the one loader of .docker-heal.yaml: one schema (File),
+// read once, giving lint its Config and heal its Policy, and the values
+// commands merge under the flags the user set (Merge).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// FileName is what lint looks for from the project folder upwards.
+const FileName = lint.ConfigFileName
+
+// File is the whole .docker-heal.yaml. A `flag` tag names the command-line
+// flag a key stands for: Merge sets that flag from the file when the user
+// did not. The schema is this struct; Keys lists it.
+//
+//	fail-on: warning                 # lint and audit
+//	format: json
+//	rules: {init-missing: off, memory-limit-missing: error}
+//	ignore: [{path: legacy/**, rules: [all]}, {service: migrate}]
+//	heal: {all: true, max-restarts: 3, window: 1h, ...}   # once, status, reset
+type File struct {
+	FailOn string              `yaml:"fail-on" flag:"fail-on"`
+	Format string              `yaml:"format" flag:"format"`
+	Rules  map[string]string   `yaml:"rules"`
+	Ignore []lint.ConfigIgnore `yaml:"ignore"`
+	Heal   Heal                `yaml:"heal"`
+	// ImageConfig is where lint reads pulled images' configs: engine, registry, off.
+	ImageConfig string `yaml:"image-config"`
+
+	// Path is where the file was read from ("" for no file).
+	Path string `yaml:"-"`
+	// lines maps a dotted key (heal.window, rules.init-missing) to its line.
+	lines map[string]int
+	// values are the scalars as written, by dotted key, for Merge.
+	values map[string][]string
+}
+
+// Load reads and checks a config file: unknown keys and values of the wrong
+// shape are errors naming file:line.
+func Load(path string) (*File, error) {
+	src, err := lint.ReadSource(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	f := &File{Path: path, lines: map[string]int{}, values: map[string][]string{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: %v", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return f, nil // empty file
+	}
+	root := doc.Content[0]
+	if err := f.walk(root, reflect.TypeFor[File](), ""); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(f); err != nil {
+		return nil, fmt.Errorf("config %s: %v", path, err)
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Empty is the config of a run without a file.
+func Empty() *File { return &File{lines: map[string]int{}, values: map[string][]string{}} }
+
+// at names the place of a key: file:line, or the file alone.
+func (f *File) at(key string) string {
+	if n := f.lines[key]; n > 0 {
+		return fmt.Sprintf("%s:%d", f.Path, n)
+	}
+	return f.Path
+}
+
+// errorf is an error at a key's line, naming the key.
+func (f *File) errorf(key, format string, args ...any) error {
+	return fmt.Errorf("config %s: %s: %s", f.at(key), key, fmt.Sprintf(format, args...))
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "a single value"
+}
+
+// walk checks node against the schema type t, recording lines and scalar values.
+func (f *File) walk(node *yaml.Node, t reflect.Type, key string) error {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		node = node.Alias
+	}
+	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		return nil // "heal:" with nothing under it
+	}
+	name := key
+	if name == "" {
+		name = "the file"
+	}
+	place := func() string { return fmt.Sprintf("%s:%d", f.Path, node.Line) }
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if node.Kind != yaml.MappingNode {
+			return fmt.Errorf("config %s: %s must be a mapping of keys, not %s", place(), name, kindName(node))
+		}
+		fields := schemaFields(t)
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			child := join(key, k.Value)
+			field, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("config %s:%d: unknown key %q%s (known: %s)", f.Path, k.Line, k.Value, under(key), strings.Join(slices.Sorted(mapKeys(fields)), ", "))
+			}
+			f.lines[child] = k.Line
+			if err := f.walk(v, field.Type, child); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if node.Kind != yaml.MappingNode {
+			return fmt.Errorf("config %s: %s must be a mapping, not %s", place(), name, kindName(node))
+		}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			child := join(key, k.Value)
+			f.lines[child] = k.Line
+			if err := f.walk(v, t.Elem(), child); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if node.Kind != yaml.SequenceNode {
+			return fmt.Errorf("config %s: %s must be a list, not %s", place(), name, kindName(node))
+		}
+		for i, item := range node.Content {
+			if err := f.walk(item, t.Elem(), fmt.Sprintf("%s[%d]", key, i)); err != nil {
+				return err
+			}
+			if item.Kind == yaml.ScalarNode {
+				f.values[key] = append(f.values[key], item.Value)
+			}
+		}
+	default:
+		if node.Kind != yaml.ScalarNode {
+			return fmt.Errorf("config %s: %s must be a single value, not %s", place(), name, kindName(node))
+		}
+		switch {
+		case t.Kind() == reflect.Int && node.ShortTag() != "!!int":
+			return fmt.Errorf("config %s: %s: %q is not a whole number", place(), name, node.Value)
+		case t.Kind() == reflect.Bool && node.ShortTag() != "!!bool":
+			return fmt.Errorf("config %s: %s: %q is not true or false", place(), name, node.Value)
+		}
+		f.values[key] = []string{node.Value}
+	}
+	return nil
+}
+
+func join(key, child string) string {
+	if key == "" {
+		return child
+	}
+	return key + "." + child
+}
+
+func under(key string) string {
+	if key == "" {
+		return ""
+	}
+	return " under " + key
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// schemaFields are a struct's keys by yaml name.
+func schemaFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := range t.NumField() {
+		field := t.Field(i)
+		name, _, _ := strings.Cut(field.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" || !field.IsExported() {
+			continue
+		}
+		out[name] = field
+	}
+	return out
+}
+
+// Keys lists every key the file accepts, dotted: "heal.window",
+// "ignore[].path"; "rules.*" stands for any rule id. Sorted. A JSON schema
+// of the file must accept exactly these.
+func Keys() []string {
+	var out []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Struct:
+			for name, field := range schemaFields(t) {
+				key := join(prefix, name)
+				out = append(out, key)
+				walk(field.Type, key)
+			}
+		case reflect.Map:
+			out = append(out, prefix+".*")
+		case reflect.Slice:
+			if t.Elem().Kind() == reflect.Struct {
+				walk(t.Elem(), prefix+"[]")
+			}
+		}
+	}
+	walk(reflect.TypeFor[File](), "")
+	sort.Strings(out)
+	return out
+}
+
+// check validates the values the schema cannot: severities, durations,
+// patterns. Rule ids are checked by Lint, which knows the rules.
+func (f *File) check() error {
+	if f.FailOn != "" {
+		if _, err := lint.ParseSeverity(f.FailOn); err != nil {
+			return f.errorf("fail-on", "%v", err)
+		}
+	}
+	for i, ig := range f.Ignore {
+		key := fmt.Sprintf("ignore[%d]", i)
+		if ig.Path == "" && ig.Service == "" {
+			return fmt.Errorf("config %s: ignore entry %d needs a path or a service", f.Path, i+1)
+		}
+		if ig.Path != "" {
+			if _, err := filepath.Match(ig.Path, ""); err != nil {
+				return f.errorf(key+".path", "ignore entry %d: bad path pattern %q: %v", i+1, ig.Path, err)
+			}
+		}
+	}
+	_, err := f.Heal.policy(f, nil)
+	return err
+}
+
+// Lint is the lint side of the file; known rule ids check its rule names.
+func (f *File) Lint(known map[string]bool) (*lint.Config, error) {
+	if f == nil || f.Path == "" {
+		return nil, nil
+	}
+	for id, v := range f.Rules {
+		if known != nil && !known[id] {
+			return nil, f.errorf("rules."+id, "unknown rule %q (see docker heal rules)", id)
+		}
+		if _, _, err := lint.ParseRuleSetting(v); err != nil {
+			return nil, f.errorf("rules."+id, "%v (or off/on)", err)
+		}
+	}
+	for i, ig := range f.Ignore {
+		for _, id := range ig.Rules {
+			if known != nil && id != "all" && !known[id] {
+				return nil, f.errorf(fmt.Sprintf("ignore[%d]", i), "ignore entry %d: unknown rule %q", i+1, id)
+			}
+		}
+	}
+	cfg, err := lint.NewConfig(f.Path, f.FailOn, f.Format, f.Rules, f.Ignore)
+	if cfg != nil {
+		cfg.ImageConfig = f.ImageConfig
+	}
+	return cfg, err
+}
+
+// Nearest returns the nearest .docker-heal.yaml from dir upwards, or "":
+// lint's discovery, a project's config living with the project.
+func Nearest(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for {
+		p := filepath.Join(abs, FileName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return ""
+		}
+		abs = parent
+	}
+}
+
+// SystemConfig is root's host config.
+const SystemConfig = "/etc/docker-heal/config.yaml"
+
+// HostPath is the config of the host commands (once, status, reset, watch):
+// explicit when given (it must exist), else /etc/docker-heal/config.yaml for
+// root, else $XDG_CONFIG_HOME/docker-heal/config.yaml (~/.config when
+// unset); "" when that file does not exist.
+func HostPath(explicit string) (string, error) {
+	return hostPath(explicit, os.Geteuid() == 0, SystemConfig)
+}
+
+func hostPath(explicit string, root bool, system string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("--config %s: %w", explicit, errors.Unwrap(err))
+		}
+		return explicit, nil
+	}
+	p := system
+	if !root {
+		dir := os.Getenv("XDG_CONFIG_HOME")
+		if dir == "" || !filepath.IsAbs(dir) {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", nil
+			}
+			dir = filepath.Join(home, ".config")
+		}
+		p = filepath.Join(dir, "docker-heal", "config.yaml")
+	}
+	if st, err := os.Stat(p); err != nil || st.IsDir() {
+		return "", nil
+	}
+	return p, nil
+}
+
+// LoadHost loads the host config (see HostPath); no file is an Empty config.
+func LoadHost(explicit string) (*File, error) {
+	path, err := HostPath(explicit)
+	if err != nil || path == "" {
+		return Empty(), err
+	}
+	return Load(path)
+}

@@ -1,0 +1,91 @@
+package imagelookup
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// TagTTL is how long a tag's answer is trusted: tags move. An answer for a
+// digest reference is kept for ever: the content cannot change.
+const TagTTL = 24 * time.Hour
+
+// DefaultCacheDir is $XDG_CACHE_HOME/docker-heal/images (~/.cache/... when unset).
+func DefaultCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "docker-heal", "images")
+}
+
+// cacheEntry is one registry answer on disk.
+type cacheEntry struct {
+	Ref      string          `json:"ref"`
+	Platform string          `json:"platform"`
+	Digest   string          `json:"digest"` // the manifest's
+	Fetched  time.Time       `json:"fetched"`
+	Config   json.RawMessage `json:"config"` // the config blob as served
+}
+
+func (r *Resolver) cachePath(ref name.Reference) string {
+	sum := sha256.Sum256([]byte(r.opts.Platform + " " + ref.Name()))
+	return filepath.Join(r.opts.CacheDir, hex.EncodeToString(sum[:])+".json")
+}
+
+// fromCache returns a fresh cached answer, or nil. An unreadable or corrupt
+// entry is a miss (and is overwritten by the next answer).
+func (r *Resolver) fromCache(ref name.Reference) *lint.ImageConfig {
+	if r.opts.CacheDir == "" {
+		return nil
+	}
+	src, err := os.ReadFile(r.cachePath(ref))
+	if err != nil {
+		return nil
+	}
+	var e cacheEntry
+	if err := json.Unmarshal(src, &e); err != nil || e.Ref != ref.Name() || e.Platform != r.opts.Platform {
+		return nil
+	}
+	if _, isDigest := ref.(name.Digest); !isDigest && r.opts.Now().Sub(e.Fetched) > TagTTL {
+		return nil
+	}
+	cfg, err := parseConfig(ref.Name()+"@"+e.Digest, e.Config)
+	if err != nil {
+		return nil
+	}
+	return cfg
+}
+
+// toCache writes an answer atomically (a temporary file renamed into place),
+// so a concurrent run reads the old entry or the new one, never half of one.
+// A cache that cannot be written only costs the next run a lookup.
+func (r *Resolver) toCache(ref name.Reference, digest string, raw []byte) {
+	if r.opts.CacheDir == "" {
+		return
+	}
+	src, err := json.Marshal(cacheEntry{Ref: ref.Name(), Platform: r.opts.Platform, Digest: digest, Fetched: r.opts.Now().UTC(), Config: raw})
+	if err != nil {
+		return
+	}
+	if err := os.MkdirAll(r.opts.CacheDir, 0o755); err != nil {
+		return
+	}
+	path := r.cachePath(ref)
+	tmp, err := os.CreateTemp(r.opts.CacheDir, ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(src)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
+	}
+}

@@ -1,0 +1,136 @@
+package lint
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+)
+
+// ImageResolver looks up the config of images by reference, never pulling
+// them: the local engine's image inspect, a registry's config blob, a cache.
+type ImageResolver interface {
+	// ResolveImages returns the config of each reference it could inspect; a
+	// reference missing from the result (or nil) is unknown. A failed lookup
+	// is never an error: lint goes on without that image's config.
+	ResolveImages(ctx context.Context, refs []string) map[string]*ImageConfig
+}
+
+// StaticImages resolves from a fixed set of configs, by reference.
+type StaticImages map[string]*ImageConfig
+
+// ResolveImages implements ImageResolver.
+func (s StaticImages) ResolveImages(_ context.Context, refs []string) map[string]*ImageConfig {
+	out := map[string]*ImageConfig{}
+	for _, ref := range refs {
+		if c, ok := s[ref]; ok {
+			out[ref] = c
+		}
+	}
+	return out
+}
+
+// serviceBuild is the local Dockerfile and target a compose service builds.
+type serviceBuild struct {
+	df     *Dockerfile
+	target string
+}
+
+// ImageRefs returns the images the project's services run (not those they
+// build) and the images its Dockerfiles build FROM, sorted, without repeats.
+func (p *Project) ImageRefs() []string {
+	var refs []string
+	for _, svc := range p.Services {
+		if svc.build == nil && strings.TrimSpace(svc.Image) != "" {
+			refs = append(refs, svc.Image)
+		}
+	}
+	for _, df := range p.Dockerfiles {
+		refs = append(refs, df.BaseRefs()...)
+	}
+	slices.Sort(refs)
+	return slices.Compact(refs)
+}
+
+// AttachImages gives the services and Dockerfiles the configs an
+// ImageResolver found: a service that runs an image gets its config, a
+// service that builds gets its Dockerfile's image recomputed over the
+// inspected bases.
+func (p *Project) AttachImages(found map[string]*ImageConfig) {
+	for _, df := range p.Dockerfiles {
+		df.SetBaseImages(found)
+	}
+	for _, svc := range p.Services {
+		switch {
+		case svc.build != nil:
+			svc.build.df.SetBaseImages(found)
+			svc.ImageConfig = svc.build.df.Image(svc.build.target)
+		case found[svc.Image] != nil:
+			svc.ImageConfig = found[svc.Image]
+		}
+	}
+}
+
+// resolveImages looks up refs with the run's resolver, if any.
+func (r *runner) resolveImages(refs []string) map[string]*ImageConfig {
+	if r.images == nil || len(refs) == 0 {
+		return nil
+	}
+	return r.images.ResolveImages(r.ctx, refs)
+}
+
+// attachImages resolves a loaded project's images before its rules run.
+func (r *runner) attachImages(p *Project) {
+	if p != nil {
+		p.AttachImages(r.resolveImages(p.ImageRefs()))
+	}
+}
+
+// attachDockerfileBases resolves the base images of the Dockerfiles linted on
+// their own (those a project builds were resolved with it).
+func (r *runner) attachDockerfileBases() {
+	var refs []string
+	for _, path := range r.dfOrder {
+		if df := r.dockerfiles[path]; df != nil && df.bases == nil {
+			refs = append(refs, df.BaseRefs()...)
+		}
+	}
+	slices.Sort(refs)
+	found := r.resolveImages(slices.Compact(refs))
+	for _, path := range r.dfOrder {
+		if df := r.dockerfiles[path]; df != nil && df.bases == nil {
+			df.SetBaseImages(found)
+		}
+	}
+}
+
+// ImageConfigFromSpec turns an image's config as the engine and registries
+// store it (the Docker flavour of the OCI image config) into ours.
+func ImageConfigFromSpec(source, os string, cfg *dockerspec.DockerOCIImageConfig) *ImageConfig {
+	ic := &ImageConfig{Source: source, OS: os}
+	if cfg == nil {
+		return ic
+	}
+	ic.Entrypoint = slices.Clone(cfg.Entrypoint)
+	ic.Cmd = slices.Clone(cfg.Cmd)
+	ic.Shell = slices.Clone(cfg.Shell)
+	ic.User = cfg.User
+	ic.WorkingDir = cfg.WorkingDir
+	ic.Env = slices.Clone(cfg.Env)
+	ic.Labels = maps.Clone(cfg.Labels)
+	if hc := cfg.Healthcheck; hc != nil && len(hc.Test) > 0 {
+		ic.Healthcheck = &Healthcheck{
+			Test:          slices.Clone(hc.Test),
+			Interval:      hc.Interval,
+			Timeout:       hc.Timeout,
+			StartPeriod:   hc.StartPeriod,
+			StartInterval: hc.StartInterval,
+			Retries:       hc.Retries,
+			RetriesSet:    hc.Retries != 0,
+			Disabled:      strings.EqualFold(hc.Test[0], "NONE"),
+		}
+	}
+	return ic
+}

@@ -1,0 +1,167 @@
+package lint
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func renderString(t *testing.T, res *Result, opts RenderOptions) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, res, opts); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// A compose file where two info rules and one warning rule fire on two
+// services: the info ones fold, the warning does not.
+func foldingResult() *Result {
+	fs := []Finding{
+		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no CPU limit"},
+		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no CPU limit"},
+		{Rule: "image-unpinned", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 3, Col: 5}, Subject: "web", Message: "image nginx has no tag"},
+		{Rule: "image-unpinned", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 6, Col: 5}, Subject: "db", Message: "image redis has no tag"},
+		{Rule: "memory-limit-missing", Severity: SeverityWarning, Pos: Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no memory limit"},
+		{Rule: "memory-limit-missing", Severity: SeverityWarning, Pos: Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no memory limit"},
+		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "other/compose.yaml", Line: 2, Col: 3}, Subject: "api", Message: "no CPU limit"},
+	}
+	SortFindings(fs)
+	return &Result{Findings: fs, Files: []string{"compose.yaml", "other/compose.yaml"}}
+}
+
+func TestTextFoldsInfoRulesPerFile(t *testing.T) {
+	out := renderString(t, foldingResult(), RenderOptions{Format: "text"})
+	for _, want := range []string{
+		"cpu-limit-missing     web, db: no CPU limit\n",
+		"image-unpinned        web: image nginx has no tag (also on db; -v shows each)\n",
+		"memory-limit-missing  web: no memory limit\n",
+		"memory-limit-missing  db: no memory limit\n",
+		"cpu-limit-missing  api: no CPU limit\n", // one service: nothing to fold
+		"Findings by rule:\n  3  cpu-limit-missing (info)\n  2  image-unpinned (info)\n  2  memory-limit-missing (warning)\n",
+		"2 files: 0 errors, 2 warnings, 5 info\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "info     cpu-limit-missing"); n != 1 {
+		t.Errorf("cpu-limit-missing on %d lines of compose.yaml, want 1 (folded):\n%s", n, out)
+	}
+
+	verbose := renderString(t, foldingResult(), RenderOptions{Format: "text", Verbose: true})
+	for _, want := range []string{"  db: no CPU limit\n", "  db: image redis has no tag\n", "  web: image nginx has no tag\n"} {
+		if !strings.Contains(verbose, want) {
+			t.Errorf("-v output lacks %q:\n%s", want, verbose)
+		}
+	}
+	if strings.Contains(verbose, "-v shows each") || strings.Contains(verbose, "web, db") {
+		t.Errorf("-v output folds:\n%s", verbose)
+	}
+}
+
+func TestJUnitFindingsBelowFailOnAreNotFailures(t *testing.T) {
+	for _, tc := range []struct {
+		failOn            Severity
+		failures, skipped string
+	}{
+		{SeverityWarning, `failures="2"`, `skipped="4"`},
+		{SeverityInfo, `failures="6"`, `skipped="0"`},
+		{SeverityError, `failures="0"`, `skipped="6"`},
+		{SeverityNone, `failures="0"`, `skipped="6"`},
+	} {
+		out := renderString(t, foldingResult(), RenderOptions{Format: "junit", FailOn: tc.failOn})
+		suite := out[strings.Index(out, `<testsuite name="compose.yaml"`):]
+		suite = suite[:strings.Index(suite, ">")]
+		if !strings.Contains(suite, tc.failures) || !strings.Contains(suite, tc.skipped) {
+			t.Errorf("--fail-on %s: suite %s, want %s %s", tc.failOn, suite, tc.failures, tc.skipped)
+		}
+		if tc.failOn == SeverityWarning && !strings.Contains(out, `<skipped message="info, not failing the run (--fail-on warning): compose.yaml:2:3: no CPU limit">`) {
+			t.Errorf("--fail-on warning: no skipped case for the info finding:\n%s", out)
+		}
+	}
+}
+
+func TestSARIFSecuritySeverityAndVersion(t *testing.T) {
+	rules := []Rule{
+		{ID: "privileged", Severity: SeverityWarning, Summary: "privileged", SecuritySeverity: 9},
+		{ID: "cpu-limit-missing", Severity: SeverityInfo, Summary: "no cpu limit"},
+	}
+	var doc struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Version string `json:"version"`
+					Rules   []struct {
+						ID         string         `json:"id"`
+						Properties map[string]any `json:"properties"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+		} `json:"runs"`
+	}
+	out := renderString(t, &Result{}, RenderOptions{Format: "sarif", Rules: rules, Version: "v1.2.3"})
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	d := doc.Runs[0].Tool.Driver
+	if d.Version != "v1.2.3" {
+		t.Errorf("version %q, want the stamped v1.2.3", d.Version)
+	}
+	for _, r := range d.Rules {
+		sev, ok := r.Properties["security-severity"]
+		switch r.ID {
+		case "privileged":
+			if sev != "9.0" {
+				t.Errorf("privileged: security-severity %v, want \"9.0\" (a string, as code scanning reads it)", sev)
+			}
+		default:
+			if ok {
+				t.Errorf("%s: security-severity %v on a rule that is not about security", r.ID, sev)
+			}
+		}
+	}
+	// Not stamped: the build info's module version, or "dev" in a test binary.
+	if v := ToolVersion(""); v == "" {
+		t.Error("ToolVersion(\"\") is empty")
+	}
+	if v := ToolVersion("v2.0.0"); v != "v2.0.0" {
+		t.Errorf("ToolVersion(v2.0.0) = %q", v)
+	}
+}
+
+// A file name, YAML value or message holding terminal escapes (set the title,
+// ring the bell, clear the screen) prints as visible text in text and github
+// output; JSON escapes them itself.
+func TestTextAndGitHubEscapeControlCharacters(t *testing.T) {
+	const hostile = "\x1b]0;owned\x07\x1b[2J"
+	res := &Result{
+		Files: []string{"evil" + hostile + "/compose.yaml"},
+		Findings: []Finding{{
+			Rule: "image-unpinned", Severity: SeverityWarning,
+			Pos:     Position{File: "evil" + hostile + "/compose.yaml", Line: 3, Col: 5},
+			Subject: "web" + hostile, Message: "image x" + hostile + "\r\nfake line\u202e has no tag",
+		}},
+	}
+	for _, format := range []string{"text", "github"} {
+		out := renderString(t, res, RenderOptions{Format: format})
+		if strings.ContainsAny(out, "\x1b\x07\r\u202e") {
+			t.Errorf("%s output holds a raw control character: %q", format, out)
+		}
+		if !strings.Contains(out, `evil\x1b]0;owned\a\x1b[2J`) {
+			t.Errorf("%s output does not show the file name escaped: %q", format, out)
+		}
+		if !strings.Contains(out, `web\x1b]0;owned\a\x1b[2J`) || !strings.Contains(out, `\u202e`) {
+			t.Errorf("%s output does not show the subject and message escaped: %q", format, out)
+		}
+		// header, finding, blank, "Findings by rule:", one rule, blank, totals
+		if format == "text" && strings.Count(out, "\n") != 7 {
+			t.Errorf("text output has extra lines (a raw line break in a message?): %q", out)
+		}
+	}
+	if got := CleanText("plain: é, ünïcode, tab-free"); got != "plain: é, ünïcode, tab-free" {
+		t.Errorf("CleanText changed clean text: %q", got)
+	}
+}
