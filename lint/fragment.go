@@ -44,7 +44,8 @@ func (e *fragmentError) Error() string {
 
 // incompleteRe matches compose-go's errors about references to what a
 // project does not define: what a fragment gives on its own.
-var incompleteRe = regexp.MustCompile(`has neither an image nor a build context|depends on undefined|refers to undefined|not found for network_mode`)
+// An empty file (comments only) is a placeholder layer (compose.extras.yaml).
+var incompleteRe = regexp.MustCompile(`has neither an image nor a build context|depends on undefined|refers to undefined|not found for network_mode|empty compose file`)
 
 func loadOrMergeFragment(ctx context.Context, po ProjectOptions) (*Project, error) {
 	if !po.mayBeFragment || len(po.ConfigFiles) != 1 {
@@ -81,7 +82,11 @@ func loadOrMergeFragment(ctx context.Context, po ProjectOptions) (*Project, erro
 	}
 	_, err = LoadProject(ctx, po)
 	var errs *ProjectErrors
-	if !errors.As(err, &errs) || !errs.Incomplete {
+	switch {
+	case errors.As(err, &errs) && errs.Incomplete:
+	case errors.As(err, &pe) && incompleteRe.MatchString(pe.Msg):
+		errs = &ProjectErrors{Errs: []*ParseError{pe}, Incomplete: true}
+	default:
 		return nil, err
 	}
 	return nil, &fragmentError{file: file, errs: errs, tried: tried}
