@@ -255,6 +255,11 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 		return pe
 	}
 	msg := err.Error()
+	for _, target := range slices.Sorted(maps.Keys(ix.opaque)) {
+		if strings.Contains(msg, target) {
+			return ix.opaque[target]
+		}
+	}
 	pos := Position{File: files[0]}
 	for _, f := range files {
 		if strings.Contains(msg, f) {
