@@ -336,7 +336,19 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	for _, s := range chain {
 		replayStage(img, s, df.MetaArgs, lex)
 	}
+	img.Healthcheck = withRunShell(img.Healthcheck, img.Shell)
 	return img
+}
+
+// withRunShell returns hc set to run a CMD-SHELL test under shell, as the
+// engine does with the image's SHELL (moby daemon/health.go).
+func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
+	if hc == nil || !hc.Shell() || len(shell) == 0 {
+		return hc
+	}
+	out := *hc
+	out.RunShell = slices.Clone(shell)
+	return &out
 }
 
 // baseImage is the config a stage built FROM ref starts with: scratch's is

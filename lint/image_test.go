@@ -113,6 +113,22 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 	}
 }
 
+func TestHealthcheckRunsUnderTheImageShell(t *testing.T) {
+	df, err := ParseDockerfile("Dockerfile", []byte("FROM scratch\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nSHELL [\"/bin/bash\", \"-c\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine runs CMD-SHELL with the container's final SHELL, whatever
+	// the order of the instructions.
+	if got := strings.Join(df.Image("").Healthcheck.Argv(), " "); got != "/bin/bash -c curl -f http://localhost/ || exit 1" {
+		t.Errorf("probe argv %q", got)
+	}
+	plain := &Healthcheck{Test: []string{"CMD-SHELL", "true"}}
+	if got := strings.Join(plain.Argv(), " "); got != "/bin/sh -c true" {
+		t.Errorf("default shell: %q", got)
+	}
+}
+
 func TestImageModelUnknownBase(t *testing.T) {
 	df, err := ParseDockerfile("Dockerfile", []byte("FROM grafana/grafana:11\nUSER root\nRUN true\nENTRYPOINT [\"/run.sh\"]\n"))
 	if err != nil {
