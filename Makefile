@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_LDFLAGS := -s -w -X main.version=$(VERSION)
 PLUGIN_DIR ?= $(HOME)/.docker/cli-plugins
 
-.PHONY: build install test unit integration fuzz bench bench-peers clean
+.PHONY: build install test unit integration fuzz bench bench-peers release-snapshot release-test clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(GO_LDFLAGS)" -o bin/docker-heal ./cmd/docker-heal
@@ -29,5 +29,11 @@ bench:
 bench-peers:
 	scripts/bench-peers.sh
 
+release-snapshot:
+	scripts/release-snapshot.sh
+
+release-test: release-snapshot
+	scripts/release-check.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

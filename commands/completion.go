@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
@@ -44,6 +43,9 @@ func registerCompletions(root *cobra.Command, dockerCli command.Cli) {
 			flagValues(cmd, "format", "table", "json")
 		case "reset":
 			cmd.ValidArgsFunction = containerNames(dockerCli, true)
+		case "once":
+			flagValues(cmd, "format", "table", "json")
+			flagValues(cmd, "log-format", "text", "json")
 		}
 		switch cmd.Name() {
 		case "lint", "audit":
@@ -52,6 +54,7 @@ func registerCompletions(root *cobra.Command, dockerCli command.Cli) {
 			ruleListFlag(cmd, "disable")
 			ruleListFlag(cmd, "only")
 			_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+			flagValues(cmd, "image-config", "engine", "registry", "off")
 		}
 	}
 }
@@ -122,7 +125,11 @@ func containerNames(dockerCli command.Cli, all bool) cobra.CompletionFunc {
 				break
 			}
 		}
-		list, err := dockerengine.New(dockerCli.Client()).List(ctx, heal.ListOptions{All: all})
+		engine, err := engineFor(cmd, dockerCli)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		list, err := engine.List(ctx, heal.ListOptions{All: all})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -64,6 +64,8 @@ func TestCompletionValues(t *testing.T) {
 		// After a comma, the other ids behind what is already typed.
 		{[]string{"lint", "--disable", "privileged,"}, withPrefix("privileged,", slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "privileged" }))},
 		{[]string{"status", "--format", ""}, []string{"table", "json"}},
+		{[]string{"once", "--log-format", ""}, []string{"text", "json"}},
+		{[]string{"lint", "--image-config", ""}, []string{"engine", "registry", "off"}},
 	}
 	for _, c := range cases {
 		got := complete(t, cli, c.args...)

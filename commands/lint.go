@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -108,9 +107,6 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if wd, err := os.Getwd(); err == nil {
 		res.Relativize(wd)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(errOut, "docker heal: warning: %s\n", w)
-	}
 	return setup.report(out, res, opts.version, "files")
 }
 
@@ -122,6 +118,11 @@ func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
 	// cannot initialise); an endpoint it cannot resolve has no host.
 	host := dockerCli.DockerEndpoint().Host
 	if host == "" || dockerengine.SocketMissing(host) {
+		return nil
+	}
+	// A broken engine configuration (malformed DOCKER_HOST, unknown
+	// context) would make Client() exit 1; for lint it only means no lookups.
+	if checkEndpoint(nil, dockerCli) != nil {
 		return nil
 	}
 	if api := dockerCli.Client(); api != nil {
@@ -178,9 +179,9 @@ func dirOf(p string) string {
 type plainFormatter struct{}
 
 func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	// Unset variables are reported by lint itself, with their file and line.
+	// Unset variables are unset-variable findings, with their file and line.
 	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
 		return nil, nil
 	}
-	return []byte("docker heal: " + e.Level.String() + ": " + e.Message + "\n"), nil
+	return []byte("docker heal: " + e.Level.String() + ": " + lint.CleanText(e.Message) + "\n"), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -86,6 +87,10 @@ type RoundOptions struct {
 	Only []string
 	// DryRun stops after Decide: nothing is executed, sent or written.
 	DryRun bool
+	// Timeout ends the round's actions this long after the round began:
+	// restarts still in flight are reported pending and the next round
+	// reads their outcome. 0 means DefaultRoundTimeout of the plan.
+	Timeout time.Duration
 }
 
 // Round is what one round saw, decided and did.
@@ -130,7 +135,13 @@ func (r *Runner) log() *slog.Logger {
 // RunRound runs one round. The error is for a round that could not run (the
 // state could not be loaded, the engine could not be listed); what failed
 // inside a round that ran is in the Round.
+//
+// When ctx ends during the actions (a signal), no new action starts; those
+// in flight finish within their bound, and the round is recorded as usual:
+// its state, audit log and metrics are written with ctx's cancellation
+// ignored. Every attempt is written to the state ahead of its engine call.
 func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error) {
+	begun := time.Now() // the real clock: the round's deadline
 	start := r.now()
 	round := Round{Start: start}
 	st, err := r.Store.Load(ctx, start)
@@ -151,6 +162,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 		}
 		return round, err
 	}
+	r.resolvePending(ctx, st, round.Snapshot, start)
 	round.Plan = Decide(round.Snapshot.Containers, st, r.Policy, start)
 	applied := round.Snapshot
 	if only != nil {
@@ -160,7 +172,15 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 		return round, nil
 	}
 
-	(&Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log()}).Execute(ctx, &round.Plan)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRoundTimeout(round.Plan, r.Policy)
+	}
+	journal := &stateJournal{ctx: context.WithoutCancel(ctx), store: r.Store, st: st, at: start}
+	x := &Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log(), Journal: journal, Deadline: begun.Add(timeout)}
+	x.Execute(ctx, &round.Plan)
+	// What was done is recorded even when a signal ended the round early.
+	ctx = context.WithoutCancel(ctx)
 	round.Deliveries = r.deliver(ctx, st, &round.Plan)
 	st.Apply(applied, round.Plan, r.Policy)
 	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
@@ -183,6 +203,110 @@ func (r *Runner) recordMetrics(ctx context.Context, st *State, run RunSummary) {
 	}
 	if err := r.Metrics.Record(ctx, st, run); err != nil {
 		r.log().Error("metrics not written", "error", err.Error())
+	}
+}
+
+// DefaultRoundTimeout is a little over what the plan's actions may take:
+// the longest parent-and-dependents chain of stop timeouts (each with the
+// restart margin) for every wave of Policy.Concurrency actions, plus one
+// margin.
+func DefaultRoundTimeout(plan Plan, pol Policy) time.Duration {
+	margin := pol.RestartMargin
+	if margin <= 0 {
+		margin = 30 * time.Second
+	}
+	var longest time.Duration
+	actions := 0
+	for _, s := range plan.Steps {
+		if s.Kind != StepRestart && s.Kind != StepStop {
+			continue
+		}
+		actions++
+		chain := s.StopTimeout + margin
+		for _, d := range s.Dependents {
+			// A dependent not inspected yet may have a longer timeout of its
+			// own, up to the cap.
+			chain += max(d.StopTimeout, pol.MaxStopTimeout) + margin
+		}
+		longest = max(longest, chain)
+	}
+	waves := (actions + max(pol.Concurrency, 1) - 1) / max(pol.Concurrency, 1)
+	return time.Duration(waves)*longest + margin
+}
+
+// stateJournal writes each attempt to the state file before its engine
+// call: if the process dies during the call, the next round still counts it.
+type stateJournal struct {
+	ctx   context.Context
+	store StateStore
+	mu    sync.Mutex
+	st    *State
+	at    time.Time
+}
+
+func (j *stateJournal) Begin(c Container, action Action, cause string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.st.beginAttempt(c, action, cause, j.at)
+	if err := j.store.Save(j.ctx, j.st, j.at); err != nil {
+		j.st.cancelAttempt(c.ID, action, cause, j.at)
+		return err
+	}
+	return nil
+}
+
+// resolvePending reads from the engine the outcome of attempts an earlier
+// round left pending (it died during the call, or ran out of time): a
+// restart happened when the container started after the attempt, a stop
+// when it no longer runs. One still too young to judge stays pending.
+func (r *Runner) resolvePending(ctx context.Context, st *State, snap Snapshot, now time.Time) {
+	seen := map[string]Container{}
+	for _, c := range snap.Containers {
+		seen[c.ID] = c
+	}
+	margin := r.Policy.RestartMargin
+	if margin <= 0 {
+		margin = 30 * time.Second
+	}
+	for _, id := range slices.Sorted(maps.Keys(st.Containers)) {
+		e := st.Containers[id]
+		if _, ok := e.pendingSince(); !ok {
+			continue
+		}
+		c, ok := seen[id]
+		if !ok || !c.Inspected {
+			fresh, err := r.Engine.Inspect(ctx, id)
+			switch {
+			case IsNotFound(err):
+				c, ok = Container{ID: id}, false
+			case err != nil:
+				r.log().Warn("cannot read the outcome of a pending attempt; trying next round", "container", e.Name, "error", err.Error())
+				continue
+			default:
+				c, ok = fresh, true
+			}
+		}
+		for i := range e.Restarts {
+			rec := &e.Restarts[i]
+			if rec.Result != ResultPending {
+				continue
+			}
+			const read = "outcome read from the engine after the round that attempted it"
+			switch {
+			case !ok:
+				rec.Result, rec.Error = ResultFailure, "the container was removed before the outcome was known"
+			case rec.Action == ActionRestart && c.StartedAt.After(rec.Time):
+				rec.Result, rec.Note = ResultSuccess, read
+			case rec.Action == ActionStop && c.State != "running" && c.State != "restarting":
+				rec.Result, rec.Note = ResultSuccess, read
+			case now.Sub(rec.Time) < max(r.Policy.MaxStopTimeout, r.Policy.StopTimeout, DefaultStopTimeout)+margin:
+				continue // the engine may still be at it
+			default:
+				rec.Result, rec.Error = ResultFailure, "the engine shows no "+string(rec.Action)+" after the attempt"
+			}
+			e.count(rec.Result)
+			r.log().Info("pending attempt resolved", "container", e.Name, "action", string(rec.Action), "result", rec.Result)
+		}
 	}
 }
 

@@ -34,6 +34,9 @@ type ProjectOptions struct {
 	// Root is the tree a folder walk lints: a default compose file that is a
 	// symlink leaving it is not followed.
 	Root string
+	// mayBeFragment: one compose file found by a walk or named as PATH (not
+	// -f) that may be meant to be merged onto a sibling (see fragment.go).
+	mayBeFragment bool
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -50,8 +53,8 @@ type Project struct {
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
 	Problems []*ParseError
-	// Warnings are variables interpolated as empty strings, at their lines.
-	Warnings []Warning
+	// UnsetVariables are variables interpolated as empty strings, at their lines.
+	UnsetVariables []UnsetVariable
 }
 
 // ErrNoComposeFile is returned when default discovery finds nothing.
@@ -93,6 +96,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
 		idx.addReferenced(po.ConfigPaths)
+		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
+			return nil, errs
+		}
 		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
@@ -101,7 +107,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, f := range idx.order {
 		p.Ignores[f] = idx.files[f].ignores
 	}
-	p.Warnings = idx.unsetVariables(cp.Environment)
+	p.UnsetVariables = idx.unsetVariables(cp.Environment)
 	dockerfiles := map[string]*Dockerfile{}
 	byName := map[string]*Service{}
 	names := slices.Sorted(maps.Keys(cp.Services))
@@ -148,7 +154,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	return p, nil
 }
 
-func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
+func projectOptions(opts ProjectOptions, extra ...cli.ProjectOptionsFn) (*cli.ProjectOptions, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithOsEnv,
 		cli.WithEnvFiles(opts.EnvFiles...),
@@ -174,7 +180,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 			fns = append(fns, cli.WithDefaultConfigPath)
 		}
 	}
-	po, err := cli.NewProjectOptions(opts.ConfigFiles, fns...)
+	po, err := cli.NewProjectOptions(opts.ConfigFiles, append(fns, extra...)...)
 	if err != nil {
 		return nil, err
 	}

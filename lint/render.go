@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
+
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 // Formats every findings renderer understands, for lint and audit alike.
@@ -477,7 +478,7 @@ func renderJUnit(w io.Writer, res *Result, failOn Severity) error {
 				c.Failure = &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: where + ": " + f.Message + "\n" + f.URL}
 				s.Failures++
 			} else {
-				c.Skipped = &junitSkipped{Message: f.Severity.String() + " below --fail-on " + failOn.String() + ": " + where + ": " + f.Message}
+				c.Skipped = &junitSkipped{Message: f.Severity.String() + ", not failing the run (--fail-on " + failOn.String() + "): " + where + ": " + f.Message}
 				s.Skipped++
 			}
 			s.Cases = append(s.Cases, c)
@@ -531,38 +532,4 @@ func ToolVersion(stamped string) string {
 // and the C1 and bidi controls) in text that came from files, YAML values
 // or containers, so that it prints as visible, harmless text. Tabs and line
 // breaks are escaped too: one finding stays on one line.
-func CleanText(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if !unsafeRune(r) {
-			b.WriteRune(r)
-			continue
-		}
-		switch r {
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
-			b.WriteString(q[1 : len(q)-1])
-		}
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
-}
+func CleanText(s string) string { return safetext.Escape(s) }

@@ -21,6 +21,11 @@ if [ -d "$corpus" ]; then
   awk -v n="$files" -v ms="$best" 'BEGIN { printf "whole process: docker-heal lint %s: %d files in %d ms (%.2f ms/file, best of 5)\n", "corpus", n, ms, ms / n }'
 fi
 
+# Findings per rule on the same corpus (precision is tracked with speed).
+if [ -d "$corpus" ]; then
+  scripts/corpus-stats.sh "$corpus" bin/docker-heal
+fi
+
 # Image lookups: the same lint with --image-config off, and with the default
 # engine mode where no engine runs (DOCKER_HOST on a socket that does not
 # exist: what a CI runner without Docker pays). Best of 5 wall time, and the

@@ -142,7 +142,7 @@ func TestKeys(t *testing.T) {
 			b.WriteString("  " + name + ": 1m\n")
 		}
 	}
-	if _, err := Load(writeConfig(t, b.String())); err != nil || n != 16 {
+	if _, err := Load(writeConfig(t, b.String())); err != nil || n != 18 {
 		t.Errorf("a file with every key (%d heal keys): %v\n%s", n, err, b.String())
 	}
 }

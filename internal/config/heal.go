@@ -23,6 +23,8 @@ type Heal struct {
 	Concurrency    *int     `yaml:"concurrency" flag:"concurrency"`
 	Grace          *string  `yaml:"grace" flag:"grace"`
 	StopTimeout    *string  `yaml:"stop-timeout" flag:"stop-timeout"`
+	MaxStopTimeout *string  `yaml:"max-stop-timeout" flag:"max-stop-timeout"`
+	RoundTimeout   *string  `yaml:"round-timeout" flag:"round-timeout"`
 	StateFile      string   `yaml:"state-file" flag:"state-file"`
 	LockTimeout    *string  `yaml:"lock-timeout" flag:"lock-timeout"`
 	AuditLog       string   `yaml:"audit-log" flag:"audit-log"`
@@ -67,6 +69,8 @@ func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
 		{"backoff-max", h.BackoffMax, &p.BackoffMax},
 		{"grace", h.Grace, &p.Grace},
 		{"stop-timeout", h.StopTimeout, &p.StopTimeout},
+		{"max-stop-timeout", h.MaxStopTimeout, &p.MaxStopTimeout},
+		{"round-timeout", h.RoundTimeout, &ignored},
 		{"lock-timeout", h.LockTimeout, &ignored},
 		{"webhook-timeout", h.WebhookTimeout, &ignored},
 	} {
