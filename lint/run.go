@@ -197,7 +197,7 @@ func (r *runner) path(p string, po ProjectOptions) error {
 			r.defaultProjectIn(filepath.Dir(p), po)
 			return nil
 		}
-		po.ConfigFiles, po.mayBeFragment = []string{p}, true
+		po.ConfigFiles, po.mayBeFragment = []string{p}, !isDefaultName(name)
 		r.project(po)
 		return nil
 	}
