@@ -65,9 +65,12 @@ Exit status 2: it could not start (bad flag, state folder, another watch).`,
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
 			ctx, stop := notifyContext(cmd.Context())
 			defer stop()
-			engine := dockerengine.New(dockerCli.Client())
 			return runWatch(ctx, dockerCli.Out(), dockerCli.Err(), engine, engine, opts)
 		},
 	}
