@@ -96,6 +96,12 @@ func applyAutohealEnv(flags *pflag.FlagSet, lookup func(string) (string, bool), 
 		return err
 	}
 	if v, ok := lookup("WEBHOOK_URL"); ok && v != "" {
+		// autoheal posts {"<WEBHOOK_JSON_KEY>": message}; our JSON carries the
+		// message in text. Any other key would reach the hook without the
+		// message it looks for (Discord's content), so say so instead.
+		if key, ok := lookup("WEBHOOK_JSON_KEY"); ok && key != "" && key != "text" {
+			return usageError("WEBHOOK_JSON_KEY=%s: docker heal's webhook JSON carries the message in \"text\"; for Discord and other services use DOCKER_HEAL_NOTIFY with a shoutrrr URL (discord://TOKEN@WEBHOOK_ID) instead of WEBHOOK_URL", key)
+		}
 		set("webhook", v, "WEBHOOK_URL")
 	}
 	return nil

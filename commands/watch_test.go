@@ -378,6 +378,14 @@ func TestApplyEnv(t *testing.T) {
 	}
 	cmd := newWatchCommand(nil)
 	err := applyEnv(cmd.Flags(), func(k string) (string, bool) {
+		v, ok := map[string]string{"WEBHOOK_URL": "https://discord.example/api/webhooks/1/x", "WEBHOOK_JSON_KEY": "content"}[k]
+		return v, ok
+	})
+	if code(err) != ExitError || !strings.Contains(err.Error(), "DOCKER_HEAL_NOTIFY") || strings.Contains(err.Error(), "discord.example") {
+		t.Errorf("WEBHOOK_JSON_KEY=content: %v, want exit 2 pointing at --notify, without the URL", err)
+	}
+	cmd = newWatchCommand(nil)
+	err = applyEnv(cmd.Flags(), func(k string) (string, bool) {
 		if k == "DOCKER_HEAL_RESYNC" {
 			return "soon", true
 		}
