@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -408,5 +409,37 @@ func TestWatchExamplePassesLint(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "0 errors, 0 warnings") {
 		t.Errorf("findings at warning or above:\n%s", stdout)
+	}
+}
+
+// once takes --notify too, beside --webhook: each target gets the event.
+func TestOnceNotifiesThroughShoutrrrAndWebhooks(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got[r.URL.Path] = string(b)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	e := newOnceEngine(sickContainer("web"))
+	opts := testOpts(t)
+	opts.webhooks = []string{srv.URL + "/webhook"}
+	opts.notify = []string{"generic://" + strings.TrimPrefix(srv.URL, "http://") + "/shoutrrr/t0ken?disabletls=yes"}
+	stdout, stderr, exit := run(t, e, opts)
+	if exit != ExitOK {
+		t.Fatalf("exit %d\n%s%s", exit, stdout, stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(got["/webhook"], `"container":"web"`) {
+		t.Errorf("webhook got %q", got["/webhook"])
+	}
+	if s := got["/shoutrrr/t0ken"]; !strings.Contains(s, "restarted web") || !strings.Contains(s, "last probe: connection refused") {
+		t.Errorf("shoutrrr target got %q", s)
+	}
+	if strings.Contains(stdout+stderr, "t0ken") {
+		t.Error("the notify URL's token is in the output")
 	}
 }
