@@ -217,37 +217,8 @@ func TestWatchRealAndOnceRestartOnce(t *testing.T) {
 	}
 }
 
-// buildBinary builds docker-heal once per test process, for the tests that
-// need a real process (signals) or an image.
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "docker-heal-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "docker-heal")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "../cmd/docker-heal")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
 func TestWatchRealSigtermDuringASlowRestart(t *testing.T) {
-	bin := buildBinary(t)
+	bin := healBinary(t) // faults_integration_test.go builds it once per process
 	stop := 20
 	c := enginetest.RunContainer(t, enginetest.Options{Labels: enabled, Env: []string{"APP_SLOW_STOP=3"}, StopTimeout: &stop})
 	enginetest.WaitHealth(t, c.ID, "healthy", 30*time.Second)
