@@ -18,6 +18,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
+	"github.com/docker-heal/docker-heal/internal/notify"
 	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
@@ -28,6 +29,7 @@ type onceOptions struct {
 	auditLog       string
 	metricsFile    string
 	webhooks       []string
+	notify         []string
 	webhookTimeout time.Duration
 	dryRun         bool
 	format         string
@@ -62,6 +64,9 @@ and the next round reads its outcome from the engine.`,
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
@@ -76,7 +81,13 @@ and the next round reads its outcome from the engine.`,
 			return runOnce(ctx, dockerCli.Out(), dockerCli.Err(), engine, opts)
 		},
 	}
-	f := cmd.Flags()
+	addRoundFlags(cmd.Flags(), &opts)
+	return cmd
+}
+
+// addRoundFlags adds the flags once and watch share: selection, policy,
+// state, outputs and notifications.
+func addRoundFlags(f *pflag.FlagSet, opts *onceOptions) {
 	p := &opts.policy
 	f.BoolVar(&p.All, "all", p.All, "Act on every container not labelled docker-heal.enable=false")
 	f.DurationVar(&p.MinUnhealthy, "min-unhealthy", p.MinUnhealthy, "Act only on containers seen unhealthy at least this long, across runs")
@@ -101,7 +112,7 @@ and the next round reads its outcome from the engine.`,
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
 	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (default /etc/docker-heal/config.yaml as root, else $XDG_CONFIG_HOME/docker-heal/config.yaml, when present); flags win")
-	return cmd
+	f.StringArrayVar(&opts.notify, "notify", nil, "Send a message through this shoutrrr URL (slack://, discord://, ntfy://, generic://…) on restart, failure, circuit opened, recovery (repeatable)")
 }
 
 // merge applies the config file (--config, else the host's: see
@@ -167,9 +178,11 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		runner.Clock = heal.ClockFunc(opts.now)
 	}
 	runner.Host, _ = os.Hostname()
-	if len(opts.webhooks) > 0 {
-		runner.Notifier = &store.Notifier{URLs: opts.webhooks}
+	notifier, err := newNotifier(opts.notify)
+	if err != nil {
+		return err
 	}
+	runner.Notifier = roundNotifier(opts.webhooks, notifier)
 	if opts.auditLog != "" {
 		runner.Audit = store.AuditLog{Path: opts.auditLog}
 	}
@@ -220,6 +233,18 @@ func (opts onceOptions) roundPolicy() (heal.Policy, error) {
 		pol.Scope[key] = append(pol.Scope[key], value)
 	}
 	return pol, nil
+}
+
+// newNotifier checks the --notify URLs; nil when there are none.
+func newNotifier(urls []string) (*notify.Shoutrrr, error) {
+	if len(urls) == 0 {
+		return nil, nil
+	}
+	n, err := notify.New(urls, 0)
+	if err != nil {
+		return nil, usageError("--notify: %v", err)
+	}
+	return n, nil
 }
 
 // onceStep is one line of the summary in --format json.

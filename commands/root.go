@@ -62,6 +62,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newLintCommand(dockerCli, version),
 		newRulesCommand(dockerCli),
 		newOnceCommand(dockerCli),
+		newWatchCommand(dockerCli),
 		newResetCommand(dockerCli),
 		newStatusCommand(dockerCli),
 		newAuditCommand(dockerCli, version),

@@ -105,7 +105,3 @@ func siblingBases(file, root string) []string {
 func composeStem(name string) string {
 	return strings.TrimSuffix(name, filepath.Ext(name))
 }
-
-func isDefaultName(name string) bool {
-	return slices.Contains(defaultComposeNames, name) || slices.Contains(defaultOverrideNames, name)
-}

@@ -31,6 +31,11 @@ type Heal struct {
 	MetricsFile    string   `yaml:"metrics-file" flag:"metrics-file"`
 	Webhooks       []string `yaml:"webhooks" flag:"webhook"`
 	WebhookTimeout *string  `yaml:"webhook-timeout" flag:"webhook-timeout"`
+	// Notify are shoutrrr URLs (slack://…, ntfy://…, generic://…).
+	Notify []string `yaml:"notify" flag:"notify"`
+	// Resync and Listen are watch's alone.
+	Resync *string `yaml:"resync" flag:"resync"`
+	Listen string  `yaml:"listen" flag:"listen"`
 }
 
 // Policy is the heal policy the file gives over the defaults. Every host
@@ -73,6 +78,7 @@ func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
 		{"round-timeout", h.RoundTimeout, &ignored},
 		{"lock-timeout", h.LockTimeout, &ignored},
 		{"webhook-timeout", h.WebhookTimeout, &ignored},
+		{"resync", h.Resync, &ignored},
 	} {
 		if d.v == nil {
 			continue
