@@ -329,7 +329,7 @@ func TestWatchRealEngineRestart(t *testing.T) {
 	}
 	engineSh("start")
 	t.Cleanup(func() { engineSh("stop") })
-	cli, err := client.New(client.WithHost("unix://"+dir+"/docker.sock"), client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.WithHost("unix://"+dir+"/docker.sock"))
 	if err != nil {
 		t.Fatal(err)
 	}
