@@ -302,8 +302,6 @@ heal:
   concurrency: 4
   grace: 0s
   stop-timeout: 10s
-  max-stop-timeout: 5m
-  round-timeout: 10m
   state-file: /var/lib/docker-heal/state.json
   lock-timeout: 1m30s
   audit-log: /var/log/docker-heal.jsonl

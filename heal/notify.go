@@ -46,7 +46,7 @@ func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery 
 	if len(targets) == 0 {
 		for i := range plan.Steps {
 			if s := &plan.Steps[i]; s.Kind == StepNotify {
-				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook or heal.webhooks)"
+				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook, --notify, or heal.webhooks)"
 			}
 		}
 		return nil
