@@ -143,6 +143,17 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			}
 		}
 	}
+	dependedOn := map[string]bool{}
+	for _, svc := range p.Services {
+		for _, d := range svc.DependsOn {
+			dependedOn[d.Service] = true
+		}
+	}
+	for _, svc := range p.Services {
+		if isTestRunner(svc, cp.Services[svc.Name].Profiles, dependedOn[svc.Name]) {
+			svc.OneShot = true
+		}
+	}
 	paths := slices.Sorted(maps.Keys(dockerfiles))
 	for _, path := range paths {
 		if df := dockerfiles[path]; df != nil {
@@ -592,3 +603,25 @@ func extensionIgnores(ext types.Extensions) []string {
 	}
 	return out
 }
+
+// isTestRunner tells a service that runs a test suite and exits: `sut`, the
+// service Docker Hub's automated tests run from docker-compose.test.yml, or a
+// service nothing depends on in a compose file named for tests
+// (compose.tests.yaml, docker-compose.test.yml) or behind only a test profile.
+// Giving it restart: unless-stopped would rerun the suite forever, and a
+// healthcheck has nothing to watch.
+func isTestRunner(svc *Service, profiles []string, dependedOn bool) bool {
+	if svc.Name == "sut" {
+		return true
+	}
+	if dependedOn {
+		return false
+	}
+	if len(profiles) > 0 && !slices.ContainsFunc(profiles, func(p string) bool { return !isTestWord(p) }) {
+		return true
+	}
+	base := strings.ToLower(filepath.Base(svc.Pos.File))
+	return slices.ContainsFunc(strings.FieldsFunc(base, func(r rune) bool { return r == '.' || r == '-' || r == '_' }), isTestWord)
+}
+
+func isTestWord(w string) bool { return w == "test" || w == "tests" }

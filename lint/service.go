@@ -205,8 +205,10 @@ type Service struct {
 	IpcMode    string
 	UsernsMode string
 	DependsOn  []Dependency
-	// OneShot marks a job (another service waits for it to complete, or
-	// restart: "no" is set explicitly): health and restart rules leave it alone.
+	// OneShot marks a job (another service waits for it to complete,
+	// restart: "no" is set explicitly, or it is a test runner: `sut`, or
+	// nothing depends on it in a test compose file or test profile): health
+	// and restart rules leave it alone.
 	OneShot bool
 	// Swarm is true for a Swarm task container; SwarmMode for a compose
 	// service meant for `docker stack deploy`.
