@@ -115,6 +115,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 		sc := cp.Services[name]
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
 		if sc.Build != nil {
+			svc.HasBuild = true
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
 			if perr != nil {
 				if perr.Refused {

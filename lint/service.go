@@ -172,6 +172,10 @@ type Service struct {
 	ImageConfig *ImageConfig
 	// Built is set for a compose service that builds a local Dockerfile.
 	Built bool
+	// HasBuild is set for a compose service with a build: section, whether
+	// or not its Dockerfile could be read: its image: names the build's
+	// output, not an image to pull.
+	HasBuild bool
 	build *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
