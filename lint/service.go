@@ -176,7 +176,7 @@ type Service struct {
 	// or not its Dockerfile could be read: its image: names the build's
 	// output, not an image to pull.
 	HasBuild bool
-	build *serviceBuild
+	build    *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
 	Entrypoint []string
