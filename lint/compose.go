@@ -113,6 +113,12 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	names := slices.Sorted(maps.Keys(cp.Services))
 	for _, name := range names {
 		sc := cp.Services[name]
+		if sc.Provider != nil {
+			// provider: hands the service to an external binary (a cloud
+			// resource, a secrets store): no container runs, so no container
+			// rule applies. A dependency on it resolves to nothing.
+			continue
+		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
 		if sc.Build != nil {
 			svc.HasBuild = true
