@@ -70,6 +70,7 @@ func TestBrokenEngineConfigurationExits2NamingTheEndpoint(t *testing.T) {
 		{"audit"},
 		{"once", "--state-file", state},
 		{"once", "--dry-run", "--state-file", state},
+		{"watch", "--state-file", state},
 	}
 	for _, tc := range cases {
 		for _, cmd := range commands {

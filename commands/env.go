@@ -43,6 +43,9 @@ func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 	}
 	flags.VisitAll(func(f *pflag.Flag) {
+		if notFromEnv[f.Name] {
+			return
+		}
 		if v, ok := lookup(envName(f.Name)); ok && v != "" {
 			set(f.Name, v, envName(f.Name))
 		}
@@ -55,6 +58,10 @@ func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	}
 	return err
 }
+
+// notFromEnv are flags that change what the command is, not how it runs: an
+// image's environment must not turn every `watch` into a health probe.
+var notFromEnv = map[string]bool{"help": true, "healthcheck": true}
 
 // applyAutohealEnv maps willfarrell/autoheal's variables, for a drop-in
 // replacement of its container.

@@ -438,3 +438,49 @@ func TestFaultsHugeStopTimeoutDoesNotStallHealing(t *testing.T) {
 		t.Errorf("the pending restart of %s is not recorded as done: %+v", stuck.Name, e)
 	}
 }
+
+// A second signal exits at once (128+15), and the state on disk still holds
+// the attempt written ahead of the engine call; the next round reads its
+// outcome from the engine.
+func TestFaultsSecondSignalExitsAtOnceStateConsistent(t *testing.T) {
+	c := slowSick(t, nil)
+	makeSick(t, c.ID)
+	before := startedAt(t, c.ID)
+	state := filepath.Join(t.TempDir(), "state.json")
+	args := []string{"once", "--state-file", state, "--filter", "label=" + enginetest.LabelRun + "=" + enginetest.RunID(), "--filter", "id=" + c.ID}
+	seen := containerEvents(t, c.ID, "kill", "restart")
+	p := startHeal(t, 2*time.Minute, args...)
+	waitEvent(t, seen, "kill")
+	for i := 0; i < 2; i++ {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // two signals, not one coalesced
+	}
+	exit, out := p.wait(t)
+	if exit != 128+int(syscall.SIGTERM) || !strings.Contains(out, "exiting at once") {
+		t.Fatalf("exit %d, want %d after a second SIGTERM:\n%s", exit, 128+int(syscall.SIGTERM), out)
+	}
+	st, err := store.ReadState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Entry(c.ID); e == nil || len(e.Restarts) != 1 || e.Restarts[0].Result != heal.ResultPending {
+		t.Fatalf("state after the second signal: %+v, want one pending restart", e)
+	}
+	waitEvent(t, seen, "restart")
+	waitSettled(t, c.ID)
+	if !startedAt(t, c.ID).After(before) {
+		t.Fatal("the engine did not finish the restart")
+	}
+	if exit, out := startHeal(t, 2*time.Minute, args...).wait(t); exit == ExitError {
+		t.Fatalf("next round: exit 2:\n%s", out)
+	}
+	st, err = store.ReadState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Entry(c.ID); e == nil || len(e.Restarts) != 1 || e.Restarts[0].Result != heal.ResultSuccess {
+		t.Errorf("the next round did not read the outcome: %+v", e)
+	}
+}

@@ -111,14 +111,14 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 }
 
 // lookupEngine is the engine image lookups ask, or nil when it is known not
-// to answer: with the default context and no DOCKER_HOST (or a unix one),
-// a missing socket is one stat, and the client (which pings the engine as
-// it initializes) is never made.
+// to answer: its address (from -H, DOCKER_HOST or the context) is a unix
+// socket that does not exist, which costs one stat.
 func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
-	if ctx := dockerCli.CurrentContext(); ctx == "" || ctx == "default" {
-		if dockerengine.SocketMissing(os.Getenv("DOCKER_HOST")) {
-			return nil
-		}
+	// DockerEndpoint never exits the process (Client does when the CLI
+	// cannot initialise); an endpoint it cannot resolve has no host.
+	host := dockerCli.DockerEndpoint().Host
+	if host == "" || dockerengine.SocketMissing(host) {
+		return nil
 	}
 	// A broken engine configuration (malformed DOCKER_HOST, unknown
 	// context) would make Client() exit 1; for lint it only means no lookups.

@@ -302,6 +302,8 @@ heal:
   concurrency: 4
   grace: 0s
   stop-timeout: 10s
+  max-stop-timeout: 5m
+  round-timeout: 10m
   state-file: /var/lib/docker-heal/state.json
   lock-timeout: 1m30s
   audit-log: /var/log/docker-heal.jsonl
@@ -309,8 +311,6 @@ heal:
   webhooks: [https://hooks.example.com/heal]
   webhook-timeout: 5s
   notify: [generic://127.0.0.1:8080/heal]
-  max-stop-timeout: 2m
-  round-timeout: 3m
   resync: 1m
   listen: 127.0.0.1:9464
 `

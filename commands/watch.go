@@ -65,14 +65,21 @@ Exit status 2: it could not start (bad flag, state folder, another watch).`,
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
-			ctx, stop := notifyContext(cmd.Context())
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			// The first signal: no new work, what is in flight finishes and
+			// is recorded; a second one exits at once.
+			ctx, stop := interruptible(cmd.Context(), dockerCli.Err(), os.Exit)
 			defer stop()
-			engine := dockerengine.New(dockerCli.Client())
 			return runWatch(ctx, dockerCli.Out(), dockerCli.Err(), engine, engine, opts)
 		},
 	}
 	f := cmd.Flags()
 	addRoundFlags(f, &opts.onceOptions)
+	f.Lookup("lock-timeout").Usage = "Wait this long for the state lock when a once or reset holds it (default 1m)"
+	f.Lookup("max-per-run").Usage = "At most this many restarts and stops per --resync window (storm guard)"
 	f.DurationVar(&opts.resync, "resync", time.Minute, "Run a full round this often (and after every reconnect); --max-per-run counts per this window")
 	f.StringVar(&opts.listen, "listen", "", "Serve /metrics and /healthz on this address, e.g. :9580 or 127.0.0.1:9580")
 	f.BoolVar(&opts.healthcheck, "healthcheck", false, "Ask the watch serving --listen whether it is healthy; exit 0 if so, 1 if not (for HEALTHCHECK)")
@@ -217,9 +224,6 @@ func (w *watcher) loop(ctx context.Context, events follower) error {
 	if w.opts.startDelay > 0 {
 		startWait = time.After(w.opts.startDelay)
 	}
-	// work is the round's context: a signal stops new rounds, not the one
-	// in flight (its restarts finish, its state is saved).
-	work := context.WithoutCancel(ctx)
 
 	armTimer := func() {
 		timer.Stop()
@@ -243,7 +247,7 @@ func (w *watcher) loop(ctx context.Context, events follower) error {
 				slices.Sort(ids)
 			}
 			needFull, pending, running = false, map[string]bool{}, true
-			go func() { done <- w.round(work, ids) }()
+			go func() { done <- w.round(ctx, ids) }()
 		}
 		select {
 		case <-ctx.Done():
@@ -318,7 +322,9 @@ func (w *watcher) round(ctx context.Context, ids []string) roundResult {
 		}
 		defer lock.Release()
 	}
-	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.opts.dryRun})
+	// A signal cancels ctx: the runner starts nothing new, lets the calls in
+	// flight finish and records them.
+	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.opts.dryRun, Timeout: w.opts.roundTimeout})
 	if err != nil {
 		w.log.Warn("round failed; retried after the next event, reconnect or resync", "error", err.Error())
 		return w.roundFailed(ids, err)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -172,11 +171,6 @@ func runHealthcheck(ctx context.Context, errOut io.Writer, listen string) error 
 		return silentExit(ExitFindings)
 	}
 	return nil
-}
-
-// notifyContext is ctx cancelled by SIGTERM or SIGINT.
-func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 // acquireWatchLock makes sure one watch per state file: it holds a flock on

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
@@ -329,7 +330,7 @@ func TestWatchRealEngineRestart(t *testing.T) {
 	}
 	engineSh("start")
 	t.Cleanup(func() { engineSh("stop") })
-	cli, err := client.New(client.WithHost("unix://"+dir+"/docker.sock"), client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.WithHost("unix://"+dir+"/docker.sock"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,5 +390,96 @@ func TestWatchRealEngineRestart(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("/healthz %d after the reconnect", resp.StatusCode)
+	}
+}
+
+// TestWatchRealImage builds the image with make image on the test engine and
+// runs it as the compose recipe does: socket mounted, no network, read-only.
+func TestWatchRealImage(t *testing.T) {
+	host := os.Getenv("DOCKER_HOST")
+	sock, ok := strings.CutPrefix(host, "unix://")
+	if !ok {
+		t.Fatalf("DOCKER_HOST=%s: the image test mounts the engine's socket, so it needs a unix:// engine (scripts/engine.sh)", host)
+	}
+	image := "docker-heal:itest-" + enginetest.RunID()
+	build := exec.Command("make", "-C", "..", "image", "IMAGE="+image)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make image: %v\n%s", err, out)
+	}
+	cli := enginetest.Client(t)
+	ctx := context.Background()
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), image, client.ImageRemoveOptions{Force: true}) })
+	ins, err := cli.ImageInspect(ctx, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc := ins.Config.Healthcheck; hc == nil || strings.Join(hc.Test, " ") != "CMD /docker-heal watch --healthcheck" {
+		t.Errorf("image healthcheck %+v", ins.Config.Healthcheck)
+	}
+
+	sick := enginetest.RunContainer(t, enginetest.Options{Labels: enabled})
+	enginetest.WaitHealth(t, sick.ID, "healthy", 30*time.Second)
+	created, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "dh-heal-" + enginetest.RunID(),
+		Config: &container.Config{Image: image, Labels: map[string]string{enginetest.LabelRun: enginetest.RunID()},
+			Env: []string{"DOCKER_HEAL_FILTER=label=" + enginetest.LabelRun + "=" + enginetest.RunID()},
+			// The image's own check, every second instead of every 30s.
+			Healthcheck: &container.HealthConfig{Test: ins.Config.Healthcheck.Test, Interval: time.Second, Timeout: 5 * time.Second, Retries: 3}},
+		HostConfig: &container.HostConfig{NetworkMode: "none", ReadonlyRootfs: true, CapDrop: []string{"ALL"},
+			SecurityOpt: []string{"no-new-privileges:true"}, Binds: []string{sock + ":/var/run/docker.sock"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if logs, err := cli.ContainerLogs(context.Background(), created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true}); err == nil {
+			var b bytes.Buffer
+			_, _ = stdcopy.StdCopy(&b, &b, logs)
+			logs.Close()
+			t.Logf("image logs:\n%s", b.String())
+		}
+		enginetest.Remove(t, created.ID)
+	})
+	if _, err := cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	enginetest.WaitHealth(t, created.ID, "healthy", 60*time.Second)
+
+	before := startedAt(t, sick.ID)
+	enginetest.MustExec(t, sick.ID, "/app", "sicken")
+	waitFor(t, "the image healing the sick container", 60*time.Second, restartedSince(t, sick.ID, before))
+	enginetest.WaitHealth(t, sick.ID, "healthy", 30*time.Second)
+	if h := enginetest.Health(t, created.ID); h != "healthy" {
+		t.Errorf("docker-heal's own health: %s", h)
+	}
+}
+
+// A container that keeps failing gets the budget, backoff and circuit of
+// once: restarts until --max-restarts, then the circuit opens and it is left
+// alone.
+func TestWatchRealBudgetOpensTheCircuit(t *testing.T) {
+	c := enginetest.RunContainer(t, enginetest.Options{Labels: enabled, Env: []string{"APP_FAIL_AFTER=2"}})
+	opts := realWatchOpts(t)
+	opts.policy.MaxRestarts = 2
+	opts.policy.Backoff = time.Second
+	w := startRealWatch(t, dockerengine.New(enginetest.Client(t)), opts)
+	waitFor(t, "the circuit open", 90*time.Second, func() bool {
+		st, err := store.ReadState(opts.stateFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := st.Entry(c.ID)
+		return e != nil && e.CircuitOpen
+	})
+	if recs := stateRestarts(t, opts.stateFile, c.ID); len(recs) != 2 {
+		t.Errorf("%d restarts before the circuit opened, want 2 (--max-restarts): %+v", len(recs), recs)
+	} else if gap := recs[1].Time.Sub(recs[0].Time); gap < time.Second {
+		t.Errorf("second restart %s after the first, inside the 1s backoff", gap)
+	}
+	before := startedAt(t, c.ID)
+	time.Sleep(5 * time.Second) // it is unhealthy again by now; nothing may restart it
+	if !startedAt(t, c.ID).Equal(before) {
+		t.Error("restarted with the circuit open")
+	}
+	if !strings.Contains(w.out.String(), "open-circuit") {
+		t.Errorf("the opened circuit is not reported:\n%s", w.out.String())
 	}
 }

@@ -355,6 +355,8 @@ func TestApplyEnv(t *testing.T) {
 			map[string]string{"all": "true", "filter": "[label=monitor=true]", "start-delay": "5m0s"}},
 		{"autoheal default label changes nothing", map[string]string{"AUTOHEAL_CONTAINER_LABEL": "autoheal"}, nil,
 			map[string]string{"all": "false", "filter": "[]"}},
+		{"not the mode", map[string]string{"DOCKER_HEAL_HEALTHCHECK": "true"}, nil,
+			map[string]string{"healthcheck": "false"}},
 		{"ours win over autoheal's", map[string]string{"AUTOHEAL_DEFAULT_STOP_TIMEOUT": "20", "DOCKER_HEAL_STOP_TIMEOUT": "1m"}, nil,
 			map[string]string{"stop-timeout": "1m0s"}},
 	} {

@@ -192,10 +192,10 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 	if refresh {
 		timeout = x.Policy.PolicyFor(fresh).StopTimeout
 		o.fresh = &fresh
-	} else {
-		fresh.StopTimeout = c.StopTimeout
 	}
 	o.timeout = timeout
+	// A start time newer than this one means the engine did restart it.
+	before := fresh.StartedAt
 	if x.Journal != nil {
 		if err := x.Journal.Begin(c, ActionRestart, cause); err != nil {
 			o.result, o.errText = ResultFailure, fmt.Sprintf("not restarted: the attempt could not be written to the state file first: %v", err)
@@ -227,7 +227,7 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 	if ctx.Err() != nil {
 		// The round ran out of time with the call in flight: the engine may
 		// still carry it out. The next round reads what happened.
-		if x.startedAgain(ctx, c, c.StartedAt) {
+		if x.startedAgain(ctx, c, before) {
 			o.result = ResultSuccess
 			return o
 		}
@@ -238,7 +238,7 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 	if timedOut {
 		err = fmt.Errorf("no answer within %s (stop timeout %s + margin %s)", timeout+x.margin(), timeout, x.margin())
 	}
-	if x.startedAgain(ctx, c, c.StartedAt) {
+	if x.startedAgain(ctx, c, before) {
 		log.Warn("restart call failed, but the container did restart", "container", c.Name, "error", err.Error())
 		o.result = ResultSuccess
 		return o

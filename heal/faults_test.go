@@ -341,3 +341,22 @@ func TestHealColumnShowsPending(t *testing.T) {
 		t.Errorf("HEAL %q, want %q", got, want)
 	}
 }
+
+// A dependent known only from the list (no start time) whose restart call
+// timed out is judged by the start time re-read before the call: the engine
+// did restart it, so it is a success, not a failure.
+func TestExecuteTimedOutDependentJudgedByItsReread(t *testing.T) {
+	pol := DefaultPolicy()
+	pol.RestartMargin = time.Millisecond
+	web := sick("web")
+	side := with(well("side", LabelStopTimeout, "0"), func(c *Container) {
+		c.NetworkMode = "container:id-web"
+		c.StartedAt = time.Time{} // as the list gives it
+	})
+	f := newFake(web, with(side, func(c *Container) { c.StartedAt = t0.Add(-time.Hour) }))
+	f.hang["id-side"], f.restartsAnyway["id-side"] = true, true
+	plan := execute(t, f, pol, web, side)
+	if got := results(plan); !strings.Contains(got, "side: success") {
+		t.Errorf("results:\n%s", got)
+	}
+}

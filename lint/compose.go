@@ -37,6 +37,9 @@ type ProjectOptions struct {
 	// mayBeFragment: one compose file found by a walk or named as PATH (not
 	// -f) that may be meant to be merged onto a sibling (see fragment.go).
 	mayBeFragment bool
+	// noErrorDetail: a failure needs no detail (a fragment tried on a
+	// base), so a rejected project is not reloaded to list every error.
+	noErrorDetail bool
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -96,6 +99,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
 		idx.addReferenced(po.ConfigPaths)
+		if opts.noErrorDetail {
+			return nil, err
+		}
 		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
 			return nil, errs
 		}
@@ -267,6 +273,11 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 		return pe
 	}
 	msg := err.Error()
+	for _, target := range slices.Sorted(maps.Keys(ix.opaque)) {
+		if strings.Contains(msg, target) {
+			return ix.opaque[target]
+		}
+	}
 	pos := Position{File: files[0]}
 	for _, f := range files {
 		if strings.Contains(msg, f) {

@@ -333,10 +333,23 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	img.BaseRef = root.From
 	img.Installed = map[string]bool{}
 	lex := shell.NewLex(df.escape)
+	env := slices.Clone(img.Env)
 	for _, s := range chain {
-		replayStage(img, s, df.MetaArgs, lex)
+		replayStage(img, s, df.MetaArgs, lex, &env)
 	}
+	img.Healthcheck = withRunShell(img.Healthcheck, img.Shell)
 	return img
+}
+
+// withRunShell returns hc set to run a CMD-SHELL test under shell, as the
+// engine does with the image's SHELL (moby daemon/health.go).
+func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
+	if hc == nil || !hc.Shell() || len(shell) == 0 {
+		return hc
+	}
+	out := *hc
+	out.RunShell = slices.Clone(shell)
+	return &out
 }
 
 // baseImage is the config a stage built FROM ref starts with: scratch's is
@@ -367,14 +380,13 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // replayStage applies one stage's instructions to img, as BuildKit's
 // dispatch does. CMD/ENTRYPOINT tracking is per stage: an ENTRYPOINT resets
 // the CMD inherited from the base (image or stage) but keeps a CMD written
-// earlier in the same stage.
-func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex) {
+// earlier in the same stage. env is the build state's environment words are
+// expanded with: the base image's ENV, then every ARG and ENV in order (the
+// later wins), carried from a stage to the stages built FROM it.
+func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string) {
 	cmdSet := false
-	// The variables USER and WORKDIR are expanded with: the image's ENV,
-	// then the stage's ARGs and ENVs in order.
-	env := slices.Clone(img.Env)
 	expand := func(word string) string {
-		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(env)); err == nil {
+		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
 		}
 		return word
@@ -386,18 +398,18 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			for _, kv := range c.Args {
 				switch {
 				case kv.Value != nil:
-					env = setEnv(env, kv.Key, expand(*kv.Value))
+					*env = setEnv(*env, kv.Key, expand(*kv.Value))
 				default:
 					// An ARG without a default takes the global one, if any.
 					if v, ok := metaArgs[kv.Key]; ok {
-						env = setEnv(env, kv.Key, v)
+						*env = setEnv(*env, kv.Key, v)
 					}
 				}
 			}
 		case *instructions.EnvCommand:
 			for _, kv := range c.Env {
 				v := expand(kv.Value)
-				env = setEnv(env, kv.Key, v)
+				*env = setEnv(*env, kv.Key, v)
 				img.Env = setEnv(img.Env, kv.Key, v)
 			}
 		case *instructions.LabelCommand:

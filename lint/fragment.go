@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -18,6 +19,9 @@ import (
 // siblings of the compose family, closest name first; the first it merges
 // onto cleanly makes the project it is linted in. One that merges onto
 // nothing is reported once, as info.
+
+// maxFragmentBases bounds the loads one fragment costs.
+const maxFragmentBases = 3
 
 // fragmentError is a file that does not stand alone nor merge onto a sibling.
 type fragmentError struct {
@@ -38,22 +42,52 @@ func (e *fragmentError) Error() string {
 	return "not a complete compose project: " + first + "; " + how
 }
 
+// incompleteRe matches compose-go's errors about references to what a
+// project does not define: what a fragment gives on its own.
+// An empty file (comments only) is a placeholder layer (compose.extras.yaml).
+var incompleteRe = regexp.MustCompile(`has neither an image nor a build context|depends on undefined|refers to undefined|not found for network_mode|empty compose file`)
+
 func loadOrMergeFragment(ctx context.Context, po ProjectOptions) (*Project, error) {
-	p, err := LoadProject(ctx, po)
-	var errs *ProjectErrors
-	if err == nil || !po.mayBeFragment || len(po.ConfigFiles) != 1 || !errors.As(err, &errs) || !errs.Incomplete {
-		return p, err
+	if !po.mayBeFragment || len(po.ConfigFiles) != 1 {
+		return LoadProject(ctx, po)
+	}
+	// The first load skips the detailed errors: a fragment that merges onto
+	// its base does not need them.
+	quick := po
+	quick.noErrorDetail = true
+	p, err := LoadProject(ctx, quick)
+	if err == nil {
+		return p, nil
+	}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return nil, err // found before compose-go ran: already detailed
+	}
+	if !incompleteRe.MatchString(err.Error()) {
+		return LoadProject(ctx, po) // for compose-go's errors in a stable order
 	}
 	file := absPath(po.ConfigFiles[0])
 	var tried []string
 	for _, base := range siblingBases(file, po.Root) {
+		if len(tried) == maxFragmentBases {
+			break
+		}
 		merged := po
 		merged.ConfigFiles = []string{base, file}
-		merged.mayBeFragment = false
+		merged.mayBeFragment, merged.noErrorDetail = false, true
 		if p, err := LoadProject(ctx, merged); err == nil {
 			return p, nil
 		}
 		tried = append(tried, filepath.Base(base))
+	}
+	_, err = LoadProject(ctx, po)
+	var errs *ProjectErrors
+	switch {
+	case errors.As(err, &errs) && errs.Incomplete:
+	case errors.As(err, &pe) && incompleteRe.MatchString(pe.Msg):
+		errs = &ProjectErrors{Errs: []*ParseError{pe}, Incomplete: true}
+	default:
+		return nil, err
 	}
 	return nil, &fragmentError{file: file, errs: errs, tried: tried}
 }
@@ -104,8 +138,4 @@ func siblingBases(file, root string) []string {
 
 func composeStem(name string) string {
 	return strings.TrimSuffix(name, filepath.Ext(name))
-}
-
-func isDefaultName(name string) bool {
-	return slices.Contains(defaultComposeNames, name) || slices.Contains(defaultOverrideNames, name)
 }

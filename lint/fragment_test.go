@@ -32,6 +32,8 @@ func TestFragmentsMergeOntoTheirBase(t *testing.T) {
 	writeFile(t, dir, "docker-compose.test.yml", "services:\n  tests:\n    image: example/tests:1\n")
 	// Extends the test file, not the default one: the closest name wins.
 	writeFile(t, dir, "docker-compose.test.override.yml", "services:\n  tests:\n    command: [run]\n  tests-db:\n    image: postgres:17\n    depends_on: [tests]\n")
+	// A placeholder layer, comments only: merged onto compose.yaml, it adds nothing.
+	writeFile(t, dir, "compose.extras.yaml", "# override this file in your fork\n# services: {}\n")
 	// Meant for a project elsewhere: merges onto nothing here.
 	writeFile(t, dir, "compose.orphan.yaml", "services:\n  lonely:\n    image: busybox:1\n    depends_on: [nowhere, nothere]\n")
 	got := strings.Join(findingsOf(t, dir), "\n")

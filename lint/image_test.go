@@ -76,6 +76,12 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 		{"the escape directive applies to expansion",
 			"# escape=`\nFROM scratch\nENV A=x\nUSER `$A:$A\n", nil, "",
 			want{user: "$A:x", workdir: "/"}},
+		{"a later ARG wins over an ENV of the same name in expansion",
+			"FROM scratch\nENV NAME=env\nARG NAME=arg\nUSER $NAME\n", nil, "",
+			want{user: "arg", workdir: "/"}},
+		{"a stage inherits its parent stage's ARGs",
+			"FROM scratch AS base\nARG UID=4242\nFROM base\nUSER $UID\n", nil, "",
+			want{user: "4242", workdir: "/"}},
 		{"ARG in FROM",
 			"ARG BASE=tini-app:1\nFROM ${BASE}\nUSER ${HOME}\n", map[string]*ImageConfig{"tini-app:1": tini}, "",
 			want{entrypoint: "/sbin/tini --", cmd: "app", user: "/home/app", workdir: "/srv", health: "CMD /app health"}},
@@ -110,6 +116,22 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 				t.Errorf("every base is known, yet fields %b are unknown", img.Unknown)
 			}
 		})
+	}
+}
+
+func TestHealthcheckRunsUnderTheImageShell(t *testing.T) {
+	df, err := ParseDockerfile("Dockerfile", []byte("FROM scratch\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nSHELL [\"/bin/bash\", \"-c\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine runs CMD-SHELL with the container's final SHELL, whatever
+	// the order of the instructions.
+	if got := strings.Join(df.Image("").Healthcheck.Argv(), " "); got != "/bin/bash -c curl -f http://localhost/ || exit 1" {
+		t.Errorf("probe argv %q", got)
+	}
+	plain := &Healthcheck{Test: []string{"CMD-SHELL", "true"}}
+	if got := strings.Join(plain.Argv(), " "); got != "/bin/sh -c true" {
+		t.Errorf("default shell: %q", got)
 	}
 }
 

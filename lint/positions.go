@@ -29,6 +29,10 @@ type sourceFile struct {
 type positionIndex struct {
 	files map[string]*sourceFile
 	order []string
+	// opaque are include/extends targets not named .yaml/.yml, by path,
+	// with the error to report at the line naming them should compose-go
+	// reject them: its message could quote their text.
+	opaque map[string]*ParseError
 }
 
 type serviceLocation struct {

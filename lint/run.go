@@ -125,18 +125,34 @@ func (r *runner) runProjects() error {
 	results := make([]projectResult, len(r.projects))
 	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(r.projects), func(_ context.Context, i int) error {
 		p, err := loadOrMergeFragment(r.ctx, r.projects[i])
-		res := projectResult{p: p, err: err}
-		if err == nil {
-			r.attachImages(p)
-			for _, svc := range p.Services {
-				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
-			}
-		}
-		results[i] = res
+		results[i] = projectResult{p: p, err: err}
 		return nil
 	})
 	if err := r.ctx.Err(); err != nil {
 		return err // cancelled: some projects were never loaded
+	}
+	// The images of every project are looked up in one batch, so lookups run
+	// concurrently across projects (bounded by the resolver), not a few
+	// projects at a time; then each project is checked with what was found.
+	var refs []string
+	for _, res := range results {
+		if res.err == nil {
+			refs = append(refs, res.p.ImageRefs()...)
+		}
+	}
+	slices.Sort(refs)
+	found := r.resolveImages(slices.Compact(refs))
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(results), func(_ context.Context, i int) error {
+		if res := &results[i]; res.err == nil {
+			res.p.AttachImages(found)
+			for _, svc := range res.p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, res.p.Ignores)...)
+			}
+		}
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
 	for i, res := range results {
 		if err := r.merge(r.projects[i], res); err != nil {

@@ -26,6 +26,9 @@ type Healthcheck struct {
 	RetriesSet    bool
 	// Disabled is true for HEALTHCHECK NONE, compose `disable: true` or test ["NONE"].
 	Disabled bool
+	// RunShell is the shell a CMD-SHELL test runs under: the image's SHELL,
+	// as the engine uses it; nil means /bin/sh -c.
+	RunShell []string
 	// Pos is where the healthcheck is written (HEALTHCHECK line, compose key).
 	Pos Position
 }
@@ -51,6 +54,9 @@ func (h *Healthcheck) Argv() []string {
 	case "CMD":
 		return h.Test[1:]
 	case "CMD-SHELL":
+		if len(h.RunShell) > 0 {
+			return append(append([]string{}, h.RunShell...), strings.Join(h.Test[1:], " "))
+		}
 		return []string{"/bin/sh", "-c", strings.Join(h.Test[1:], " ")}
 	case "NONE":
 		return nil

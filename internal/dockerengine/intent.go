@@ -2,6 +2,7 @@ package dockerengine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -32,8 +33,17 @@ func (e *Engine) WatchStops(ctx context.Context, id string) (done func(restarted
 	f.Add("container", id)
 	f.Add("event", string(events.ActionStop), string(events.ActionRestart))
 	// Events returns once the engine has answered the subscription: from
-	// here on, nothing is missed.
-	res := e.api.Events(wctx, client.EventsListOptions{Filters: f})
+	// here on, nothing is missed. An engine that does not answer must not
+	// hold the restart: the wait is bounded like any call.
+	subscribed := make(chan client.EventsResult, 1)
+	go func() { subscribed <- e.api.Events(wctx, client.EventsListOptions{Filters: f}) }()
+	var res client.EventsResult
+	select {
+	case res = <-subscribed:
+	case <-time.After(e.callTimeout()):
+		cancel()
+		return nil, fmt.Errorf("following the events of container %s on %s: no answer within %s", id, e.Endpoint(), e.callTimeout())
+	}
 	select {
 	case err := <-res.Err:
 		cancel()
