@@ -119,8 +119,15 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	names := slices.Sorted(maps.Keys(cp.Services))
 	for _, name := range names {
 		sc := cp.Services[name]
+		if sc.Provider != nil {
+			// provider: hands the service to an external binary (a cloud
+			// resource, a secrets store): no container runs, so no container
+			// rule applies. A dependency on it resolves to nothing.
+			continue
+		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
 		if sc.Build != nil {
+			svc.HasBuild = true
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
 			if perr != nil {
 				if perr.Refused {
@@ -147,6 +154,17 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			if d.Target != nil && d.Condition == types.ServiceConditionCompletedSuccessfully {
 				d.Target.OneShot = true
 			}
+		}
+	}
+	dependedOn := map[string]bool{}
+	for _, svc := range p.Services {
+		for _, d := range svc.DependsOn {
+			dependedOn[d.Service] = true
+		}
+	}
+	for _, svc := range p.Services {
+		if isTestRunner(svc, cp.Services[svc.Name].Profiles, dependedOn[svc.Name]) {
+			svc.OneShot = true
 		}
 	}
 	paths := slices.Sorted(maps.Keys(dockerfiles))
@@ -603,3 +621,25 @@ func extensionIgnores(ext types.Extensions) []string {
 	}
 	return out
 }
+
+// isTestRunner tells a service that runs a test suite and exits: `sut`, the
+// service Docker Hub's automated tests run from docker-compose.test.yml, or a
+// service nothing depends on in a compose file named for tests
+// (compose.tests.yaml, docker-compose.test.yml) or behind only a test profile.
+// Giving it restart: unless-stopped would rerun the suite forever, and a
+// healthcheck has nothing to watch.
+func isTestRunner(svc *Service, profiles []string, dependedOn bool) bool {
+	if svc.Name == "sut" {
+		return true
+	}
+	if dependedOn {
+		return false
+	}
+	if len(profiles) > 0 && !slices.ContainsFunc(profiles, func(p string) bool { return !isTestWord(p) }) {
+		return true
+	}
+	base := strings.ToLower(filepath.Base(svc.Pos.File))
+	return slices.ContainsFunc(strings.FieldsFunc(base, func(r rune) bool { return r == '.' || r == '-' || r == '_' }), isTestWord)
+}
+
+func isTestWord(w string) bool { return w == "test" || w == "tests" }

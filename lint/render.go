@@ -194,22 +194,26 @@ func writeRuleCounts(w io.Writer, fs []Finding) error {
 	return err
 }
 
-// foldInfo folds the info-level findings of one rule on several subjects of
-// one file into one line, at the first one's place, naming the subjects. A
-// warning or an error is always shown on its own, and so are containers'
-// findings (they have no file). fs is sorted; the result keeps that order.
+// foldInfo folds the info-level findings of one rule with the same message
+// on several subjects of one file into one line, at the first one's place,
+// naming the subjects and, for the others, their own lines (a reader who
+// opens the first line must not think the rest are there too). Findings whose
+// messages differ (another image, another value) stay on lines of their own:
+// "(also on x)" under one message would claim it for x. A warning or an error
+// is always shown on its own, and so are containers' findings (they have no
+// file). fs is sorted; the result keeps that order.
 func foldInfo(fs []Finding) []Finding {
-	type key struct{ file, rule string }
+	type key struct{ file, rule, message string }
 	groups := map[key][]int{}
+	keyOf := func(f Finding) key { return key{f.Pos.File, f.Rule, f.Message} }
 	for i, f := range fs {
 		if f.Severity == SeverityInfo && f.Pos.File != "" {
-			k := key{f.Pos.File, f.Rule}
-			groups[k] = append(groups[k], i)
+			groups[keyOf(f)] = append(groups[keyOf(f)], i)
 		}
 	}
 	out := make([]Finding, 0, len(fs))
 	for i, f := range fs {
-		g := groups[key{f.Pos.File, f.Rule}]
+		g := groups[keyOf(f)]
 		if f.Severity != SeverityInfo || f.Pos.File == "" || len(g) < 2 {
 			out = append(out, f)
 			continue
@@ -217,19 +221,18 @@ func foldInfo(fs []Finding) []Finding {
 		if g[0] != i {
 			continue // folded into the group's first line
 		}
-		var subjects []string
-		same := true
+		subjects := make([]string, 0, len(g))
 		for _, j := range g {
-			subjects = append(subjects, fs[j].Subject)
-			same = same && fs[j].Message == f.Message
+			s := fs[j]
+			if s.Pos.Line != f.Pos.Line {
+				subjects = append(subjects, fmt.Sprintf("%s (line %d)", s.Subject, s.Pos.Line))
+			} else {
+				subjects = append(subjects, s.Subject)
+			}
 		}
 		folded := f
 		folded.Service = ""
-		if same {
-			folded.Subject = strings.Join(subjects, ", ")
-		} else {
-			folded.Message = f.Message + " (also on " + strings.Join(subjects[1:], ", ") + "; -v shows each)"
-		}
+		folded.Subject = strings.Join(subjects, ", ")
 		out = append(out, folded)
 	}
 	return out

@@ -95,13 +95,19 @@ var shellBuiltins = map[string]bool{
 }
 
 // The advice fits the script: a last plain command can be exec'd; a script
-// that ends in a loop or a conditional cannot, and needs exec in each branch
-// or an init that forwards signals.
+// that ends in a conditional needs exec in each branch or an init that
+// forwards signals; one that ends in a loop has nothing to exec, and needs an
+// init or a TERM trap.
 func wrapperMessage(r *lint.Report, pos lint.Position, subject, what, script, shell string) {
 	fix := "start the last command with exec (... && exec app)"
 	if c := parseShell(script).last(); c != nil && len(c.words) > 0 {
 		switch c.words[0] {
-		case "done", "fi", "esac", "}":
+		case "done":
+			// A loop (while true; do ...; sleep 1; done) has no program to
+			// exec: the shell itself must go when told.
+			r.Add(pos, subject, "%s runs %s -c %q, which ends in a loop: %s stays PID 1, which ignores SIGTERM, so docker stop waits for the timeout and kills it; set init: true (the init forwards SIGTERM and the shell ends), or trap it in the script (trap 'exit 0' TERM)", what, shell, shorten(script), shell)
+			return
+		case "fi", "esac", "}":
 			fix = "exec the program in each branch (then exec app), or run an init that forwards signals (init: true)"
 		}
 	}
