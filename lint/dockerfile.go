@@ -44,7 +44,10 @@ type Stage struct {
 	Named   bool
 	From    string // the base image or stage name, ARGs expanded
 	FromRaw string // as written
-	FromPos Position
+	// FromArgs lists the global ARGs without a default that FROM uses: the
+	// base image is chosen with --build-arg when the image is built.
+	FromArgs []string
+	FromPos  Position
 	// Parent is the earlier stage this one is built FROM, or nil for an image.
 	Parent       *Stage
 	Instructions []Instruction
@@ -154,11 +157,13 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	}
 	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}, escape: res.EscapeToken}
 	lex := shell.NewLex(res.EscapeToken)
+	noDefault := map[string]bool{}
 	// Global ARG defaults are expanded in order, each with those before it,
 	// as BuildKit does.
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			if kv.Value != nil {
+				delete(noDefault, kv.Key)
 				v := *kv.Value
 				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
 					v = expanded
@@ -166,6 +171,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
 				df.MetaArgs[kv.Key] = ""
+				noDefault[kv.Key] = true
 			}
 		}
 	}
@@ -180,8 +186,14 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 			s.FromPos = Position{File: path, Line: st.Location[0].Start.Line, Col: 1}
 		}
 		s.From = st.BaseName
-		if expanded, _, err := lex.ProcessWord(st.BaseName, env); err == nil {
-			s.From = expanded
+		if res, err := lex.ProcessWordWithMatches(st.BaseName, env); err == nil {
+			s.From = res.Result
+			for name := range res.Matched {
+				if noDefault[name] {
+					s.FromArgs = append(s.FromArgs, name)
+				}
+			}
+			slices.Sort(s.FromArgs)
 		}
 		if parent, ok := byName[strings.ToLower(s.From)]; ok {
 			s.Parent = parent
@@ -287,7 +299,7 @@ func (s *Stage) chain() []*Stage {
 func (df *Dockerfile) BaseRefs() []string {
 	var out []string
 	for _, s := range df.Stages {
-		if s.Parent == nil && !strings.EqualFold(s.From, "scratch") && s.From != "" && !slices.Contains(out, s.From) {
+		if s.Parent == nil && len(s.FromArgs) == 0 && !strings.EqualFold(s.From, "scratch") && s.From != "" && !slices.Contains(out, s.From) {
 			out = append(out, s.From)
 		}
 	}
@@ -326,7 +338,7 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	}
 	chain := st.chain()
 	root := chain[0]
-	img := df.baseImage(root.From)
+	img := df.baseImage(root)
 	img.Source = df.Path
 	img.FromPos = root.FromPos
 	img.Base = ClassifyBase(root.From)
@@ -354,7 +366,13 @@ func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
 
 // baseImage is the config a stage built FROM ref starts with: scratch's is
 // empty; an inspected image's is a copy of it; any other is unknown.
-func (df *Dockerfile) baseImage(ref string) *ImageConfig {
+// A FROM that uses a build arg without a default names an image only the
+// build command knows: it is named as written, with the args that set it.
+func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
+	ref := root.From
+	if len(root.FromArgs) > 0 {
+		return &ImageConfig{Unknown: AllFields, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
+	}
 	if strings.EqualFold(ref, "scratch") {
 		// BuildKit's emptyImage: working dir / and the default PATH.
 		return &ImageConfig{OS: "linux", WorkingDir: "/", Env: []string{"PATH=" + defaultPath}}
