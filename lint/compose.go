@@ -137,6 +137,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 				}
 				p.Problems = append(p.Problems, perr)
 			}
+			if df == nil {
+				svc.BuildUnread = buildSource(cp.WorkingDir, sc.Build)
+			}
 			if df != nil {
 				svc.build = &serviceBuild{df: df, target: sc.Build.Target}
 				svc.Built = true
@@ -399,7 +402,7 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 	if ctxDir == "" {
 		ctxDir = workDir
 	}
-	if strings.Contains(ctxDir, "://") || strings.HasPrefix(ctxDir, "git@") {
+	if remoteContext(ctxDir) {
 		return nil, nil // a remote context: nothing local to read
 	}
 	name := b.Dockerfile
@@ -432,6 +435,39 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 	df.UsedByCompose = true
 	cache[path] = df
 	return df, nil
+}
+
+// buildSource names the Dockerfile a build: section builds, as
+// loadBuildDockerfile finds it, for messages: relative to the compose file's
+// folder when inside it, the context itself when remote.
+func buildSource(workDir string, b *types.BuildConfig) string {
+	if b.DockerfileInline != "" {
+		return "dockerfile_inline"
+	}
+	ctxDir := b.Context
+	if ctxDir == "" {
+		ctxDir = workDir
+	}
+	if remoteContext(ctxDir) {
+		return ctxDir
+	}
+	name := b.Dockerfile
+	if name == "" {
+		name = "Dockerfile"
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(ctxDir, name)
+	}
+	if rel, err := filepath.Rel(workDir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}
+
+// remoteContext says whether a build context is a URL or a git remote.
+func remoteContext(ctx string) bool {
+	return strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@")
 }
 
 // looksLikeDockerfileName is wider than IsDockerfileName: a file a build

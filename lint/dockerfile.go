@@ -373,6 +373,9 @@ func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 	if len(root.FromArgs) > 0 {
 		return &ImageConfig{Unknown: AllFields, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
 	}
+	if ref == "" { // an ARG whose default is empty: the build must set it
+		return &ImageConfig{Unknown: AllFields, NotInspected: root.FromRaw + " (empty unless set with --build-arg)"}
+	}
 	if strings.EqualFold(ref, "scratch") {
 		// BuildKit's emptyImage: working dir / and the default PATH.
 		return &ImageConfig{OS: "linux", WorkingDir: "/", Env: []string{"PATH=" + defaultPath}}

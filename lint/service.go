@@ -182,7 +182,12 @@ type Service struct {
 	// or not its Dockerfile could be read: its image: names the build's
 	// output, not an image to pull.
 	HasBuild bool
-	build    *serviceBuild
+	// BuildUnread names what a build: section builds from when its
+	// Dockerfile could not be read (not in this checkout, a remote context,
+	// a file that does not parse): the Dockerfile's path relative to the
+	// compose file's folder, or the remote context; "" otherwise.
+	BuildUnread string
+	build       *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
 	Entrypoint []string

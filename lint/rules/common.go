@@ -80,3 +80,16 @@ func rootUser(u string) bool {
 	name, _, _ := strings.Cut(u, ":")
 	return name == "" || name == "root" || name == "0"
 }
+
+// unreadBuild says why the image a compose service builds is unknown, for
+// messages: "the Dockerfile it builds, app/Dockerfile, could not be read";
+// "" when the service does not build, or its Dockerfile was read.
+func unreadBuild(svc *lint.Service) string {
+	switch {
+	case !svc.HasBuild || svc.Built || isContainer(svc):
+		return ""
+	case strings.Contains(svc.BuildUnread, "://") || strings.HasPrefix(svc.BuildUnread, "git@"):
+		return "it builds from the remote context " + svc.BuildUnread + ", which is not read"
+	}
+	return "the Dockerfile it builds, " + svc.BuildUnread + ", could not be read"
+}

@@ -32,6 +32,8 @@ func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
 		case hc != nil && hc.Disabled:
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s disables its healthcheck: compose can never start %s; give %s a healthcheck or use condition: service_started", d.Service, d.Service, svc.Name, d.Service)
 		case probing(hc):
+		case d.Target.ImageConfig == nil && unreadBuild(d.Target) != "":
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (%s and may set one): add healthcheck: to %s", d.Service, d.Service, unreadBuild(d.Target), d.Service)
 		case d.Target.ImageConfig == nil && d.Target.Image != "":
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (its image %s was not inspected and may have one): add healthcheck: to %s", d.Service, d.Service, d.Target.Image, d.Service)
 		case d.Target.Built && !d.Target.ImageConfig.Knows(lint.FieldHealthcheck):

@@ -59,6 +59,8 @@ func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds%s: add healthcheck: to the service or HEALTHCHECK to the Dockerfile", inheritedNote(img, "nor in its base image %s"))
 	case img != nil:
 		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image)
+	case unreadBuild(svc) != "":
+		r.Add(svc.Pos, svc.Name, "no healthcheck in the service, and %s (it may set a HEALTHCHECK): add healthcheck: to the service", unreadBuild(svc))
 	default:
 		r.Add(svc.Pos, svc.Name, "no healthcheck in the service, and the image %s was not inspected (it may define one): add healthcheck: to the service, or lint with --image-config registry to read the image's", svc.Image)
 	}

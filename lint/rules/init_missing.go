@@ -51,6 +51,10 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 		if svc.Init != nil {
 			at = svc.At("init")
 		}
+		if why := unreadBuild(svc); why != "" {
+			r.Add(at, svc.Name, "%s, so PID 1 is unknown: if its ENTRYPOINT is not an init (tini, dumb-init, s6-overlay's /init), orphaned child processes stay zombies; check it before setting init: true, which s6-overlay images refuse", why)
+			return
+		}
 		r.Add(at, svc.Name, "the image %s was not inspected, so PID 1 is unknown: if its entrypoint is not an init (tini, dumb-init, s6-overlay's /init), orphaned child processes stay zombies; inspect it (docker pull, or lint with --image-config registry) before setting init: true, which s6-overlay images refuse", image)
 		return
 	}
