@@ -471,12 +471,22 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			}
 			img.WorkingDir = dir
 		case *instructions.RunCommand:
-			for _, tool := range installedTools(strings.Join(in.Args, " ")) {
+			script := strings.Join(in.Args, " ")
+			for _, tool := range installedTools(script) {
 				img.Installed[tool] = true
+			}
+			if userAddRe.MatchString(script) {
+				img.UserAdded = true
+			}
+			if m := stepDownRe.FindString(script); m != "" && img.StepDown == "" {
+				img.StepDown = m
 			}
 		case *instructions.CopyCommand, *instructions.AddCommand:
 			for _, src := range in.Args {
 				base := filepath.Base(src)
+				if (base == "gosu" || base == "su-exec") && img.StepDown == "" {
+					img.StepDown = base
+				}
 				if slices.Contains(knownTools, base) {
 					img.Installed[base] = true
 				}
@@ -534,6 +544,14 @@ func ClassifyBase(ref string) Base {
 }
 
 var knownTools = []string{"curl", "wget", "tini", "dumb-init", "catatonit", "s6-overlay", "nc", "bash"}
+
+// userAddRe finds a RUN that creates a user; stepDownRe one that installs or
+// runs a tool to drop from root to that user, as official images' entrypoint
+// scripts do (exec gosu postgres "$@").
+var (
+	userAddRe  = regexp.MustCompile(`\b(useradd|adduser)\b`)
+	stepDownRe = regexp.MustCompile(`\b(gosu|su-exec|setpriv)\b`)
+)
 
 var installRe = regexp.MustCompile(`\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install|zypper\s+(?:in|install)|pacman\s+-S)\b`)
 

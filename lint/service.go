@@ -99,6 +99,12 @@ type ImageConfig struct {
 	// BaseRef is the root image reference the Dockerfile builds FROM, ARGs
 	// expanded ("gcr.io/distroless/static:nonroot"); "" when not from a Dockerfile.
 	BaseRef string
+	// UserAdded is set when a RUN of the Dockerfile creates a user (useradd,
+	// adduser): the image provides an unprivileged account of its own.
+	UserAdded bool
+	// StepDown names the tool a RUN of the Dockerfile installs or runs to
+	// drop from root to another user (gosu, su-exec, setpriv); "" if none.
+	StepDown string
 	// Installed lists tools the Dockerfile installs with a package manager or
 	// copies in (curl, wget, tini, ...), by base name.
 	Installed map[string]bool

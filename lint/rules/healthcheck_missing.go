@@ -31,7 +31,20 @@ func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil || img.Healthcheck != nil { // HEALTHCHECK NONE is healthcheck-disabled's
 		return
 	}
+	if toolImage(img) {
+		return // a base image for others: the images built FROM it know what to probe
+	}
 	final := df.Final()
+	if dropsPrivileges(img) != "" {
+		// The official server images' shape: they ship no HEALTHCHECK by
+		// policy, as the probe depends on how each user configures them.
+		prog := programOf(img)
+		if prog == "" {
+			prog = officialRepo(img.BaseRef)
+		}
+		r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK%s: it runs %s, a server whose probe depends on the port and credentials each user configures; set healthcheck: where it runs (compose healthcheck:, docker run --health-cmd), or add HEALTHCHECK here if one probe fits every use", inheritedNote(img, "nor does its base image %s"), prog)
+		return
+	}
 	if !img.Knows(lint.FieldHealthcheck) {
 		r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK, and the base image %s was not inspected (it may define one): if it does not, Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)", img.NotInspected)
 		return

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -62,6 +63,9 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil {
 		return
 	}
+	if img.UserPos.Line == 0 && (toolImage(img) || dropsPrivileges(img) != "") {
+		return // a base image for others, or an image that must start as root
+	}
 	root, known := imageUser(img)
 	final := df.Final()
 	switch {
@@ -105,6 +109,9 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		}
 		return
 	}
+	if img.UserPos.Line == 0 && svc.Entrypoint == nil && svc.Command == nil && dropsPrivileges(img) != "" {
+		return // it starts as root by design, and drops privileges itself
+	}
 	root, known := imageUser(img)
 	switch {
 	case !known:
@@ -134,4 +141,102 @@ func entrypointScript(img *lint.ImageConfig) string {
 		return img.Entrypoint[0]
 	}
 	return ""
+}
+
+// toolImage says whether a Dockerfile builds a toolbox or language base
+// image rather than a service: its own CMD is a bare interpreter or shell
+// with no arguments (CMD ["python3"], CMD ["node"], CMD ["bash"]), with no
+// entrypoint or only a script in front of it (docker-entrypoint.sh). Such an
+// image runs no app of its own: the images built FROM it choose the user and
+// the probe, so neither USER nor HEALTHCHECK belongs here.
+func toolImage(img *lint.ImageConfig) bool {
+	if img == nil || img.CmdPos.Line == 0 || img.CmdShell || len(img.Cmd) != 1 {
+		return false
+	}
+	switch ep := img.Entrypoint; {
+	case len(ep) > 1, len(ep) == 1 && !scriptPath(ep[0]):
+		return false
+	}
+	return interpreterRe.MatchString(path.Base(img.Cmd[0]))
+}
+
+var interpreterRe = regexp.MustCompile(`^(sh|bash|ash|dash|zsh|pwsh|powershell|cmd|python|pypy|ruby|irb|perl|php|lua|node|bun|deno|jshell|iex|erl|ghci|julia|R)[0-9.]*(\.exe)?$`)
+
+// scriptPath says whether an entrypoint is a wrapper script
+// (docker-entrypoint.sh, /entrypoint): it runs its arguments.
+func scriptPath(p string) bool {
+	base := path.Base(p)
+	return strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint")
+}
+
+// dropsPrivileges explains, from the Dockerfile alone, why the image it
+// builds starts as root by design and drops to an unprivileged user itself,
+// so that USER would break it; "" when it does not look so. Either:
+//   - the Dockerfile creates a user and runs nginx or httpd, whose master
+//     process binds the ports as root and runs its workers as that user;
+//   - the Dockerfile creates a user, installs gosu (su-exec, setpriv) and
+//     starts through an entrypoint script, which steps down with it (the
+//     official database images' shape);
+//   - it sets no ENTRYPOINT nor CMD over an official image known to do one
+//     of the above (FROM nginx, FROM postgres, ...).
+func dropsPrivileges(img *lint.ImageConfig) string {
+	if img == nil {
+		return ""
+	}
+	prog := programOf(img)
+	switch {
+	case img.UserAdded && (prog == "nginx" || prog == "httpd" || prog == "apache2-foreground"):
+		return prog + "'s master process starts as root to bind its ports and runs its workers as the user this Dockerfile creates"
+	case img.UserAdded && img.StepDown != "" && len(img.Entrypoint) > 0 && scriptPath(img.Entrypoint[0]):
+		return "its entrypoint " + img.Entrypoint[0] + " starts as root and switches to the user this Dockerfile creates with " + img.StepDown
+	case img.EntrypointPos.Line == 0 && img.CmdPos.Line == 0:
+		if why := privilegeDroppingImages[officialRepo(img.BaseRef)]; why != "" {
+			return "its base image " + img.BaseRef + " " + why
+		}
+	}
+	return ""
+}
+
+// privilegeDroppingImages are Docker official images that start as root and
+// drop privileges themselves, by repository.
+var privilegeDroppingImages = map[string]string{
+	"nginx":    "runs nginx, whose master process starts as root to bind its ports and runs its workers as the nginx user",
+	"httpd":    "runs httpd, which starts as root to bind its ports and serves as the user its config names",
+	"postgres": "starts as root in docker-entrypoint.sh, which switches to the postgres user with gosu",
+	"mysql":    "starts as root in docker-entrypoint.sh, which switches to the mysql user with gosu",
+	"mariadb":  "starts as root in docker-entrypoint.sh, which switches to the mysql user with gosu",
+	"mongo":    "starts as root in docker-entrypoint.sh, which switches to the mongodb user with gosu",
+	"redis":    "starts as root in docker-entrypoint.sh, which switches to the redis user",
+}
+
+// officialRepo returns the repository of a Docker official image reference
+// (nginx for nginx:1.27-alpine, docker.io/library/nginx); "" for any other.
+func officialRepo(ref string) string {
+	ref = strings.ToLower(ref)
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"} {
+		if strings.HasPrefix(ref, prefix) {
+			ref = strings.TrimPrefix(ref, prefix)
+			break
+		}
+	}
+	if i := strings.IndexAny(ref, ":@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if strings.Contains(ref, "/") {
+		return ""
+	}
+	return ref
+}
+
+// programOf names the program an image runs behind a wrapper script or an
+// init: its entrypoint's, else its CMD's first word (exec form only).
+func programOf(img *lint.ImageConfig) string {
+	ep := img.Entrypoint
+	if len(ep) > 0 && !scriptPath(ep[0]) && !isInit(ep[0]) {
+		return path.Base(ep[0])
+	}
+	if img.CmdShell || len(img.Cmd) == 0 {
+		return ""
+	}
+	return path.Base(img.Cmd[0])
 }
