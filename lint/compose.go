@@ -141,6 +141,8 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 				svc.BuildUnread = buildSource(cp.WorkingDir, sc.Build)
 			}
 			if df != nil {
+				// build.args set the Dockerfile's ARGs (FROM ${BASEIMAGE}) for this service.
+				df = df.WithBuildArgs(buildArgs(sc.Build.Args))
 				svc.build = &serviceBuild{df: df, target: sc.Build.Target}
 				svc.Built = true
 				svc.ImageConfig = df.Image(sc.Build.Target)
@@ -463,6 +465,18 @@ func buildSource(workDir string, b *types.BuildConfig) string {
 		return filepath.ToSlash(rel)
 	}
 	return path
+}
+
+// buildArgs are a build's args with a value: one given without (args: [X])
+// takes it from the environment compose runs in, unknown here.
+func buildArgs(m types.MappingWithEquals) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out
 }
 
 // remoteContext says whether a build context is a URL or a git remote.

@@ -34,6 +34,8 @@ type Dockerfile struct {
 	bases map[string]*ImageConfig
 	// escape is the escape character (# escape= directive), for expansion.
 	escape rune
+	// metaArgs are the ARGs declared before the first FROM, as written.
+	metaArgs []instructions.ArgCommand
 }
 
 // Stage is one FROM ... section.
@@ -155,13 +157,44 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}, escape: res.EscapeToken}
-	lex := shell.NewLex(res.EscapeToken)
+	df = &Dockerfile{Path: path, escape: res.EscapeToken, metaArgs: metaArgs}
+	for i, st := range stages {
+		s := &Stage{Index: i, Name: strconv.Itoa(i), FromRaw: st.BaseName}
+		if st.Name != "" {
+			s.Name, s.Named = st.Name, true
+		}
+		if len(st.Location) > 0 {
+			s.FromPos = Position{File: path, Line: st.Location[0].Start.Line, Col: 1}
+		}
+		for _, c := range st.Commands {
+			s.Instructions = append(s.Instructions, toInstruction(path, c))
+		}
+		df.Stages = append(df.Stages, s)
+	}
+	df.expand(nil)
+	var spans [][2]int
+	for _, n := range res.AST.Children {
+		spans = append(spans, [2]int{n.StartLine, n.EndLine})
+	}
+	df.Ignores = BuildIgnores(ScanPragmas(src), spans)
+	return df, nil
+}
+
+// expand sets MetaArgs from the global ARGs and the build args given (as
+// --build-arg or compose's build.args: they override a default), then each
+// stage's From, FromArgs and Parent. Global ARG defaults are expanded in
+// order, each with those before it, as BuildKit does.
+func (df *Dockerfile) expand(buildArgs map[string]string) {
+	df.MetaArgs = map[string]string{}
+	lex := shell.NewLex(df.escape)
 	noDefault := map[string]bool{}
-	// Global ARG defaults are expanded in order, each with those before it,
-	// as BuildKit does.
-	for _, a := range metaArgs {
+	for _, a := range df.metaArgs {
 		for _, kv := range a.Args {
+			if v, ok := buildArgs[kv.Key]; ok {
+				delete(noDefault, kv.Key)
+				df.MetaArgs[kv.Key] = v
+				continue
+			}
 			if kv.Value != nil {
 				delete(noDefault, kv.Key)
 				v := *kv.Value
@@ -177,16 +210,9 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	}
 	env := shell.EnvsFromSlice(df.metaEnv())
 	byName := map[string]*Stage{}
-	for i, st := range stages {
-		s := &Stage{Index: i, Name: strconv.Itoa(i), FromRaw: st.BaseName}
-		if st.Name != "" {
-			s.Name, s.Named = st.Name, true
-		}
-		if len(st.Location) > 0 {
-			s.FromPos = Position{File: path, Line: st.Location[0].Start.Line, Col: 1}
-		}
-		s.From = st.BaseName
-		if res, err := lex.ProcessWordWithMatches(st.BaseName, env); err == nil {
+	for _, s := range df.Stages {
+		s.From, s.FromArgs, s.Parent = s.FromRaw, nil, nil
+		if res, err := lex.ProcessWordWithMatches(s.FromRaw, env); err == nil {
 			s.From = res.Result
 			for name := range res.Matched {
 				if noDefault[name] {
@@ -198,18 +224,34 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		if parent, ok := byName[strings.ToLower(s.From)]; ok {
 			s.Parent = parent
 		}
-		for _, c := range st.Commands {
-			s.Instructions = append(s.Instructions, toInstruction(path, c))
-		}
-		df.Stages = append(df.Stages, s)
 		byName[strings.ToLower(s.Name)] = s
 	}
-	var spans [][2]int
-	for _, n := range res.AST.Children {
-		spans = append(spans, [2]int{n.StartLine, n.EndLine})
+}
+
+// WithBuildArgs returns the Dockerfile as built with these build args
+// (compose's build.args): a copy whose global ARGs, and the FROM lines that
+// use them, take their values; df itself when none of them is a global ARG.
+func (df *Dockerfile) WithBuildArgs(args map[string]string) *Dockerfile {
+	used := false
+	for _, a := range df.metaArgs {
+		for _, kv := range a.Args {
+			if _, ok := args[kv.Key]; ok {
+				used = true
+			}
+		}
 	}
-	df.Ignores = BuildIgnores(ScanPragmas(src), spans)
-	return df, nil
+	if !used {
+		return df
+	}
+	out := *df
+	out.Stages = make([]*Stage, len(df.Stages))
+	for i, s := range df.Stages {
+		c := *s
+		out.Stages[i] = &c
+	}
+	out.images, out.bases = nil, nil
+	out.expand(args)
+	return &out
 }
 
 func (df *Dockerfile) metaEnv() []string {

@@ -43,7 +43,11 @@ type serviceBuild struct {
 func (p *Project) ImageRefs() []string {
 	var refs []string
 	for _, svc := range p.Services {
-		if svc.build == nil && strings.TrimSpace(svc.Image) != "" {
+		switch {
+		case svc.build != nil:
+			// Its copy of the Dockerfile may build FROM its build.args.
+			refs = append(refs, svc.build.df.BaseRefs()...)
+		case strings.TrimSpace(svc.Image) != "":
 			refs = append(refs, svc.Image)
 		}
 	}
