@@ -302,6 +302,8 @@ heal:
   concurrency: 4
   grace: 0s
   stop-timeout: 10s
+  max-stop-timeout: 2m
+  round-timeout: 3m
   state-file: /var/lib/docker-heal/state.json
   lock-timeout: 1m30s
   audit-log: /var/log/docker-heal.jsonl

@@ -105,6 +105,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
 			return nil, errs
 		}
+		if errs := schemaErrors(ctx, opts, idx, po.ConfigPaths, err); errs != nil {
+			return nil, errs
+		}
 		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}

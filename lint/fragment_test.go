@@ -70,3 +70,20 @@ func TestSeveralComposeErrorsAreStable(t *testing.T) {
 		}
 	}
 }
+
+// compose-go's schema validation also picks one of several errors by map
+// order (two services with an empty container_name): each service is
+// validated alone, so both are reported, always in one order.
+func TestSeveralSchemaErrorsAreStable(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "compose.yaml", "services:\n  test:\n    image: alpine:3\n    container_name: ${FIXED_NAME:-}\n  another:\n    image: alpine:3\n    container_name: ${FIXED_NAME:-}\n  ok:\n    image: alpine:3\n")
+	want := strings.Join([]string{
+		"invalid-file compose.yaml:4 test error",
+		"invalid-file compose.yaml:7 another error",
+	}, "\n")
+	for i := range 20 {
+		if got := strings.Join(findingsOf(t, dir), "\n"); got != want {
+			t.Fatalf("run %d:\n%s\nwant:\n%s", i, got, want)
+		}
+	}
+}
