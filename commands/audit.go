@@ -10,7 +10,8 @@ import (
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -45,7 +46,11 @@ find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts, args)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runAudit(cmd.Context(), dockerCli.Out(), dockerCli.Err(), engine, opts, args)
 		},
 	}
 	opts.addFlags(cmd.Flags())
@@ -91,7 +96,7 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 	if swarm > 0 && (setup.format == "text" || setup.format == "") {
 		// Swarm restarts and replaces its tasks: the restart and heal rules
 		// stay silent on them, and the reader should know why.
-		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", plural(swarm, "container"))
+		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", humanize.Plural(swarm, "container"))
 	}
 	return setup.report(out, res, opts.version, "containers")
 }
@@ -101,12 +106,12 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 // and com.docker.compose.service), when that file is on this host.
 func locateComposeService(locator *lint.ComposeLocator, svc *lint.Service) {
 	var files []string
-	for _, f := range strings.Split(svc.Labels[dockerengine.LabelComposeConfigFiles], ",") {
+	for _, f := range strings.Split(svc.Labels[heal.LabelComposeConfigFiles], ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			files = append(files, f)
 		}
 	}
-	if pos, ok := locator.Locate(files, svc.Labels[dockerengine.LabelComposeService]); ok {
+	if pos, ok := locator.Locate(files, svc.Labels[heal.LabelComposeService]); ok {
 		svc.Pos = pos
 	}
 }

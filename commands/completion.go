@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
@@ -126,7 +125,11 @@ func containerNames(dockerCli command.Cli, all bool) cobra.CompletionFunc {
 				break
 			}
 		}
-		list, err := dockerengine.New(dockerCli.Client()).List(ctx, heal.ListOptions{All: all})
+		engine, err := engineFor(cmd, dockerCli)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		list, err := engine.List(ctx, heal.ListOptions{All: all})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -3,6 +3,7 @@ package commands
 import (
 	"github.com/spf13/pflag"
 
+	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/internal/config"
 )
 
@@ -40,4 +41,22 @@ func hostConfig(explicit string) (*config.File, error) {
 		return nil, usageError("%v", err)
 	}
 	return file, nil
+}
+
+// hostHeal is what every host command does first: load the host config,
+// merge its heal: section under the flags, and return the policy the file
+// gives over the defaults (once, status and reset then agree).
+func hostHeal(flags *pflag.FlagSet, explicit string) (heal.Policy, error) {
+	file, err := hostConfig(explicit)
+	if err != nil {
+		return heal.Policy{}, err
+	}
+	if err := mergeConfig(flags, file, "heal"); err != nil {
+		return heal.Policy{}, err
+	}
+	pol, err := file.Policy()
+	if err != nil {
+		return heal.Policy{}, usageError("%v", err)
+	}
+	return pol, nil
 }

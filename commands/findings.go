@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -149,12 +148,4 @@ func isTerminal(w io.Writer) bool {
 		return term.IsTerminal(f.Fd())
 	}
 	return false
-}
-
-// plural is for one-line messages.
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -108,21 +107,23 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if wd, err := os.Getwd(); err == nil {
 		res.Relativize(wd)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(errOut, "docker heal: warning: %s\n", w)
-	}
 	return setup.report(out, res, opts.version, "files")
 }
 
 // lookupEngine is the engine image lookups ask, or nil when it is known not
-// to answer: with the default context and no DOCKER_HOST (or a unix one),
-// a missing socket is one stat, and the client (which pings the engine as
-// it initializes) is never made.
+// to answer: its address (from -H, DOCKER_HOST or the context) is a unix
+// socket that does not exist, which costs one stat.
 func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
-	if ctx := dockerCli.CurrentContext(); ctx == "" || ctx == "default" {
-		if dockerengine.SocketMissing(os.Getenv("DOCKER_HOST")) {
-			return nil
-		}
+	// DockerEndpoint never exits the process (Client does when the CLI
+	// cannot initialise); an endpoint it cannot resolve has no host.
+	host := dockerCli.DockerEndpoint().Host
+	if host == "" || dockerengine.SocketMissing(host) {
+		return nil
+	}
+	// A broken engine configuration (malformed DOCKER_HOST, unknown
+	// context) would make Client() exit 1; for lint it only means no lookups.
+	if checkEndpoint(nil, dockerCli) != nil {
+		return nil
 	}
 	if api := dockerCli.Client(); api != nil {
 		return dockerengine.New(api)
@@ -178,9 +179,9 @@ func dirOf(p string) string {
 type plainFormatter struct{}
 
 func (plainFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	// Unset variables are reported by lint itself, with their file and line.
+	// Unset variables are unset-variable findings, with their file and line.
 	if strings.HasSuffix(e.Message, "variable is not set. Defaulting to a blank string.") {
 		return nil, nil
 	}
-	return []byte("docker heal: " + e.Level.String() + ": " + e.Message + "\n"), nil
+	return []byte("docker heal: " + e.Level.String() + ": " + lint.CleanText(e.Message) + "\n"), nil
 }

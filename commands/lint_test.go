@@ -391,6 +391,17 @@ func TestLintEscapesControlCharacters(t *testing.T) {
 	}
 }
 
+// An error naming a hostile path reaches stderr escaped too.
+func TestLintErrorEscapesControlCharacters(t *testing.T) {
+	_, errOut, code := runCLI(t, t.TempDir(), "lint", "missing\x1b]0;owned\x07\x1b[2J")
+	if code != ExitError {
+		t.Fatalf("exit %d, want 2; stderr %q", code, errOut)
+	}
+	if strings.ContainsAny(errOut, "\x1b\x07") || !strings.Contains(errOut, `missing\x1b]0;owned\a\x1b[2J`) {
+		t.Errorf("stderr %q: the path is not shown escaped", errOut)
+	}
+}
+
 func TestLintImageConfigFlag(t *testing.T) {
 	project := testdataDir(t, "project")
 	if _, errOut, code := runCLI(t, project, "lint", "--image-config", "pull"); code != ExitError || !strings.Contains(errOut, "use engine, registry or off") {

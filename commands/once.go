@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,8 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/notify"
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type onceOptions struct {
@@ -27,6 +29,7 @@ type onceOptions struct {
 	auditLog       string
 	metricsFile    string
 	webhooks       []string
+	notify         []string
 	webhookTimeout time.Duration
 	dryRun         bool
 	format         string
@@ -34,6 +37,7 @@ type onceOptions struct {
 	logFormat      string
 	configFile     string
 	filters        []string
+	roundTimeout   time.Duration
 	// now is the clock; nil means time.Now. Tests set it.
 	now func() time.Time
 }
@@ -49,17 +53,41 @@ backoff and a storm guard, remembering what was done in a state file.
 
 Exit status: 0 the round ran and every action succeeded (or there was nothing
 to do, or another run holds the lock); 1 a restart failed or a circuit opened in this round;
-2 the round could not run.`,
+2 the round could not run.
+
+Every restart is written to the state file before the engine is asked, so the
+budget counts it even if the process dies. SIGTERM or SIGINT ends the round
+early: nothing new starts, restarts in flight finish, and the round is
+recorded; a second signal exits at once. --max-stop-timeout caps any stop
+timeout; --round-timeout ends the round with what is still in flight pending,
+and the next round reads its outcome from the engine.`,
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			if err := opts.merge(cmd.Flags()); err != nil {
 				return err
 			}
-			return runOnce(cmd.Context(), dockerCli.Out(), dockerCli.Err(), dockerengine.New(dockerCli.Client()), opts)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			// systemd stops a timer's service with SIGTERM: finish what is
+			// in flight and record it; a second signal exits at once.
+			ctx, stop := interruptible(cmd.Context(), dockerCli.Err(), os.Exit)
+			defer stop()
+			return runOnce(ctx, dockerCli.Out(), dockerCli.Err(), engine, opts)
 		},
 	}
-	f := cmd.Flags()
+	addRoundFlags(cmd.Flags(), &opts)
+	return cmd
+}
+
+// addRoundFlags adds the flags once and watch share: selection, policy,
+// state, outputs and notifications.
+func addRoundFlags(f *pflag.FlagSet, opts *onceOptions) {
 	p := &opts.policy
 	f.BoolVar(&p.All, "all", p.All, "Act on every container not labelled docker-heal.enable=false")
 	f.DurationVar(&p.MinUnhealthy, "min-unhealthy", p.MinUnhealthy, "Act only on containers seen unhealthy at least this long, across runs")
@@ -70,6 +98,8 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.IntVar(&p.Concurrency, "concurrency", p.Concurrency, "Restarts run in parallel")
 	f.DurationVar(&p.Grace, "grace", p.Grace, "Leave containers alone this long after they start (at least their healthcheck start period)")
 	f.DurationVar(&p.StopTimeout, "stop-timeout", p.StopTimeout, "Stop timeout for every container instead of its own (label docker-heal.stop-timeout wins)")
+	f.DurationVar(&p.MaxStopTimeout, "max-stop-timeout", p.MaxStopTimeout, "Cap on any stop timeout (label, --stop-timeout or the container's own), reported when it applies; 0 for no cap")
+	f.DurationVar(&opts.roundTimeout, "round-timeout", 0, "End the round this long after it began, reporting restarts in flight as pending (default: a little over the stop timeouts in play)")
 	f.StringVar(&opts.stateFile, "state-file", "", "State file (default /var/lib/docker-heal/state.json as root, else $XDG_STATE_HOME/docker-heal/state.json)")
 	f.DurationVar(&opts.lockTimeout, "lock-timeout", 0, "Wait this long for another run to finish (default: exit at once)")
 	f.StringVar(&opts.auditLog, "audit-log", "", "Append one JSON line per decision to this file")
@@ -82,22 +112,15 @@ to do, or another run holds the lock); 1 a restart failed or a circuit opened in
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
 	f.StringVar(&opts.configFile, "config", "", "Config file with a heal: section (default /etc/docker-heal/config.yaml as root, else $XDG_CONFIG_HOME/docker-heal/config.yaml, when present); flags win")
-	return cmd
+	f.StringArrayVar(&opts.notify, "notify", nil, "Send a message through this shoutrrr URL (slack://, discord://, ntfy://, generic://…) on restart, failure, circuit opened, recovery (repeatable)")
 }
 
 // merge applies the config file (--config, else the host's: see
 // config.HostPath) under the flags the user set.
 func (opts *onceOptions) merge(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	fromFile, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	fromFile, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.policy.BackoffMax = fromFile.BackoffMax // no flag
 	return nil
@@ -120,6 +143,9 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	}
 	if opts.format != "table" && opts.format != "json" {
 		return usageError("--format %q: use table or json", opts.format)
+	}
+	if opts.roundTimeout < 0 {
+		return usageError("--round-timeout %v must not be negative (0: a little over the stop timeouts in play)", opts.roundTimeout)
 	}
 	log, err := newLogger(errOut, opts.logFormat)
 	if err != nil {
@@ -152,16 +178,18 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		runner.Clock = heal.ClockFunc(opts.now)
 	}
 	runner.Host, _ = os.Hostname()
-	if len(opts.webhooks) > 0 {
-		runner.Notifier = &store.Notifier{URLs: opts.webhooks}
+	notifier, err := newNotifier(opts.notify)
+	if err != nil {
+		return err
 	}
+	runner.Notifier = roundNotifier(opts.webhooks, notifier)
 	if opts.auditLog != "" {
 		runner.Audit = store.AuditLog{Path: opts.auditLog}
 	}
 	if opts.metricsFile != "" {
 		runner.Metrics = store.MetricsFile{Path: opts.metricsFile}
 	}
-	round, err := runner.RunRound(ctx, heal.RoundOptions{DryRun: opts.dryRun})
+	round, err := runner.RunRound(ctx, heal.RoundOptions{DryRun: opts.dryRun, Timeout: opts.roundTimeout})
 	if err != nil {
 		return withCode(ExitError, "%v", err)
 	}
@@ -207,6 +235,18 @@ func (opts onceOptions) roundPolicy() (heal.Policy, error) {
 	return pol, nil
 }
 
+// newNotifier checks the --notify URLs; nil when there are none.
+func newNotifier(urls []string) (*notify.Shoutrrr, error) {
+	if len(urls) == 0 {
+		return nil, nil
+	}
+	n, err := notify.New(urls, 0)
+	if err != nil {
+		return nil, usageError("--notify: %v", err)
+	}
+	return n, nil
+}
+
 // onceStep is one line of the summary in --format json.
 type onceStep struct {
 	Container  string      `json:"container"`
@@ -217,6 +257,7 @@ type onceStep struct {
 	Reason     string      `json:"reason,omitempty"`
 	Result     string      `json:"result,omitempty"`
 	Error      string      `json:"error,omitempty"`
+	Note       string      `json:"note,omitempty"`
 	LastProbe  *heal.Probe `json:"last_probe,omitempty"`
 	Dependents []onceStep  `json:"dependents,omitempty"`
 }
@@ -243,9 +284,15 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 			}
 			sum.Steps = append(sum.Steps, step)
 		}
-		enc := json.NewEncoder(out)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+		// encoding/json leaves C1 controls raw; a terminal may obey them.
+		_, err := out.Write(safetext.JSON(buf.Bytes()))
+		return err
 	}
 	if len(plan.Steps) == 0 {
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
@@ -265,11 +312,13 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 		res := r.Result
 		if r.Error != "" {
 			res += ": " + r.Error
+		} else if r.Note != "" {
+			res += ": " + r.Note
 		}
 		if dryRun {
 			res = ""
 		}
-		if err := table.Append(r.Container, ps, r.Decision, r.Reason, res); err != nil {
+		if err := appendClean(table, r.Container, ps, r.Decision, r.Reason, res); err != nil {
 			return err
 		}
 	}
@@ -281,27 +330,5 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 
 func toOnceStep(r heal.AuditRecord) onceStep {
 	return onceStep{Container: r.Container, ID: r.ID, Project: r.Project, Service: r.Service, Decision: r.Decision,
-		Reason: r.Reason, Result: r.Result, Error: r.Error, LastProbe: r.LastProbe}
-}
-
-// withStateLocked takes the lock, loads the state, changes it and saves it.
-func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
-	lock, err := store.AcquireLock(ctx, statePath+".lock", lockTimeout)
-	if errors.Is(err, store.ErrLocked) {
-		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
-	}
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	defer lock.Release()
-	log := slog.New(slog.NewTextHandler(errOut, nil))
-	st, err := store.LoadState(statePath, now, log.Warn)
-	if err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	change(st)
-	if err := store.SaveState(statePath, st, now); err != nil {
-		return withCode(ExitError, "%v", err)
-	}
-	return nil
+		Reason: r.Reason, Result: r.Result, Error: r.Error, Note: r.Note, LastProbe: r.LastProbe}
 }

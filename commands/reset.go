@@ -2,8 +2,10 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -33,11 +35,7 @@ func newResetCommand(dockerCli command.Cli) *cobra.Command {
 		},
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file, err := hostConfig(opts.configFile)
-			if err != nil {
-				return err
-			}
-			if err := mergeConfig(cmd.Flags(), file, "heal"); err != nil {
+			if _, err := hostHeal(cmd.Flags(), opts.configFile); err != nil {
 				return err
 			}
 			return runReset(cmd.Context(), dockerCli.Out(), dockerCli.Err(), args, opts, time.Now())
@@ -57,18 +55,46 @@ func runReset(ctx context.Context, out, errOut io.Writer, names []string, opts r
 			return withCode(ExitError, "%v", err)
 		}
 	}
-	var reset, unknown []string
+	var (
+		reset, unknown []string
+		matchErr       error
+	)
 	err := withStateLocked(ctx, errOut, path, opts.lockTimeout, now, func(st *heal.State) {
-		reset, unknown = st.Reset(names)
+		reset, unknown, matchErr = st.Reset(names)
 	})
 	if err != nil {
 		return err
+	}
+	if matchErr != nil {
+		return usageError("%v (nothing reset)", matchErr)
 	}
 	for _, name := range reset {
 		fmt.Fprintf(out, "%s: circuit closed, backoff and restart history cleared\n", name)
 	}
 	if len(unknown) > 0 {
 		return withCode(ExitFindings, "no docker heal state for %s in %s (nothing to reset; names are as docker heal once saw them)", strings.Join(unknown, ", "), path)
+	}
+	return nil
+}
+
+// withStateLocked takes the lock, loads the state, changes it and saves it.
+func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
+	lock, err := store.AcquireLock(ctx, statePath+".lock", lockTimeout)
+	if errors.Is(err, store.ErrLocked) {
+		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
+	}
+	if err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	defer lock.Release()
+	log := slog.New(slog.NewTextHandler(errOut, nil))
+	st, err := store.LoadState(statePath, now, log.Warn)
+	if err != nil {
+		return withCode(ExitError, "%v", err)
+	}
+	change(st)
+	if err := store.SaveState(statePath, st, now); err != nil {
+		return withCode(ExitError, "%v", err)
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/docker/cli/cli/command"
 	cliflags "github.com/docker/cli/cli/flags"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 // Exit codes shared by every command.
@@ -59,6 +62,7 @@ func NewRootCommand(dockerCli command.Cli, version string) *cobra.Command {
 		newLintCommand(dockerCli, version),
 		newRulesCommand(dockerCli),
 		newOnceCommand(dockerCli),
+		newWatchCommand(dockerCli),
 		newResetCommand(dockerCli),
 		newStatusCommand(dockerCli),
 		newAuditCommand(dockerCli, version),
@@ -84,23 +88,12 @@ func Main(version string) int {
 		fmt.Fprintln(os.Stderr, "docker-heal:", err)
 		return ExitError
 	}
-	root := NewRootCommand(dockerCli, version)
+	var root *cobra.Command
 	if plugin.RunningStandalone() {
-		root.Use = "docker-heal"
-		root.CompletionOptions.HiddenDefaultCmd = false
-		opts := cliflags.NewClientOptions()
-		var host string
-		root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-			if host != "" {
-				opts.Hosts = []string{host}
-			}
-			return dockerCli.Initialize(opts)
-		}
-		// Only the connection flags: --config is lint's, not the client config dir.
-		root.PersistentFlags().StringVarP(&host, "host", "H", "", "Daemon socket to connect to (default: DOCKER_HOST or the current context)")
-		root.PersistentFlags().StringVarP(&opts.Context, "context", "c", "", "Name of the context to use to connect to the daemon")
+		root = newStandaloneCommand(dockerCli, version)
 		err = root.Execute()
 	} else {
+		root = NewRootCommand(dockerCli, version)
 		os.Args = pluginCompletionArgs(os.Args, root.Name())
 		err = plugin.RunPlugin(dockerCli, root, metadata.Metadata{
 			SchemaVersion:    "0.1.0",
@@ -113,6 +106,28 @@ func Main(version string) int {
 	return exitCode(dockerCli.Err(), err)
 }
 
+// newStandaloneCommand is the root command run as `docker-heal`: it takes
+// the docker CLI's connection flags itself (--host, --context and the TLS
+// ones, with DOCKER_HOST, DOCKER_CONTEXT, DOCKER_TLS_VERIFY and
+// DOCKER_CERT_PATH), but not --config, which is lint's, not the client's.
+func newStandaloneCommand(dockerCli *command.DockerCli, version string) *cobra.Command {
+	root := NewRootCommand(dockerCli, version)
+	root.Use = "docker-heal"
+	root.CompletionOptions.HiddenDefaultCmd = false
+	opts := cliflags.NewClientOptions()
+	all := pflag.NewFlagSet("client", pflag.ContinueOnError)
+	opts.InstallFlags(all)
+	for _, name := range []string{"host", "context", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"} {
+		root.PersistentFlags().AddFlag(all.Lookup(name))
+	}
+	root.PersistentFlags().Lookup("host").Usage = "Daemon socket to connect to (default: DOCKER_HOST or the current context)"
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		opts.SetDefaultOptions(root.PersistentFlags())
+		return dockerCli.Initialize(opts)
+	}
+	return root
+}
+
 func exitCode(stderr io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
@@ -120,7 +135,8 @@ func exitCode(stderr io.Writer, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "docker heal:", ee.msg)
+			// Messages may quote what a container or a file holds.
+			fmt.Fprintln(stderr, "docker heal:", safetext.EscapeKeepLines(ee.msg))
 		}
 		return ee.code
 	}
@@ -129,6 +145,6 @@ func exitCode(stderr io.Writer, err error) int {
 	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") {
 		msg += " (see --help)"
 	}
-	fmt.Fprintln(stderr, "docker heal:", msg)
+	fmt.Fprintln(stderr, "docker heal:", safetext.EscapeKeepLines(msg))
 	return ExitError
 }

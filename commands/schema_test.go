@@ -93,7 +93,7 @@ func genSchema(t *testing.T) []byte {
 		}
 		return c
 	}
-	lintCmd, onceCmd := sub("lint"), sub("once")
+	lintCmd, onceCmd, watchCmd := sub("lint"), sub("once"), sub("watch")
 	var ids []string
 	for _, r := range rules.All() {
 		ids = append(ids, r.ID)
@@ -134,13 +134,17 @@ func genSchema(t *testing.T) []byte {
 		case "heal":
 			healProps := map[string]any{}
 			for _, hk := range yamlKeys(config.Heal{}) {
-				if f := onceCmd.Flags().Lookup(hk.flag); hk.flag != "" && f != nil {
+				f := onceCmd.Flags().Lookup(hk.flag)
+				if f == nil {
+					f = watchCmd.Flags().Lookup(hk.flag) // watch-only keys (resync)
+				}
+				if hk.flag != "" && f != nil {
 					healProps[hk.name] = flagSchema(f.Value, f.Usage)
 					continue
 				}
 				extra, ok := healFileOnly[hk.name]
 				if !ok {
-					t.Fatalf("heal key %q has no flag of docker heal once to describe it: add it to healFileOnly", hk.name)
+					t.Fatalf("heal key %q has no flag of docker heal once or watch to describe it: add it to healFileOnly", hk.name)
 				}
 				healProps[hk.name] = extra
 			}
@@ -304,6 +308,9 @@ heal:
   metrics-file: /var/lib/node_exporter/textfile/docker_heal.prom
   webhooks: [https://hooks.example.com/heal]
   webhook-timeout: 5s
+  notify: [generic://127.0.0.1:8080/heal]
+  resync: 1m
+  listen: 127.0.0.1:9464
 `
 	if err := validateYAML(t, s, full); err != nil {
 		t.Errorf("the schema refuses a full config: %v", err)

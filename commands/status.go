@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +19,8 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
-	"github.com/docker-heal/docker-heal/internal/dockerengine"
+	"github.com/docker-heal/docker-heal/internal/humanize"
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 type statusOptions struct {
@@ -69,7 +71,11 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 			if err := opts.configure(cmd.Flags()); err != nil {
 				return err
 			}
-			return runStatus(cmd.Context(), dockerCli.Out(), dockerengine.New(dockerCli.Client()), opts)
+			engine, err := engineFor(cmd, dockerCli)
+			if err != nil {
+				return err
+			}
+			return runStatus(cmd.Context(), dockerCli.Out(), engine, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -89,16 +95,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 // configure reads the host config as once does, so the HEAL column shows
 // what once would do: the same policy, the same state file.
 func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
-	file, err := hostConfig(opts.configFile)
+	pol, err := hostHeal(flags, opts.configFile)
 	if err != nil {
 		return err
-	}
-	if err := mergeConfig(flags, file, "heal"); err != nil {
-		return err
-	}
-	pol, err := file.Policy()
-	if err != nil {
-		return usageError("%v", err)
 	}
 	opts.stateFile, _ = flags.GetString("state-file")
 	opts.healColumn = stateHealColumn(opts.stateFile, pol)
@@ -178,7 +177,7 @@ func statusListOptions(opts statusOptions) (heal.ListOptions, error) {
 		lo.Filters[key] = append(lo.Filters[key], value)
 	}
 	if opts.project != "" {
-		lo.Filters["label"] = append(lo.Filters["label"], dockerengine.LabelComposeProject+"="+opts.project)
+		lo.Filters["label"] = append(lo.Filters["label"], heal.LabelComposeProject+"="+opts.project)
 	}
 	if opts.unhealthy {
 		lo.Filters["health"] = append(lo.Filters["health"], heal.HealthUnhealthy)
@@ -208,8 +207,8 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	return cs, nil
 }
 
-// selectContainers lists, then keeps the named containers (by name, full ID
-// or an ID prefix) when names are given. An unknown name is an error.
+// selectContainers lists, then keeps the named containers (see
+// heal.Match) when names are given. An unknown name is an error.
 func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOptions, names []string) ([]heal.Container, error) {
 	listed, err := engine.List(ctx, lo)
 	if err != nil {
@@ -221,40 +220,22 @@ func selectContainers(ctx context.Context, engine statusEngine, lo heal.ListOpti
 	var out []heal.Container
 	taken := map[string]bool{}
 	for _, n := range names {
-		matches := matchName(listed, n)
-		if len(matches) > 1 {
-			return nil, usageError("container ID prefix %s matches %d containers: give more of it, or the name", n, len(matches))
+		i, err := heal.Match(listed, n, heal.ContainerKey)
+		if err != nil {
+			return nil, usageError("%v", err)
 		}
-		if len(matches) == 0 {
+		if i < 0 {
 			if len(lo.Filters) > 0 {
 				continue // filtered out, not unknown
 			}
 			return nil, withCode(ExitError, "no such container: %s (see docker ps -a)", n)
 		}
-		if c := matches[0]; !taken[c.ID] {
+		if c := listed[i]; !taken[c.ID] {
 			taken[c.ID] = true
 			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-// matchName finds a container as the engine would: by name or full ID, else
-// by ID prefix (which may be ambiguous).
-func matchName(cs []heal.Container, n string) []heal.Container {
-	n = strings.TrimPrefix(n, "/")
-	for _, c := range cs {
-		if c.Name == n || c.ID == n {
-			return []heal.Container{c}
-		}
-	}
-	var out []heal.Container
-	for _, c := range cs {
-		if len(n) >= 3 && strings.HasPrefix(c.ID, n) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func sortContainers(cs []heal.Container) {
@@ -353,10 +334,10 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			}
 			sortContainers(notReady)
 			var b strings.Builder
-			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, plural(len(notReady), "container"), len(listed))
+			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
 				_, why := ready(c, now)
-				fmt.Fprintf(&b, "\n  %s: %s", c.Name, why)
+				fmt.Fprintf(&b, "\n  %s: %s", safetext.Escape(c.Name), why)
 			}
 			return withCode(ExitFindings, "%s", b.String())
 		}
@@ -420,14 +401,14 @@ const probeWidth = 40
 func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 	out := strings.TrimSpace(p.Output)
 	if !noTrunc {
-		out = oneLine(out)
+		out = safetext.Escape(oneLine(out))
 		if r := []rune(out); len(r) > probeWidth {
 			out = string(r[:probeWidth-1]) + "…"
 		}
 	} else {
-		out = strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " ")
+		out = safetext.Escape(strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " "))
 	}
-	text := fmt.Sprintf("%s ago, exit %d", age(now.Sub(p.Start)), p.ExitCode)
+	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
 	if out != "" {
 		text += ": " + out
 	}
@@ -435,20 +416,6 @@ func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
 }
 
 // age is a compact duration: 4s, 3m, 2h, 5d.
-func age(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
 type statusRenderer func(out io.Writer, cs []heal.Container, opts statusOptions) error
 
 func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
@@ -467,10 +434,14 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 	return func(out io.Writer, cs []heal.Container, opts statusOptions) error {
 		now := opts.now()
 		for _, c := range cs {
-			if err := tmpl.Execute(out, newRow(c, opts, now)); err != nil {
+			// A template may print any field (.LastProbe.Output too): its
+			// output is escaped as a whole, keeping the template's own
+			// newlines and tabs.
+			var b strings.Builder
+			if err := tmpl.Execute(&b, newRow(c, opts, now)); err != nil {
 				return withCode(ExitError, "--format: %v", err)
 			}
-			if _, err := io.WriteString(out, "\n"); err != nil {
+			if _, err := io.WriteString(out, safetext.EscapeKeepLines(b.String())+"\n"); err != nil {
 				return err
 			}
 		}
@@ -480,14 +451,17 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 
 func renderStatusJSON(out io.Writer, cs []heal.Container, opts statusOptions) error {
 	now := opts.now()
-	enc := json.NewEncoder(out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	for _, c := range cs {
 		if err := enc.Encode(newRow(c, opts, now)); err != nil {
 			return err
 		}
 	}
-	return nil
+	// encoding/json leaves C1 controls raw; a terminal may obey them.
+	_, err := out.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
 
 func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) error {
@@ -504,7 +478,7 @@ func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) e
 		if r.Health != heal.HealthNone {
 			streak = fmt.Sprint(r.FailingStreak)
 		}
-		if err := table.Append(r.Name, ps, r.State, r.Health, streak, r.Probe, r.Uptime, r.Heal); err != nil {
+		if err := appendClean(table, r.Name, ps, r.State, r.Health, streak, r.Probe, r.Uptime, r.Heal); err != nil {
 			return err
 		}
 	}

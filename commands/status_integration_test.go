@@ -216,3 +216,43 @@ func TestRealAudit(t *testing.T) {
 		}
 	}
 }
+
+// A container whose probe prints terminal escape sequences: status, its
+// templates and the deploy gate (passing and timing out) show them escaped.
+func TestRealStatusEscapesProbeOutput(t *testing.T) {
+	t.Parallel()
+	labels, filter := caseLabel()
+	healthy := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Env: []string{"APP_PROBE_SAY=" + hostileProbe}})
+	enginetest.WaitHealth(t, healthy.ID, "healthy", 30*time.Second)
+	for _, opts := range []statusOptions{
+		{format: "table", filters: []string{filter}},
+		{format: "table", noTrunc: true, filters: []string{filter}},
+		{format: "{{.Name}} {{.LastProbe.Output}}", filters: []string{filter}},
+		{format: "table", wait: true, timeout: time.Minute, filters: []string{filter}},
+	} {
+		out, err := realStatus(t, opts)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		what := fmt.Sprintf("status --format %q --no-trunc=%v --wait=%v", opts.format, opts.noTrunc, opts.wait)
+		noControl(t, what, out)
+		if !strings.Contains(out, "ok: up") || !strings.Contains(out, hostileEscaped) {
+			t.Errorf("%s does not show the probe output escaped:\n%s", what, out)
+		}
+	}
+
+	sick := enginetest.RunContainer(t, enginetest.Options{Labels: labels})
+	enginetest.WaitHealth(t, sick.ID, "healthy", 30*time.Second)
+	enginetest.MustExec(t, sick.ID, "/app", "sicken", hostileProbe)
+	enginetest.WaitHealth(t, sick.ID, "unhealthy", 30*time.Second)
+	_, err := realStatus(t, statusOptions{wait: true, timeout: 2 * time.Second, filters: []string{filter}, format: "table"})
+	if code(err) != ExitFindings {
+		t.Fatalf("--wait with a sick container: exit %d (%v), want 1", code(err), err)
+	}
+	var stderr bytes.Buffer
+	exitCode(&stderr, err)
+	noControl(t, "status --wait timeout message", stderr.String())
+	if !strings.Contains(stderr.String(), sick.Name+": unhealthy") || !strings.Contains(stderr.String(), "sick: "+hostileEscaped) {
+		t.Errorf("--wait timeout message does not show the probe output escaped:\n%s", stderr.String())
+	}
+}

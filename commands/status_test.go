@@ -448,6 +448,81 @@ func unreachableClient(t *testing.T) (*client.Client, string) {
 	return api, addr
 }
 
+// hostileProbe is what a container can print to take over a terminal: set
+// the window title, ring the bell, clear the screen.
+const hostileProbe = "\x1b]0;owned\x07\x1b[2J"
+
+// hostileEscaped is how it must be shown.
+const hostileEscaped = `\x1b]0;owned\a\x1b[2J`
+
+// noControl fails the test when text holds a control character other than
+// newline and tab.
+func noControl(t *testing.T, what, text string) {
+	t.Helper()
+	for _, r := range text {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			t.Errorf("%s holds control character %U:\n%q", what, r, text)
+			return
+		}
+	}
+}
+
+func TestStatusEscapesProbeOutputAndLabels(t *testing.T) {
+	now := time.Now()
+	f := enginetest.NewFakeDaemon()
+	t.Cleanup(f.Close)
+	ok := enginetest.FakeContainer(statusID(11), "hostile-ok", "healthy", time.Hour, now, map[string]string{
+		"com.docker.compose.project": "p\x1b[31m", "com.docker.compose.service": "s\u009b2J"})
+	ok.State.Health.Log[0].Output = "ok " + hostileProbe + "\n"
+	sick := enginetest.FakeContainer(statusID(12), "hostile-sick", "unhealthy", time.Hour, now, nil)
+	for _, p := range sick.State.Health.Log {
+		p.Output = "sick " + hostileProbe + "\nline two " + hostileProbe
+	}
+	f.Add(ok, sick)
+
+	for _, opts := range []statusOptions{
+		{format: "table"},
+		{format: "table", noTrunc: true},
+		{format: "{{.Name}} {{.Project}} {{.LastProbe.Output}} {{.Probe}}"},
+		{format: "table", wait: true, timeout: time.Minute, names: []string{"hostile-ok"}},
+	} {
+		out, err := statusRun(t, f, opts)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		noControl(t, fmt.Sprintf("status --format %q --no-trunc=%v --wait=%v", opts.format, opts.noTrunc, opts.wait), out)
+		if !strings.Contains(out, hostileEscaped) {
+			t.Errorf("format %q: the probe output is not shown escaped:\n%s", opts.format, out)
+		}
+		if !opts.wait && !strings.Contains(out, `p\x1b[31m`) {
+			t.Errorf("format %q: the project label is not shown escaped:\n%s", opts.format, out)
+		}
+	}
+
+	// The deploy gate's timeout names the sick container with its probe.
+	_, err := statusRun(t, f, statusOptions{wait: true, timeout: 50 * time.Millisecond, pollEvery: 10 * time.Millisecond, names: []string{"hostile-sick"}, now: time.Now})
+	if code(err) != ExitFindings {
+		t.Fatalf("--wait on a sick container: exit %d (%v), want 1", code(err), err)
+	}
+	var stderr bytes.Buffer
+	exitCode(&stderr, err)
+	noControl(t, "status --wait timeout message", stderr.String())
+	if !strings.Contains(stderr.String(), "hostile-sick: unhealthy") || !strings.Contains(stderr.String(), "sick "+hostileEscaped) {
+		t.Errorf("--wait timeout message:\n%s", stderr.String())
+	}
+
+	// JSON escapes control characters itself; the text stays exact.
+	out, err := statusRun(t, f, statusOptions{format: "json", names: []string{"hostile-ok"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noControl(t, "status --format json", out)
+	var row statusRow
+	if err := json.Unmarshal([]byte(out), &row); err != nil || row.LastProbe == nil || row.LastProbe.Output != "ok "+hostileProbe+"\n" {
+		t.Errorf("json row: %v %+v", err, row)
+	}
+}
+
 // status reads the host config as once does: with heal: {all: true} an
 // unlabelled container is one once would act on.
 func TestStatusHealColumnFollowsConfig(t *testing.T) {
@@ -481,5 +556,50 @@ func TestStatusHealColumnFollowsConfig(t *testing.T) {
 	}
 	if out := heals(); !strings.Contains(out, "sidecar=off") {
 		t.Errorf("without a config, unlabelled containers are off:\n%s", out)
+	}
+}
+
+// status, audit and reset name containers the same way (heal.Match): an
+// ambiguous prefix is an error naming the candidates, a unique one of 4
+// characters names its container, 3 characters name nothing.
+func TestOneMatcherForStatusAuditReset(t *testing.T) {
+	f := enginetest.NewFakeDaemon()
+	defer f.Close()
+	one, two := "abcd1"+strings.Repeat("0", 59), "abcd2"+strings.Repeat("0", 59)
+	f.Add(enginetest.FakeContainer(one, "one", "healthy", time.Hour, statusT0, nil),
+		enginetest.FakeContainer(two, "two", "healthy", time.Hour, statusT0, nil))
+	candidates := "one (abcd10000000), two (abcd20000000)"
+
+	if _, err := statusRun(t, f, statusOptions{names: []string{"abcd"}}); err == nil || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("status: %v, want the candidates named", err)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abcd"); exit != ExitError || !strings.Contains(errOut, candidates) {
+		t.Errorf("audit: exit %d %q, want 2 naming the candidates", exit, errOut)
+	}
+	if out, _, exit := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{format: "json", failOn: "none"}}, "abcd2"); exit != ExitOK || !strings.Contains(out, `"two"`) || strings.Contains(out, `"one"`) {
+		t.Errorf("audit by unique prefix: exit %d\n%s", exit, out)
+	}
+	if _, errOut, exit := auditRun(t, f.Client(), auditOptions{}, "abc"); exit != ExitError || !strings.Contains(errOut, "no such container: abc") {
+		t.Errorf("audit by 3 characters: exit %d %q", exit, errOut)
+	}
+
+	path := filepath.Join(t.TempDir(), "state.json")
+	st := heal.NewState()
+	st.Containers[one] = &heal.Entry{Name: "one", CircuitOpen: true}
+	st.Containers[two] = &heal.Entry{Name: "two", CircuitOpen: true}
+	if err := store.SaveState(path, st, statusT0); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := runReset(context.Background(), &out, &errOut, []string{"abcd"}, resetOptions{stateFile: path}, statusT0)
+	if code(err) != ExitError || !strings.Contains(err.Error(), candidates) {
+		t.Errorf("reset: %v, want exit 2 naming the candidates", err)
+	}
+	if st, _ := store.ReadState(path); !st.Containers[one].CircuitOpen || !st.Containers[two].CircuitOpen {
+		t.Error("an ambiguous reset reset something")
+	}
+	out.Reset()
+	if err := runReset(context.Background(), &out, &errOut, []string{"abcd2"}, resetOptions{stateFile: path}, statusT0); err != nil || !strings.HasPrefix(out.String(), "two:") {
+		t.Errorf("reset by unique prefix: %v %q", err, out.String())
 	}
 }

@@ -26,9 +26,12 @@ func HealColumn(c Container, st *State, pol Policy, now time.Time) string {
 	if n > 0 {
 		budget = fmt.Sprintf(" (%d/%d restarts in %s)", n, cp.MaxRestarts, shortDuration(pol.Window))
 	}
+	since, pending := e.pendingSince()
 	switch {
 	case e != nil && e.CircuitOpen:
 		return "circuit open" + budget
+	case pending:
+		return "pending since " + since.In(now.Location()).Format("15:04") + budget
 	case e != nil && now.Before(e.BackoffUntil):
 		return "backoff until " + e.BackoffUntil.In(now.Location()).Format("15:04") + budget
 	case cp.Action == ActionNotify:

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/docker-heal/docker-heal/internal/humanize"
 )
 
 // StepKind is what the plan does with one container.
@@ -33,13 +35,21 @@ type Step struct {
 	UnhealthyFor time.Duration
 	// StopTimeout for restart and stop.
 	StopTimeout time.Duration
+	// StopTimeoutAsked is the stop timeout the container asked for when
+	// --max-stop-timeout capped it to StopTimeout, else 0.
+	StopTimeoutAsked time.Duration
 	// Dependents are restarted after the container, in order, when its restart succeeded.
 	Dependents []Dependent
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
 	CircuitOpen bool
 	// Outcome, filled by the executor.
-	Result string // ResultSuccess, ResultFailure or "" when nothing was attempted
+	Result string // ResultSuccess, ResultFailure, ResultPending, ResultSkipped, or "" when nothing was attempted
 	Error  string
+	// Note says what else happened: why it was skipped, that an operator's
+	// stop was honoured, why the outcome is pending.
+	Note string
+	// notAttempted marks a step the round ended before (no engine call).
+	notAttempted bool
 }
 
 // Dependent is a container restarted after its parent.
@@ -49,6 +59,9 @@ type Dependent struct {
 	StopTimeout time.Duration
 	Result      string
 	Error       string
+	Note        string
+	// notAttempted marks a dependent the round ended before.
+	notAttempted bool
 }
 
 // Plan is the outcome of Decide: one step per container worth a word.
@@ -117,21 +130,14 @@ func (s Step) sickness() string {
 	if s.Container.FailingStreak > 0 {
 		parts = append(parts, fmt.Sprintf("streak %d", s.Container.FailingStreak))
 	}
+	if s.StopTimeoutAsked > 0 {
+		parts = append(parts, fmt.Sprintf("stop timeout %s capped to %s (--max-stop-timeout)", shortDuration(s.StopTimeoutAsked), shortDuration(s.StopTimeout)))
+	}
 	return strings.Join(parts, ", ")
 }
 
 // shortDuration prints 3m, 1h30m, 45s: whole seconds, no trailing zero units.
-func shortDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func shortDuration(d time.Duration) string { return humanize.Duration(d.Round(time.Second)) }
 
 func clock(t, now time.Time) string {
 	if loc := now.Location(); loc != nil {
@@ -141,13 +147,6 @@ func clock(t, now time.Time) string {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	return t.Format("15:04:05")
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // Decide turns a snapshot into a plan. It is a pure function of its
@@ -201,7 +200,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 		}
 		s := &plan.Steps[a.index]
 		s.Kind = StepWait
-		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", plural(pol.MaxPerRun, "action"))
+		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", humanize.Plural(pol.MaxPerRun, "action"))
 		s.Dependents = nil
 	}
 	sort.Ints(parents)
@@ -283,7 +282,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 		}
 		if n > 0 {
 			return Step{Kind: StepRecovered, Container: c,
-				Reason: fmt.Sprintf("healthy again after %s", plural(n, "restart"))}, true
+				Reason: fmt.Sprintf("healthy again after %s", humanize.Plural(n, "restart"))}, true
 		}
 	}
 	return Step{}, false
@@ -309,9 +308,13 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 		// Listed as unhealthy but gone before it could be inspected.
 		return Step{}
 	}
-	step.StopTimeout = cp.StopTimeout
+	step.StopTimeout, step.StopTimeoutAsked = cp.StopTimeout, cp.StopTimeoutAsked
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
 		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
+	}
+	if since, ok := e.pendingSince(); ok {
+		// The engine may still be carrying it out: never a second one on top.
+		return wait(fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
 	}
 	if until := pol.graceUntil(c); now.Before(until) {
 		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
@@ -332,11 +335,11 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 	restarts := e.RestartsIn(pol.Window, now)
 	if e != nil && e.CircuitOpen {
 		step.CircuitOpen = true
-		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
+		return skip(fmt.Sprintf("circuit open (%s in %s); docker heal reset %s to retry", humanize.Plural(restarts, "restart"), shortDuration(pol.Window), c.Name))
 	}
 	if restarts >= cp.MaxRestarts {
 		step.Kind, step.CircuitOpen = StepOpenCircuit, true
-		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", plural(restarts, "restart"), shortDuration(pol.Window))
+		step.Reason = fmt.Sprintf("%s in %s, still unhealthy", humanize.Plural(restarts, "restart"), shortDuration(pol.Window))
 		return step
 	}
 	if e != nil && now.Before(e.BackoffUntil) {

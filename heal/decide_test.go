@@ -271,6 +271,33 @@ func TestDecideStopTimeouts(t *testing.T) {
 	pol.StopTimeout = 42 * time.Second
 	want["own"], want["default"] = 42*time.Second, 42*time.Second
 	check(pol, want)
+
+	// --max-stop-timeout caps labels, --stop-timeout and the container's own.
+	pol.MaxStopTimeout = 6 * time.Second
+	want = map[string]time.Duration{"label": 3 * time.Second, "autoheal": 6 * time.Second, "both": 6 * time.Second, "own": 6 * time.Second, "default": 6 * time.Second}
+	check(pol, want)
+}
+
+func TestDecideReportsACappedStopTimeout(t *testing.T) {
+	pol := DefaultPolicy()
+	huge := 1000 * time.Hour
+	cs := []Container{
+		sick("label", LabelStopTimeout, "1000h"),
+		with(sick("own"), func(c *Container) { c.StopTimeout = &huge }),
+		sick("small", LabelStopTimeout, "5"),
+	}
+	want := "restart label (unhealthy, streak 5, stop timeout 1000h capped to 2m (--max-stop-timeout))\n" +
+		"restart own (unhealthy, streak 5, stop timeout 1000h capped to 2m (--max-stop-timeout))\n" +
+		"restart small (unhealthy, streak 5)\n"
+	if got := Decide(cs, nil, pol, t0).String(); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	pol.MaxStopTimeout = 0 // no cap
+	for _, s := range Decide(cs, nil, pol, t0).Steps {
+		if s.StopTimeoutAsked != 0 || (s.Container.Name != "small" && s.StopTimeout != huge) {
+			t.Errorf("%s: uncapped stop timeout %s (asked %s)", s.Container.Name, s.StopTimeout, s.StopTimeoutAsked)
+		}
+	}
 }
 
 func TestDecideIsPure(t *testing.T) {

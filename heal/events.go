@@ -139,16 +139,19 @@ type AuditRecord struct {
 	LastProbe *Probe    `json:"last_probe,omitempty"`
 	Result    string    `json:"result,omitempty"`
 	Error     string    `json:"error,omitempty"`
-	DryRun    bool      `json:"dry_run,omitempty"`
+	// Note says what else happened (skipped because an operator stopped
+	// it, stopped again, pending).
+	Note   string `json:"note,omitempty"`
+	DryRun bool   `json:"dry_run,omitempty"`
 }
 
 // AuditRecords lists one record per decision, dependents included.
 func (p Plan) AuditRecords(dryRun bool) []AuditRecord {
 	var recs []AuditRecord
-	add := func(c Container, decision, reason, result, errText string) {
+	add := func(c Container, decision, reason, result, errText, note string) {
 		recs = append(recs, AuditRecord{
 			Time: p.Now.UTC(), Container: c.Name, ID: c.ID, Project: c.Project, Service: c.Service,
-			Decision: decision, Reason: reason, LastProbe: c.LastProbe(), Result: result, Error: errText, DryRun: dryRun,
+			Decision: decision, Reason: reason, LastProbe: c.LastProbe(), Result: result, Error: errText, Note: note, DryRun: dryRun,
 		})
 	}
 	for _, s := range p.Steps {
@@ -156,9 +159,9 @@ func (p Plan) AuditRecords(dryRun bool) []AuditRecord {
 		if reason == "" && (s.Kind == StepRestart || s.Kind == StepStop || s.Kind == StepNotify) {
 			reason = s.sickness()
 		}
-		add(s.Container, string(s.Kind), reason, s.Result, s.Error)
+		add(s.Container, string(s.Kind), reason, s.Result, s.Error, s.Note)
 		for _, d := range s.Dependents {
-			add(d.Container, string(StepRestart), d.Reason, d.Result, d.Error)
+			add(d.Container, string(StepRestart), d.Reason, d.Result, d.Error, d.Note)
 		}
 	}
 	return recs

@@ -8,26 +8,6 @@ import (
 	"time"
 )
 
-// Labels read on containers. The autoheal ones are honoured so that people
-// moving from willfarrell/docker-autoheal keep their configuration.
-const (
-	LabelEnable      = "docker-heal.enable"
-	LabelMaxRestarts = "docker-heal.max-restarts"
-	LabelStopTimeout = "docker-heal.stop-timeout"
-	LabelAction      = "docker-heal.action"
-	LabelRestartWith = "docker-heal.restart-with"
-
-	LabelAutoheal            = "autoheal"
-	LabelAutohealStopTimeout = "autoheal.stop.timeout"
-
-	LabelSwarmTask        = "com.docker.swarm.task.id"
-	labelKubernetesPrefix = "io.kubernetes."
-	// LabelComposeDependsOn is written by compose v2 on every container as
-	// "svc:condition:restart,..." (docker/compose pkg/compose/create.go,
-	// prepareLabels); older versions wrote "svc" or "svc:condition".
-	LabelComposeDependsOn = "com.docker.compose.depends_on"
-)
-
 // Action is what a policy tells us to do with an unhealthy container.
 type Action string
 
@@ -62,6 +42,10 @@ type Policy struct {
 	Grace time.Duration
 	// StopTimeout, when set, replaces the containers' own stop timeout (labels still win).
 	StopTimeout time.Duration
+	// MaxStopTimeout caps every stop timeout (label, --stop-timeout or the
+	// container's own), so one container cannot hold a round for hours; 0
+	// means no cap.
+	MaxStopTimeout time.Duration
 	// RestartMargin is how much longer than the stop timeout we wait for a restart call.
 	RestartMargin time.Duration
 	// Scope, when set, limits the round to the containers matching these
@@ -70,19 +54,23 @@ type Policy struct {
 	Scope map[string][]string
 }
 
+// DefaultMaxStopTimeout is --max-stop-timeout's default.
+const DefaultMaxStopTimeout = 2 * time.Minute
+
 // DefaultStopTimeout is the engine's own default when a container sets none.
 const DefaultStopTimeout = 10 * time.Second
 
 // DefaultPolicy returns the documented defaults.
 func DefaultPolicy() Policy {
 	return Policy{
-		MaxRestarts:   3,
-		Window:        time.Hour,
-		Backoff:       time.Minute,
-		BackoffMax:    30 * time.Minute,
-		MaxPerRun:     10,
-		Concurrency:   4,
-		RestartMargin: 30 * time.Second,
+		MaxRestarts:    3,
+		Window:         time.Hour,
+		Backoff:        time.Minute,
+		BackoffMax:     30 * time.Minute,
+		MaxPerRun:      10,
+		Concurrency:    4,
+		RestartMargin:  30 * time.Second,
+		MaxStopTimeout: DefaultMaxStopTimeout,
 	}
 }
 
@@ -107,6 +95,8 @@ func (p Policy) Validate() error {
 		return errors.New("--grace must not be negative")
 	case p.StopTimeout < 0:
 		return errors.New("--stop-timeout must not be negative")
+	case p.MaxStopTimeout < 0:
+		return errors.New("--max-stop-timeout must not be negative (0 means no cap)")
 	case p.RestartMargin < 0:
 		return errors.New("restart margin must not be negative")
 	}
@@ -140,6 +130,9 @@ type ContainerPolicy struct {
 	// StopTimeout to pass to the engine: label, else --stop-timeout, else the
 	// container's own, else the engine default.
 	StopTimeout time.Duration
+	// StopTimeoutAsked is the stop timeout asked for when MaxStopTimeout
+	// capped it (reported), else 0.
+	StopTimeoutAsked time.Duration
 	// RestartWith lists the compose services (or container names) this one is
 	// restarted after (docker-heal.restart-with, comma-separated).
 	RestartWith []string
@@ -227,6 +220,9 @@ func (p Policy) PolicyFor(c Container) ContainerPolicy {
 			}
 			cp.StopTimeout = d
 		}
+	}
+	if p.MaxStopTimeout > 0 && cp.StopTimeout > p.MaxStopTimeout {
+		cp.StopTimeoutAsked, cp.StopTimeout = cp.StopTimeout, p.MaxStopTimeout
 	}
 	if v := c.Labels[LabelRestartWith]; v != "" {
 		for _, s := range strings.Split(v, ",") {

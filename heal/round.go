@@ -2,14 +2,11 @@ package heal
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
-	"sort"
 	"sync"
 	"time"
-
-	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // The collaborators of a round. Each is small so that tests fake it in a few
@@ -47,10 +44,6 @@ type ClockFunc func() time.Time
 // Now calls f.
 func (f ClockFunc) Now() time.Time { return f() }
 
-// MaxNotifyAttempts bounds how often one notification is tried (once per
-// round) before it is dropped, with a failure in the audit log.
-const MaxNotifyAttempts = 5
-
 // RunSummary is what the metrics say about one round.
 type RunSummary struct {
 	Time      time.Time
@@ -86,6 +79,10 @@ type RoundOptions struct {
 	Only []string
 	// DryRun stops after Decide: nothing is executed, sent or written.
 	DryRun bool
+	// Timeout ends the round's actions this long after the round began:
+	// restarts still in flight are reported pending and the next round
+	// reads their outcome. 0 means DefaultRoundTimeout of the plan.
+	Timeout time.Duration
 }
 
 // Round is what one round saw, decided and did.
@@ -98,15 +95,6 @@ type Round struct {
 	// SaveErr is set when the state could not be saved: the next round will
 	// not know what this one did.
 	SaveErr error
-}
-
-// Delivery is one attempt to deliver one event to one target.
-type Delivery struct {
-	Event   Event
-	Target  string
-	Attempt int    // 1 for the first
-	Error   string // "" when delivered
-	Dropped bool   // the last attempt failed: the event is given up on
 }
 
 // Failed reports whether the round must exit 1: an action failed or a
@@ -130,7 +118,13 @@ func (r *Runner) log() *slog.Logger {
 // RunRound runs one round. The error is for a round that could not run (the
 // state could not be loaded, the engine could not be listed); what failed
 // inside a round that ran is in the Round.
+//
+// When ctx ends during the actions (a signal), no new action starts; those
+// in flight finish within their bound, and the round is recorded as usual:
+// its state, audit log and metrics are written with ctx's cancellation
+// ignored. Every attempt is written to the state ahead of its engine call.
 func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error) {
+	begun := time.Now() // the real clock: the round's deadline
 	start := r.now()
 	round := Round{Start: start}
 	st, err := r.Store.Load(ctx, start)
@@ -151,6 +145,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 		}
 		return round, err
 	}
+	r.resolvePending(ctx, st, round.Snapshot, start)
 	round.Plan = Decide(round.Snapshot.Containers, st, r.Policy, start)
 	applied := round.Snapshot
 	if only != nil {
@@ -160,7 +155,15 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 		return round, nil
 	}
 
-	(&Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log()}).Execute(ctx, &round.Plan)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRoundTimeout(round.Plan, r.Policy)
+	}
+	journal := &stateJournal{ctx: context.WithoutCancel(ctx), store: r.Store, st: st, at: start}
+	x := &Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log(), Journal: journal, Deadline: begun.Add(timeout)}
+	x.Execute(ctx, &round.Plan)
+	// What was done is recorded even when a signal ended the round early.
+	ctx = context.WithoutCancel(ctx)
 	round.Deliveries = r.deliver(ctx, st, &round.Plan)
 	st.Apply(applied, round.Plan, r.Policy)
 	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
@@ -186,6 +189,110 @@ func (r *Runner) recordMetrics(ctx context.Context, st *State, run RunSummary) {
 	}
 }
 
+// DefaultRoundTimeout is a little over what the plan's actions may take:
+// the longest parent-and-dependents chain of stop timeouts (each with the
+// restart margin) for every wave of Policy.Concurrency actions, plus one
+// margin.
+func DefaultRoundTimeout(plan Plan, pol Policy) time.Duration {
+	margin := pol.RestartMargin
+	if margin <= 0 {
+		margin = 30 * time.Second
+	}
+	var longest time.Duration
+	actions := 0
+	for _, s := range plan.Steps {
+		if s.Kind != StepRestart && s.Kind != StepStop {
+			continue
+		}
+		actions++
+		chain := s.StopTimeout + margin
+		for _, d := range s.Dependents {
+			// A dependent not inspected yet may have a longer timeout of its
+			// own, up to the cap.
+			chain += max(d.StopTimeout, pol.MaxStopTimeout) + margin
+		}
+		longest = max(longest, chain)
+	}
+	waves := (actions + max(pol.Concurrency, 1) - 1) / max(pol.Concurrency, 1)
+	return time.Duration(waves)*longest + margin
+}
+
+// stateJournal writes each attempt to the state file before its engine
+// call: if the process dies during the call, the next round still counts it.
+type stateJournal struct {
+	ctx   context.Context
+	store StateStore
+	mu    sync.Mutex
+	st    *State
+	at    time.Time
+}
+
+func (j *stateJournal) Begin(c Container, action Action, cause string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.st.beginAttempt(c, action, cause, j.at)
+	if err := j.store.Save(j.ctx, j.st, j.at); err != nil {
+		j.st.cancelAttempt(c.ID, action, cause, j.at)
+		return err
+	}
+	return nil
+}
+
+// resolvePending reads from the engine the outcome of attempts an earlier
+// round left pending (it died during the call, or ran out of time): a
+// restart happened when the container started after the attempt, a stop
+// when it no longer runs. One still too young to judge stays pending.
+func (r *Runner) resolvePending(ctx context.Context, st *State, snap Snapshot, now time.Time) {
+	seen := map[string]Container{}
+	for _, c := range snap.Containers {
+		seen[c.ID] = c
+	}
+	margin := r.Policy.RestartMargin
+	if margin <= 0 {
+		margin = 30 * time.Second
+	}
+	for _, id := range slices.Sorted(maps.Keys(st.Containers)) {
+		e := st.Containers[id]
+		if _, ok := e.pendingSince(); !ok {
+			continue
+		}
+		c, ok := seen[id]
+		if !ok || !c.Inspected {
+			fresh, err := r.Engine.Inspect(ctx, id)
+			switch {
+			case IsNotFound(err):
+				c, ok = Container{ID: id}, false
+			case err != nil:
+				r.log().Warn("cannot read the outcome of a pending attempt; trying next round", "container", e.Name, "error", err.Error())
+				continue
+			default:
+				c, ok = fresh, true
+			}
+		}
+		for i := range e.Restarts {
+			rec := &e.Restarts[i]
+			if rec.Result != ResultPending {
+				continue
+			}
+			const read = "outcome read from the engine after the round that attempted it"
+			switch {
+			case !ok:
+				rec.Result, rec.Error = ResultFailure, "the container was removed before the outcome was known"
+			case rec.Action == ActionRestart && c.StartedAt.After(rec.Time):
+				rec.Result, rec.Note = ResultSuccess, read
+			case rec.Action == ActionStop && c.State != "running" && c.State != "restarting":
+				rec.Result, rec.Note = ResultSuccess, read
+			case now.Sub(rec.Time) < max(r.Policy.MaxStopTimeout, r.Policy.StopTimeout, DefaultStopTimeout)+margin:
+				continue // the engine may still be at it
+			default:
+				rec.Result, rec.Error = ResultFailure, "the engine shows no "+string(rec.Action)+" after the attempt"
+			}
+			e.count(rec.Result)
+			r.log().Info("pending attempt resolved", "container", e.Name, "action", string(rec.Action), "result", rec.Result)
+		}
+	}
+}
+
 // focus keeps the steps about the containers in only, and the part of the
 // snapshot the state may learn from.
 func focus(plan Plan, snap Snapshot, only map[string]bool) (Plan, Snapshot) {
@@ -203,162 +310,4 @@ func focus(plan Plan, snap Snapshot, only map[string]bool) (Plan, Snapshot) {
 		}
 	}
 	return plan, applied
-}
-
-// Pending is a notification some targets have not received yet.
-type Pending struct {
-	Event Event `json:"event"`
-	// Targets still to deliver to.
-	Targets   []string `json:"targets"`
-	Attempts  int      `json:"attempts"`
-	LastError string   `json:"last_error,omitempty"`
-}
-
-// deliver queues the plan's events behind those left from earlier rounds,
-// tries each pending one once per target, and keeps what failed for the
-// next round (up to MaxNotifyAttempts). A notify step's outcome is its
-// event's delivery.
-func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery {
-	var targets []string
-	if r.Notifier != nil {
-		targets = r.Notifier.Targets()
-	}
-	fresh := plan.Events(r.Host)
-	if len(targets) == 0 {
-		for i := range plan.Steps {
-			if s := &plan.Steps[i]; s.Kind == StepNotify {
-				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook or heal.webhooks)"
-			}
-		}
-		return nil
-	}
-	configured := map[string]bool{}
-	for _, t := range targets {
-		configured[t] = true
-	}
-	for _, ev := range fresh {
-		st.Outbox = append(st.Outbox, Pending{Event: ev, Targets: append([]string(nil), targets...)})
-	}
-	timeout := r.NotifyTimeout
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	// Targets are tried in parallel, so one that hangs does not use up the
-	// others' time; each gets the pending events oldest first.
-	errs := make([]map[string]error, len(st.Outbox))
-	for i := range errs {
-		errs[i] = map[string]error{}
-	}
-	var mu sync.Mutex
-	_ = bounded.Each(ctx, len(targets), len(targets), func(ctx context.Context, t int) error {
-		target := targets[t]
-		for i, p := range st.Outbox {
-			if !slices.Contains(p.Targets, target) {
-				continue
-			}
-			err := r.Notifier.Deliver(ctx, target, p.Event)
-			mu.Lock()
-			errs[i][target] = err
-			mu.Unlock()
-		}
-		return nil
-	})
-
-	var out []Delivery
-	kept := st.Outbox[:0]
-	for i, p := range st.Outbox {
-		p.Attempts++
-		first := len(out)
-		var left []string
-		for _, t := range p.Targets {
-			err, tried := errs[i][t]
-			if !configured[t] {
-				continue // no longer configured: nobody to deliver to
-			}
-			if !tried {
-				left = append(left, t) // the round was cancelled first
-				continue
-			}
-			d := Delivery{Event: p.Event, Target: t, Attempt: p.Attempts}
-			if err != nil {
-				d.Error = err.Error()
-				p.LastError = d.Error
-				left = append(left, t)
-				r.log().Warn("notification not delivered", "event", p.Event.Event, "container", p.Event.Container, "target", t, "attempt", p.Attempts, "error", d.Error)
-			}
-			out = append(out, d)
-		}
-		p.Targets = left
-		if len(left) > 0 && p.Attempts < MaxNotifyAttempts {
-			kept = append(kept, p)
-			continue
-		}
-		if len(left) > 0 {
-			for i := first; i < len(out); i++ {
-				out[i].Dropped = out[i].Error != ""
-			}
-			r.log().Error("notification dropped", "event", p.Event.Event, "container", p.Event.Container, "attempts", p.Attempts, "error", p.LastError)
-		}
-	}
-	st.Outbox = kept
-	if st.NotificationsTotal == nil {
-		st.NotificationsTotal = map[string]int64{}
-	}
-	for _, d := range out {
-		switch {
-		case d.Error == "":
-			st.NotificationsTotal[ResultSuccess]++
-		case d.Dropped:
-			st.NotificationsTotal[ResultFailure]++
-			st.NotificationsTotal[NotificationDropped]++
-		default:
-			st.NotificationsTotal[ResultFailure]++
-		}
-	}
-
-	// A notify step succeeded when its event reached every target now.
-	for i := range plan.Steps {
-		s := &plan.Steps[i]
-		if s.Kind != StepNotify {
-			continue
-		}
-		s.Result = ResultSuccess
-		for _, d := range out {
-			if d.Event.Event == EventUnhealthy && d.Event.ID == s.Container.ID && d.Event.Time.Equal(plan.Now) && d.Error != "" {
-				s.Result = ResultFailure
-				s.Error = fmt.Sprintf("notification not delivered (retried next round): %s", d.Error)
-			}
-		}
-	}
-	return out
-}
-
-// NotificationDropped is the result counted for a notification given up on.
-const NotificationDropped = "dropped"
-
-// deliveryRecords are the audit records of the deliveries worth keeping:
-// failures, and the successes of a retry.
-func deliveryRecords(ds []Delivery, now time.Time) []AuditRecord {
-	var recs []AuditRecord
-	for _, d := range ds {
-		if d.Error == "" && d.Attempt == 1 {
-			continue
-		}
-		rec := AuditRecord{Time: now.UTC(), Container: d.Event.Container, ID: d.Event.ID, Project: d.Event.Project, Service: d.Event.Service,
-			Decision: "deliver", Reason: fmt.Sprintf("%s event of %s to %s, attempt %d of %d", d.Event.Event, d.Event.Time.UTC().Format(time.RFC3339), d.Target, d.Attempt, MaxNotifyAttempts)}
-		switch {
-		case d.Error == "":
-			rec.Result = ResultSuccess
-		case d.Dropped:
-			rec.Result, rec.Error = ResultFailure, d.Error+"; given up"
-		default:
-			rec.Result, rec.Error = ResultFailure, d.Error+"; retried next round"
-		}
-		recs = append(recs, rec)
-	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Container < recs[j].Container })
-	return recs
 }

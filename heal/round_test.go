@@ -192,6 +192,11 @@ func TestRoundOnly(t *testing.T) {
 	f := newFake(web, db)
 	hook := &recordingNotifier{}
 	r, store, _, _ := newRunner(f, hook)
+	// cache is remembered as sick since before, and is sick still: a round
+	// for db must neither call it recovered nor forget its episode.
+	cache := sick("cache")
+	f.containers[cache.ID] = cache
+	store.st.Containers[cache.ID] = &Entry{Name: "cache", FirstSeenUnhealthy: t0.Add(-time.Hour), Restarts: restarts(t0.Add(-time.Minute))}
 	round, err := r.RunRound(context.Background(), RoundOptions{Only: []string{"id-db"}})
 	if err != nil {
 		t.Fatal(err)
@@ -204,6 +209,9 @@ func TestRoundOnly(t *testing.T) {
 	}
 	if store.st.Entry("id-db") == nil {
 		t.Error("db's restart is not remembered")
+	}
+	if e := store.st.Entry("id-cache"); e == nil || !e.FirstSeenUnhealthy.Equal(t0.Add(-time.Hour)) || !e.HealthySince.IsZero() || hook.log() != "hook: restarted db\n" {
+		t.Errorf("a round for db changed cache: %+v, delivered %q", e, hook.log())
 	}
 }
 

@@ -1,6 +1,8 @@
 package heal
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +15,15 @@ const StateVersion = 1
 const (
 	ResultSuccess = "success"
 	ResultFailure = "failure"
+	// ResultPending marks an attempt written ahead of its engine call whose
+	// outcome is not known yet: the process died during the call, or the
+	// round ended (--round-timeout) with the call in flight. It counts
+	// against the budget; a later round reads its outcome from the engine.
+	ResultPending = "pending"
+	// ResultSkipped is a step left alone when it was time to act: the
+	// container was stopped, paused or removed since the round observed it
+	// (an operator's doing). Not an attempt, not a failure.
+	ResultSkipped = "skipped"
 )
 
 // State is what docker heal remembers between runs, keyed by container id.
@@ -56,6 +67,68 @@ type RestartRecord struct {
 	Result string    `json:"result"`
 	Error  string    `json:"error,omitempty"`
 	Cause  string    `json:"cause,omitempty"` // "dependent of web" for dependents
+	// Note says what else happened ("an operator stopped it during the
+	// restart: stopped again", "outcome read from the engine").
+	Note string `json:"note,omitempty"`
+}
+
+// beginAttempt records an attempt on c as pending, before the engine call.
+// at identifies it (the round's time) for completeAttempt.
+func (s *State) beginAttempt(c Container, action Action, cause string, at time.Time) {
+	e := s.entryFor(c)
+	e.Restarts = append(e.Restarts, RestartRecord{Time: at, Action: action, Result: ResultPending, Cause: cause})
+}
+
+// cancelAttempt removes the pending record beginAttempt added (it could not
+// be saved, so the call is not made).
+func (s *State) cancelAttempt(id string, action Action, cause string, at time.Time) {
+	e := s.Containers[id]
+	if e == nil {
+		return
+	}
+	for i := len(e.Restarts) - 1; i >= 0; i-- {
+		if r := e.Restarts[i]; r.Time.Equal(at) && r.Action == action && r.Cause == cause && r.Result == ResultPending {
+			e.Restarts = append(e.Restarts[:i], e.Restarts[i+1:]...)
+			return
+		}
+	}
+}
+
+// completeAttempt gives the pending record of an attempt its outcome and
+// counts it; it reports false when there is no such record (nothing was
+// written ahead). A result of ResultPending leaves it pending.
+func (e *Entry) completeAttempt(action Action, cause string, at time.Time, result, errText, note string) bool {
+	for i := len(e.Restarts) - 1; i >= 0; i-- {
+		r := &e.Restarts[i]
+		if r.Time.Equal(at) && r.Action == action && r.Cause == cause && r.Result == ResultPending {
+			r.Result, r.Error, r.Note = result, errText, note
+			if result != ResultPending {
+				e.count(result)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Entry) count(result string) {
+	if e.RestartsTotal == nil {
+		e.RestartsTotal = map[string]int64{}
+	}
+	e.RestartsTotal[result]++
+}
+
+// pendingSince is the time of the oldest attempt whose outcome is unknown.
+func (e *Entry) pendingSince() (time.Time, bool) {
+	if e == nil {
+		return time.Time{}, false
+	}
+	for _, r := range e.Restarts {
+		if r.Result == ResultPending {
+			return r.Time, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // NewState returns an empty state.
@@ -156,14 +229,21 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 			e.HealthySince = now
 		}
 	}
-	record := func(c Container, action Action, result, errText, cause string) *Entry {
+	// record completes the attempt written ahead of the engine call (or,
+	// when none was, records it now).
+	record := func(c Container, action Action, result, errText, note, cause string) *Entry {
 		e := s.entryFor(c)
-		e.Restarts = append(e.Restarts, RestartRecord{Time: now, Action: action, Result: result, Error: errText, Cause: cause})
-		if e.RestartsTotal == nil {
-			e.RestartsTotal = map[string]int64{}
+		if e.completeAttempt(action, cause, now, result, errText, note) {
+			return e
 		}
-		e.RestartsTotal[result]++
+		e.Restarts = append(e.Restarts, RestartRecord{Time: now, Action: action, Result: result, Error: errText, Cause: cause, Note: note})
+		if result != ResultPending {
+			e.count(result)
+		}
 		return e
+	}
+	attempted := func(result string, notAttempted bool) bool {
+		return result != "" && result != ResultSkipped && !notAttempted
 	}
 	notified := func(e *Entry, event string) {
 		if e.Notified == nil {
@@ -174,18 +254,18 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 	for _, step := range plan.Steps {
 		switch step.Kind {
 		case StepRestart, StepStop:
-			if step.Result == "" {
+			if !attempted(step.Result, step.notAttempted) {
 				continue
 			}
 			action := ActionRestart
 			if step.Kind == StepStop {
 				action = ActionStop
 			}
-			e := record(step.Container, action, step.Result, step.Error, "")
+			e := record(step.Container, action, step.Result, step.Error, step.Note, "")
 			e.BackoffUntil = now.Add(pol.BackoffAfter(e.RestartsIn(pol.Window, now)))
 			for _, d := range step.Dependents {
-				if d.Result != "" {
-					record(d.Container, ActionRestart, d.Result, d.Error, "dependent of "+step.Container.Name)
+				if attempted(d.Result, d.notAttempted) {
+					record(d.Container, ActionRestart, d.Result, d.Error, d.Note, "dependent of "+step.Container.Name)
 				}
 			}
 		case StepNotify:
@@ -216,27 +296,35 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 }
 
 // Reset clears the circuit, backoff and attempt history of the containers
-// named (by name, id or id prefix of at least 4 characters). It returns the
-// names it reset and the arguments that matched nothing.
-func (s *State) Reset(args []string) (reset, unknown []string) {
+// named (see Match: name, id, or unique id prefix). It returns the names it
+// reset and the arguments that matched nothing; an ambiguous prefix is an
+// *AmbiguousError and nothing is reset.
+func (s *State) Reset(args []string) (reset, unknown []string, err error) {
+	ids := slices.Sorted(maps.Keys(s.Containers))
+	key := func(id string) (string, string) { return id, s.Containers[id].Name }
+	var found []string
 	for _, arg := range args {
-		arg = strings.TrimPrefix(arg, "/")
-		found := false
-		for id, e := range s.Containers {
-			if e.Name == arg || id == arg || (len(arg) >= 4 && strings.HasPrefix(id, arg)) {
-				found = true
-				e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
-				e.Restarts = nil
-				e.Notified = nil
-				reset = append(reset, e.Name)
-			}
+		i, err := Match(ids, arg, key)
+		if err != nil {
+			return nil, nil, err
 		}
-		if !found {
-			unknown = append(unknown, arg)
+		if i < 0 {
+			unknown = append(unknown, strings.TrimPrefix(arg, "/"))
+			continue
+		}
+		found = append(found, ids[i])
+	}
+	for _, id := range found {
+		e := s.Containers[id]
+		e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
+		e.Restarts = nil
+		e.Notified = nil
+		if !slices.Contains(reset, e.Name) {
+			reset = append(reset, e.Name)
 		}
 	}
 	sort.Strings(reset)
-	return reset, unknown
+	return reset, unknown, nil
 }
 
 // pending returns the outbox entry of the container's event, or nil.

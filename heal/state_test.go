@@ -32,7 +32,7 @@ func TestReset(t *testing.T) {
 		"web": {CircuitOpen: true, BackoffUntil: t0.Add(time.Hour), Restarts: restarts(t0), RestartsTotal: map[string]int64{ResultSuccess: 3}},
 		"db":  {CircuitOpen: true},
 	})
-	reset, unknown := st.Reset([]string{"web", "nope"})
+	reset, unknown, _ := st.Reset([]string{"web", "nope"})
 	if strings.Join(reset, ",") != "web" || strings.Join(unknown, ",") != "nope" {
 		t.Fatalf("reset %v unknown %v", reset, unknown)
 	}
@@ -43,7 +43,20 @@ func TestReset(t *testing.T) {
 	if !st.Containers["id-db"].CircuitOpen {
 		t.Error("db was reset too")
 	}
-	if reset, _ := st.Reset([]string{"id-d"}); strings.Join(reset, ",") != "db" {
+	if reset, _, _ := st.Reset([]string{"id-d"}); strings.Join(reset, ",") != "db" {
 		t.Errorf("by id prefix: %v", reset)
+	}
+}
+
+func TestResetAmbiguousPrefix(t *testing.T) {
+	st := NewState()
+	st.Containers["abcd1111"] = &Entry{Name: "web", CircuitOpen: true}
+	st.Containers["abcd2222"] = &Entry{Name: "db", CircuitOpen: true}
+	reset, _, err := st.Reset([]string{"abcd"})
+	if err == nil || !strings.Contains(err.Error(), "db (abcd2222), web (abcd1111)") || len(reset) != 0 || !st.Containers["abcd1111"].CircuitOpen {
+		t.Errorf("ambiguous prefix: reset %v, %v", reset, err)
+	}
+	if _, unknown, _ := st.Reset([]string{"abc"}); len(unknown) != 1 {
+		t.Errorf("a 3-character prefix must not match: %v", unknown)
 	}
 }

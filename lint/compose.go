@@ -34,6 +34,12 @@ type ProjectOptions struct {
 	// Root is the tree a folder walk lints: a default compose file that is a
 	// symlink leaving it is not followed.
 	Root string
+	// mayBeFragment: one compose file found by a walk or named as PATH (not
+	// -f) that may be meant to be merged onto a sibling (see fragment.go).
+	mayBeFragment bool
+	// noErrorDetail: a failure needs no detail (a fragment tried on a
+	// base), so a rejected project is not reloaded to list every error.
+	noErrorDetail bool
 }
 
 // Project is a loaded compose project: its services normalised for the
@@ -50,8 +56,8 @@ type Project struct {
 	// Problems are per-file errors that did not stop the project loading
 	// (a Dockerfile a service builds that cannot be parsed).
 	Problems []*ParseError
-	// Warnings are variables interpolated as empty strings, at their lines.
-	Warnings []Warning
+	// UnsetVariables are variables interpolated as empty strings, at their lines.
+	UnsetVariables []UnsetVariable
 }
 
 // ErrNoComposeFile is returned when default discovery finds nothing.
@@ -93,6 +99,12 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	cp, err := loadWithRecover(ctx, po)
 	if err != nil {
 		idx.addReferenced(po.ConfigPaths)
+		if opts.noErrorDetail {
+			return nil, err
+		}
+		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
+			return nil, errs
+		}
 		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
@@ -101,14 +113,21 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	for _, f := range idx.order {
 		p.Ignores[f] = idx.files[f].ignores
 	}
-	p.Warnings = idx.unsetVariables(cp.Environment)
+	p.UnsetVariables = idx.unsetVariables(cp.Environment)
 	dockerfiles := map[string]*Dockerfile{}
 	byName := map[string]*Service{}
 	names := slices.Sorted(maps.Keys(cp.Services))
 	for _, name := range names {
 		sc := cp.Services[name]
+		if sc.Provider != nil {
+			// provider: hands the service to an external binary (a cloud
+			// resource, a secrets store): no container runs, so no container
+			// rule applies. A dependency on it resolves to nothing.
+			continue
+		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
 		if sc.Build != nil {
+			svc.HasBuild = true
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
 			if perr != nil {
 				if perr.Refused {
@@ -137,6 +156,17 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			}
 		}
 	}
+	dependedOn := map[string]bool{}
+	for _, svc := range p.Services {
+		for _, d := range svc.DependsOn {
+			dependedOn[d.Service] = true
+		}
+	}
+	for _, svc := range p.Services {
+		if isTestRunner(svc, cp.Services[svc.Name].Profiles, dependedOn[svc.Name]) {
+			svc.OneShot = true
+		}
+	}
 	paths := slices.Sorted(maps.Keys(dockerfiles))
 	for _, path := range paths {
 		if df := dockerfiles[path]; df != nil {
@@ -148,7 +178,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	return p, nil
 }
 
-func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
+func projectOptions(opts ProjectOptions, extra ...cli.ProjectOptionsFn) (*cli.ProjectOptions, error) {
 	fns := []cli.ProjectOptionsFn{
 		cli.WithOsEnv,
 		cli.WithEnvFiles(opts.EnvFiles...),
@@ -174,7 +204,7 @@ func projectOptions(opts ProjectOptions) (*cli.ProjectOptions, error) {
 			fns = append(fns, cli.WithDefaultConfigPath)
 		}
 	}
-	po, err := cli.NewProjectOptions(opts.ConfigFiles, fns...)
+	po, err := cli.NewProjectOptions(opts.ConfigFiles, append(fns, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +273,11 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 		return pe
 	}
 	msg := err.Error()
+	for _, target := range slices.Sorted(maps.Keys(ix.opaque)) {
+		if strings.Contains(msg, target) {
+			return ix.opaque[target]
+		}
+	}
 	pos := Position{File: files[0]}
 	for _, f := range files {
 		if strings.Contains(msg, f) {
@@ -586,3 +621,25 @@ func extensionIgnores(ext types.Extensions) []string {
 	}
 	return out
 }
+
+// isTestRunner tells a service that runs a test suite and exits: `sut`, the
+// service Docker Hub's automated tests run from docker-compose.test.yml, or a
+// service nothing depends on in a compose file named for tests
+// (compose.tests.yaml, docker-compose.test.yml) or behind only a test profile.
+// Giving it restart: unless-stopped would rerun the suite forever, and a
+// healthcheck has nothing to watch.
+func isTestRunner(svc *Service, profiles []string, dependedOn bool) bool {
+	if svc.Name == "sut" {
+		return true
+	}
+	if dependedOn {
+		return false
+	}
+	if len(profiles) > 0 && !slices.ContainsFunc(profiles, func(p string) bool { return !isTestWord(p) }) {
+		return true
+	}
+	base := strings.ToLower(filepath.Base(svc.Pos.File))
+	return slices.ContainsFunc(strings.FieldsFunc(base, func(r rune) bool { return r == '.' || r == '-' || r == '_' }), isTestWord)
+}
+
+func isTestWord(w string) bool { return w == "test" || w == "tests" }

@@ -259,19 +259,20 @@ func TestSelectRulesKeepsInvalidFile(t *testing.T) {
 	}
 }
 
-func TestUnsetVariablesAreWarnedAtTheirLine(t *testing.T) {
+func TestUnsetVariablesAreFoundAtTheirLine(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("DH_TEST_SET", "x")
-	path := writeFile(t, dir, "compose.yaml", "services:\n  web:\n    image: example/${DH_TEST_SET}:${DH_TEST_TAG:-1}\n    command: [\"echo\", \"$$HOME\", \"$DH_TEST_UNSET_A\"]\n    environment:\n      B: ${DH_TEST_UNSET_B}\n      D: ${DH_TEST_UNSET_D-fallback}\n")
+	path := writeFile(t, dir, "compose.yaml", "services:\n  web:\n    image: example/${DH_TEST_SET}:${DH_TEST_TAG:-1}\n    command: [\"echo\", \"$$HOME\", \"$DH_TEST_UNSET_A\"]\n    environment:\n      B: ${DH_TEST_UNSET_B}\n      D: ${DH_TEST_UNSET_D-fallback}\n    x-docker-heal: {ignore: [memory-limit-missing]}\nx-top: ${DH_TEST_UNSET_C}\n")
 	p, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{path}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, w := range p.Warnings {
-		got = append(got, fmt.Sprintf("%d:%s", w.Pos.Line, strings.Fields(w.Msg)[1]))
+	for _, u := range p.UnsetVariables {
+		got = append(got, fmt.Sprintf("%d:%s:%s:%v", u.Pos.Line, u.Name, u.Service, u.ServiceIgnores))
 	}
-	if strings.Join(got, " ") != "4:DH_TEST_UNSET_A 6:DH_TEST_UNSET_B" {
-		t.Errorf("warnings %v, want DH_TEST_UNSET_A at line 4 and DH_TEST_UNSET_B at line 6", got)
+	want := "4:DH_TEST_UNSET_A:web:[memory-limit-missing] 6:DH_TEST_UNSET_B:web:[memory-limit-missing] 9:DH_TEST_UNSET_C::[]"
+	if strings.Join(got, " ") != want {
+		t.Errorf("unset variables %v, want %s", got, want)
 	}
 }

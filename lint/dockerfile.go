@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/moby/buildkit/util/system"
 )
 
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
@@ -32,6 +32,8 @@ type Dockerfile struct {
 	// bases are the configs of the images stages are built FROM, by
 	// reference as written after ARG expansion; nil means not inspected.
 	bases map[string]*ImageConfig
+	// escape is the escape character (# escape= directive), for expansion.
+	escape rune
 }
 
 // Stage is one FROM ... section.
@@ -150,17 +152,23 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}}
+	df = &Dockerfile{Path: path, MetaArgs: map[string]string{}, escape: res.EscapeToken}
+	lex := shell.NewLex(res.EscapeToken)
+	// Global ARG defaults are expanded in order, each with those before it,
+	// as BuildKit does.
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			if kv.Value != nil {
-				df.MetaArgs[kv.Key] = *kv.Value
+				v := *kv.Value
+				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
+					v = expanded
+				}
+				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
 				df.MetaArgs[kv.Key] = ""
 			}
 		}
 	}
-	lex := shell.NewLex(res.EscapeToken)
 	env := shell.EnvsFromSlice(df.metaEnv())
 	byName := map[string]*Stage{}
 	for i, st := range stages {
@@ -324,11 +332,24 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	img.Base = ClassifyBase(root.From)
 	img.BaseRef = root.From
 	img.Installed = map[string]bool{}
-	lex := shell.NewLex('\\')
+	lex := shell.NewLex(df.escape)
+	env := slices.Clone(img.Env)
 	for _, s := range chain {
-		replayStage(img, s, df.MetaArgs, lex)
+		replayStage(img, s, df.MetaArgs, lex, &env)
 	}
+	img.Healthcheck = withRunShell(img.Healthcheck, img.Shell)
 	return img
+}
+
+// withRunShell returns hc set to run a CMD-SHELL test under shell, as the
+// engine does with the image's SHELL (moby daemon/health.go).
+func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
+	if hc == nil || !hc.Shell() || len(shell) == 0 {
+		return hc
+	}
+	out := *hc
+	out.RunShell = slices.Clone(shell)
+	return &out
 }
 
 // baseImage is the config a stage built FROM ref starts with: scratch's is
@@ -359,14 +380,13 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // replayStage applies one stage's instructions to img, as BuildKit's
 // dispatch does. CMD/ENTRYPOINT tracking is per stage: an ENTRYPOINT resets
 // the CMD inherited from the base (image or stage) but keeps a CMD written
-// earlier in the same stage.
-func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex) {
+// earlier in the same stage. env is the build state's environment words are
+// expanded with: the base image's ENV, then every ARG and ENV in order (the
+// later wins), carried from a stage to the stages built FROM it.
+func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string) {
 	cmdSet := false
-	// The variables USER and WORKDIR are expanded with: the image's ENV,
-	// then the stage's ARGs and ENVs in order.
-	env := slices.Clone(img.Env)
 	expand := func(word string) string {
-		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(env)); err == nil {
+		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
 		}
 		return word
@@ -378,18 +398,18 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			for _, kv := range c.Args {
 				switch {
 				case kv.Value != nil:
-					env = setEnv(env, kv.Key, expand(*kv.Value))
+					*env = setEnv(*env, kv.Key, expand(*kv.Value))
 				default:
 					// An ARG without a default takes the global one, if any.
 					if v, ok := metaArgs[kv.Key]; ok {
-						env = setEnv(env, kv.Key, v)
+						*env = setEnv(*env, kv.Key, v)
 					}
 				}
 			}
 		case *instructions.EnvCommand:
 			for _, kv := range c.Env {
 				v := expand(kv.Value)
-				env = setEnv(env, kv.Key, v)
+				*env = setEnv(*env, kv.Key, v)
 				img.Env = setEnv(img.Env, kv.Key, v)
 			}
 		case *instructions.LabelCommand:
@@ -420,12 +440,15 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			img.User, img.UserPos = expand(c.User), in.Pos
 			img.Unknown &^= FieldUser
 		case *instructions.WorkdirCommand:
+			// BuildKit's own normalisation (joined, cleaned, a trailing / kept).
 			dir := expand(c.Path)
-			if !path.IsAbs(dir) && img.Knows(FieldWorkingDir) {
-				dir = path.Join("/", img.WorkingDir, dir)
+			if wd, err := system.NormalizeWorkdir(img.WorkingDir, dir, img.OS); err == nil {
+				dir = wd
 			}
-			img.WorkingDir = path.Clean(dir)
-			img.Unknown &^= FieldWorkingDir
+			if img.Knows(FieldWorkingDir) || system.IsAbs(c.Path, img.OS) {
+				img.Unknown &^= FieldWorkingDir // a relative one under an unknown base stays unknown
+			}
+			img.WorkingDir = dir
 		case *instructions.RunCommand:
 			for _, tool := range installedTools(strings.Join(in.Args, " ")) {
 				img.Installed[tool] = true

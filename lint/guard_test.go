@@ -197,6 +197,16 @@ func TestMessagesDoNotQuoteOtherFiles(t *testing.T) {
 			writeFile(t, dir, "compose.yaml", "services:\n  web:\n    build:\n      context: .\n      dockerfile: "+filepath.Join(dir, "shadow")+"\n")
 			return RunOptions{Paths: []string{filepath.Join(dir, "compose.yaml")}}
 		},
+		"include names a secrets file": func(t *testing.T, dir string) RunOptions {
+			writeFile(t, dir, "shadow", "root:"+secret+":19000:0:99999:7:::\n")
+			writeFile(t, dir, "compose.yaml", "include:\n  - "+filepath.Join(dir, "shadow")+"\nservices:\n  web:\n    image: nginx:1.27\n")
+			return RunOptions{Paths: []string{filepath.Join(dir, "compose.yaml")}}
+		},
+		"extends.file names a secrets file": func(t *testing.T, dir string) RunOptions {
+			writeFile(t, dir, "shadow", "root:"+secret+":19000:0:99999:7:::\n")
+			writeFile(t, dir, "compose.yaml", "services:\n  web:\n    extends: {file: shadow, service: web}\n")
+			return RunOptions{Paths: []string{filepath.Join(dir, "compose.yaml")}}
+		},
 		".env that is not an env file": func(t *testing.T, dir string) RunOptions {
 			writeFile(t, dir, ".env", "A=1\nroot "+secret+" x\n")
 			writeFile(t, dir, "compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")

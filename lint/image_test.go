@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +67,21 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 		{"ARG and ENV expand USER and WORKDIR, not CMD",
 			"ARG UID=1000\nFROM scratch\nARG UID\nENV APP=/srv/app\nUSER ${UID}:${GID:-1000}\nWORKDIR $APP\nWORKDIR sub\nCMD [\"$APP\"]\n", nil, "",
 			want{cmd: "$APP", user: "1000:1000", workdir: "/srv/app/sub"}},
+		{"global ARGs expand each other, ARG without a value takes the global one",
+			"ARG MAJOR=1\nARG UID=${MAJOR}000\nFROM scratch\nARG UID\nARG HOME=/home/u$UID\nUSER $UID\nWORKDIR $HOME\n", nil, "",
+			want{user: "1000", workdir: "/home/u1000"}},
+		{"ENV overrides ARG of the same name",
+			"FROM scratch\nARG NAME=arg\nENV NAME=env\nUSER $NAME\n", nil, "",
+			want{user: "env", workdir: "/"}},
+		{"the escape directive applies to expansion",
+			"# escape=`\nFROM scratch\nENV A=x\nUSER `$A:$A\n", nil, "",
+			want{user: "$A:x", workdir: "/"}},
+		{"a later ARG wins over an ENV of the same name in expansion",
+			"FROM scratch\nENV NAME=env\nARG NAME=arg\nUSER $NAME\n", nil, "",
+			want{user: "arg", workdir: "/"}},
+		{"a stage inherits its parent stage's ARGs",
+			"FROM scratch AS base\nARG UID=4242\nFROM base\nUSER $UID\n", nil, "",
+			want{user: "4242", workdir: "/"}},
 		{"ARG in FROM",
 			"ARG BASE=tini-app:1\nFROM ${BASE}\nUSER ${HOME}\n", map[string]*ImageConfig{"tini-app:1": tini}, "",
 			want{entrypoint: "/sbin/tini --", cmd: "app", user: "/home/app", workdir: "/srv", health: "CMD /app health"}},
@@ -98,6 +116,22 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 				t.Errorf("every base is known, yet fields %b are unknown", img.Unknown)
 			}
 		})
+	}
+}
+
+func TestHealthcheckRunsUnderTheImageShell(t *testing.T) {
+	df, err := ParseDockerfile("Dockerfile", []byte("FROM scratch\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nSHELL [\"/bin/bash\", \"-c\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine runs CMD-SHELL with the container's final SHELL, whatever
+	// the order of the instructions.
+	if got := strings.Join(df.Image("").Healthcheck.Argv(), " "); got != "/bin/bash -c curl -f http://localhost/ || exit 1" {
+		t.Errorf("probe argv %q", got)
+	}
+	plain := &Healthcheck{Test: []string{"CMD-SHELL", "true"}}
+	if got := strings.Join(plain.Argv(), " "); got != "/bin/sh -c true" {
+		t.Errorf("default shell: %q", got)
 	}
 }
 
@@ -159,4 +193,72 @@ func (f fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ source
 		return ref, digest.FromBytes(dt), dt, err
 	}
 	return "", "", nil, fmt.Errorf("%s: not in the test's bases", ref)
+}
+
+// Every Dockerfile of the rules' testdata and of ../shared/corpus (when
+// present), with every base image given an empty config: the model and
+// BuildKit must agree on the final image.
+func TestImageModelMatchesBuildKitOnRealFiles(t *testing.T) {
+	roots := []string{filepath.Join("rules", "testdata")}
+	if c := filepath.Join("..", "..", "..", "shared", "corpus"); isDirectory(c) {
+		roots = append(roots, c)
+	}
+	compared, skipped := 0, 0
+	for _, root := range roots {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !IsDockerfileName(d.Name()) {
+				return nil
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			df, err := ParseDockerfile(path, src)
+			if err != nil {
+				return nil
+			}
+			bases := map[string]*ImageConfig{}
+			for _, ref := range df.BaseRefs() {
+				bases[ref] = &ImageConfig{OS: "linux"}
+			}
+			res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), src, dockerfile2llb.ConvertOpt{
+				MetaResolver:   anyImage{},
+				TargetPlatform: &ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+			})
+			if err != nil {
+				skipped++ // BuildKit refuses it (a required build arg, a named context)
+				return nil
+			}
+			df.SetBaseImages(bases)
+			img := df.Image("")
+			bk := res.Image.Config
+			model := fmt.Sprintf("%q %q %q %q %q", img.Entrypoint, img.Cmd, img.Shell, img.User, img.WorkingDir)
+			want := fmt.Sprintf("%q %q %q %q %q", bk.Entrypoint, bk.Cmd, bk.Shell, bk.User, bk.WorkingDir)
+			if img.Healthcheck != nil {
+				model += fmt.Sprintf(" %q", img.Healthcheck.Test)
+			}
+			if bk.Healthcheck != nil {
+				want += fmt.Sprintf(" %q", bk.Healthcheck.Test)
+			}
+			if model != want {
+				t.Errorf("%s:\n model    %s\n buildkit %s", path, model, want)
+			}
+			compared++
+			return nil
+		})
+	}
+	if compared == 0 {
+		t.Fatal("no Dockerfile compared")
+	}
+	t.Logf("%d Dockerfiles agree with BuildKit (%d it refused)", compared, skipped)
+}
+
+func isDirectory(p string) bool { st, err := os.Stat(p); return err == nil && st.IsDir() }
+
+// anyImage serves an empty linux/amd64 config for every reference.
+type anyImage struct{}
+
+func (anyImage) ResolveImageConfig(_ context.Context, ref string, _ sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	dt := []byte(`{"os":"linux","architecture":"amd64","config":{}}`)
+	return ref, digest.FromBytes(dt), dt, nil
 }

@@ -131,6 +131,7 @@ func ImageConfigFromSpec(source, os string, cfg *dockerspec.DockerOCIImageConfig
 			RetriesSet:    hc.Retries != 0,
 			Disabled:      strings.EqualFold(hc.Test[0], "NONE"),
 		}
+		ic.Healthcheck = withRunShell(ic.Healthcheck, ic.Shell)
 	}
 	return ic
 }

@@ -29,6 +29,10 @@ type sourceFile struct {
 type positionIndex struct {
 	files map[string]*sourceFile
 	order []string
+	// opaque are include/extends targets not named .yaml/.yml, by path,
+	// with the error to report at the line naming them should compose-go
+	// reject them: its message could quote their text.
+	opaque map[string]*ParseError
 }
 
 type serviceLocation struct {
@@ -359,17 +363,33 @@ func (l *ComposeLocator) Locate(files []string, service string) (Position, bool)
 // modifier; $$ is an escaped dollar.
 var plainVarRe = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
 
-// unsetVariables lists, at their lines, the variables a file interpolates
-// with no default that env does not set: docker compose substitutes an empty
-// string for them. compose-go only logs the name, not where.
-func (ix *positionIndex) unsetVariables(env map[string]string) []Warning {
-	var out []Warning
+// UnsetVariable is a variable a compose file interpolates with no value and
+// no default: docker compose substitutes an empty string for it.
+type UnsetVariable struct {
+	Name string
+	Pos  Position
+	// Service is the compose service it is written in, if any, and
+	// ServiceIgnores that service's x-docker-heal ignore list.
+	Service        string
+	ServiceIgnores []string
+}
+
+// Message is the unset-variable finding's text.
+func (u UnsetVariable) Message() string {
+	return fmt.Sprintf("${%s} is not set and has no default: docker compose substitutes an empty string; set it (environment or .env) or write ${%s:-default}", u.Name, u.Name)
+}
+
+// unsetVariables lists, at their lines, the variables each file
+// interpolates with no default that env does not set, once per file.
+// compose-go only logs the name, not where.
+func (ix *positionIndex) unsetVariables(env map[string]string) []UnsetVariable {
+	var out []UnsetVariable
 	for _, f := range ix.order {
 		sf := ix.files[f]
 		seen := map[string]bool{}
 		budget := maxWalkNodes
-		var walk func(n *yaml.Node, depth int)
-		walk = func(n *yaml.Node, depth int) {
+		var walk func(n *yaml.Node, depth int, service string, ignores []string)
+		walk = func(n *yaml.Node, depth int, service string, ignores []string) {
 			budget--
 			if n == nil || depth > maxWalkDepth || budget < 0 || n.Kind == yaml.AliasNode {
 				return
@@ -382,23 +402,35 @@ func (ix *positionIndex) unsetVariables(env map[string]string) []Warning {
 					}
 					if _, ok := env[name]; !ok {
 						seen[name] = true
-						out = append(out, Warning{Pos: Position{File: f, Line: n.Line, Col: n.Column}, Msg: fmt.Sprintf("variable %s is not set: docker compose uses an empty string (set it, or write ${%s:-default})", name, name)})
+						out = append(out, UnsetVariable{Name: name, Pos: Position{File: f, Line: n.Line, Col: n.Column}, Service: service, ServiceIgnores: ignores})
 					}
 				}
 			}
+			if n.Kind == yaml.MappingNode {
+				// Keys are not interpolated; values are.
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					walk(n.Content[i+1], depth+1, service, ignores)
+				}
+				return
+			}
 			for _, c := range n.Content {
-				walk(c, depth+1)
+				walk(c, depth+1, service, ignores)
 			}
 		}
-		walk(sf.root, 0)
+		root := sf.root
+		if root == nil || root.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := root.Content[i], root.Content[i+1]
+			if (k.Value == "services" || k.Value == "jobs") && v.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					walk(v.Content[j+1], 2, v.Content[j].Value, extensionIgnoresNode(v.Content[j+1]))
+				}
+				continue
+			}
+			walk(v, 1, "", nil)
+		}
 	}
 	return out
 }
-
-// Warning is something a user should know that is not a rule's finding.
-type Warning struct {
-	Pos Position
-	Msg string
-}
-
-func (w Warning) String() string { return w.Pos.String() + ": " + w.Msg }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -76,7 +77,17 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 				if isRefused(err) || !errors.As(err, &pe) {
 					return refError(it.file, ref, ref.path, err)
 				}
-				continue // a YAML error in the target: compose-go reports it
+				if !isYAMLName(target) {
+					// include: /etc/shadow: the YAML error would quote its text.
+					return refError(it.file, ref, ref.path, refused(target, 0, "not a compose file: it does not parse as YAML (its text is not shown, as the file is not named .yaml or .yml)"))
+				}
+				continue // a YAML error in a compose file: compose-go reports it
+			}
+			if !isYAMLName(target) {
+				if ix.opaque == nil {
+					ix.opaque = map[string]*ParseError{}
+				}
+				ix.opaque[target] = refParseError(it.file, ref, ref.path, refused(target, 0, "compose-go rejects it (its message is not shown, as it may quote a file not named .yaml or .yml)"))
 			}
 			next := filepath.Dir(target)
 			if ref.kind == "include" {
@@ -99,6 +110,10 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 
 // refError is a refused file reported at the line of the file naming it.
 func refError(from string, ref reference, name string, err error) error {
+	return refParseError(from, ref, name, err)
+}
+
+func refParseError(from string, ref reference, name string, err error) *ParseError {
 	pos := Position{File: from}
 	if ref.node != nil {
 		pos.Line, pos.Col = ref.node.Line, ref.node.Column
@@ -252,4 +267,9 @@ func canOpen(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+func isYAMLName(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".yaml" || ext == ".yml"
 }

@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
+
+	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 // Formats every findings renderer understands, for lint and audit alike.
@@ -193,22 +194,26 @@ func writeRuleCounts(w io.Writer, fs []Finding) error {
 	return err
 }
 
-// foldInfo folds the info-level findings of one rule on several subjects of
-// one file into one line, at the first one's place, naming the subjects. A
-// warning or an error is always shown on its own, and so are containers'
-// findings (they have no file). fs is sorted; the result keeps that order.
+// foldInfo folds the info-level findings of one rule with the same message
+// on several subjects of one file into one line, at the first one's place,
+// naming the subjects and, for the others, their own lines (a reader who
+// opens the first line must not think the rest are there too). Findings whose
+// messages differ (another image, another value) stay on lines of their own:
+// "(also on x)" under one message would claim it for x. A warning or an error
+// is always shown on its own, and so are containers' findings (they have no
+// file). fs is sorted; the result keeps that order.
 func foldInfo(fs []Finding) []Finding {
-	type key struct{ file, rule string }
+	type key struct{ file, rule, message string }
 	groups := map[key][]int{}
+	keyOf := func(f Finding) key { return key{f.Pos.File, f.Rule, f.Message} }
 	for i, f := range fs {
 		if f.Severity == SeverityInfo && f.Pos.File != "" {
-			k := key{f.Pos.File, f.Rule}
-			groups[k] = append(groups[k], i)
+			groups[keyOf(f)] = append(groups[keyOf(f)], i)
 		}
 	}
 	out := make([]Finding, 0, len(fs))
 	for i, f := range fs {
-		g := groups[key{f.Pos.File, f.Rule}]
+		g := groups[keyOf(f)]
 		if f.Severity != SeverityInfo || f.Pos.File == "" || len(g) < 2 {
 			out = append(out, f)
 			continue
@@ -216,19 +221,18 @@ func foldInfo(fs []Finding) []Finding {
 		if g[0] != i {
 			continue // folded into the group's first line
 		}
-		var subjects []string
-		same := true
+		subjects := make([]string, 0, len(g))
 		for _, j := range g {
-			subjects = append(subjects, fs[j].Subject)
-			same = same && fs[j].Message == f.Message
+			s := fs[j]
+			if s.Pos.Line != f.Pos.Line {
+				subjects = append(subjects, fmt.Sprintf("%s (line %d)", s.Subject, s.Pos.Line))
+			} else {
+				subjects = append(subjects, s.Subject)
+			}
 		}
 		folded := f
 		folded.Service = ""
-		if same {
-			folded.Subject = strings.Join(subjects, ", ")
-		} else {
-			folded.Message = f.Message + " (also on " + strings.Join(subjects[1:], ", ") + "; -v shows each)"
-		}
+		folded.Subject = strings.Join(subjects, ", ")
 		out = append(out, folded)
 	}
 	return out
@@ -477,7 +481,7 @@ func renderJUnit(w io.Writer, res *Result, failOn Severity) error {
 				c.Failure = &junitFailure{Message: f.Message, Type: f.Severity.String(), Text: where + ": " + f.Message + "\n" + f.URL}
 				s.Failures++
 			} else {
-				c.Skipped = &junitSkipped{Message: f.Severity.String() + " below --fail-on " + failOn.String() + ": " + where + ": " + f.Message}
+				c.Skipped = &junitSkipped{Message: f.Severity.String() + ", not failing the run (--fail-on " + failOn.String() + "): " + where + ": " + f.Message}
 				s.Skipped++
 			}
 			s.Cases = append(s.Cases, c)
@@ -531,38 +535,4 @@ func ToolVersion(stamped string) string {
 // and the C1 and bidi controls) in text that came from files, YAML values
 // or containers, so that it prints as visible, harmless text. Tabs and line
 // breaks are escaped too: one finding stays on one line.
-func CleanText(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if !unsafeRune(r) {
-			b.WriteRune(r)
-			continue
-		}
-		switch r {
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
-			b.WriteString(q[1 : len(q)-1])
-		}
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
-}
+func CleanText(s string) string { return safetext.Escape(s) }

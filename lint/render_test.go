@@ -35,8 +35,11 @@ func foldingResult() *Result {
 func TestTextFoldsInfoRulesPerFile(t *testing.T) {
 	out := renderString(t, foldingResult(), RenderOptions{Format: "text"})
 	for _, want := range []string{
-		"cpu-limit-missing     web, db: no CPU limit\n",
-		"image-unpinned        web: image nginx has no tag (also on db; -v shows each)\n",
+		// Same message: one line, naming where the others are.
+		"cpu-limit-missing     web, db (line 5): no CPU limit\n",
+		// Different messages (another image) are not folded under the first.
+		"image-unpinned        web: image nginx has no tag\n",
+		"image-unpinned        db: image redis has no tag\n",
 		"memory-limit-missing  web: no memory limit\n",
 		"memory-limit-missing  db: no memory limit\n",
 		"cpu-limit-missing  api: no CPU limit\n", // one service: nothing to fold
@@ -57,7 +60,7 @@ func TestTextFoldsInfoRulesPerFile(t *testing.T) {
 			t.Errorf("-v output lacks %q:\n%s", want, verbose)
 		}
 	}
-	if strings.Contains(verbose, "-v shows each") || strings.Contains(verbose, "web, db") {
+	if strings.Contains(verbose, "(line ") || strings.Contains(verbose, "web, db") {
 		t.Errorf("-v output folds:\n%s", verbose)
 	}
 }
@@ -78,7 +81,7 @@ func TestJUnitFindingsBelowFailOnAreNotFailures(t *testing.T) {
 		if !strings.Contains(suite, tc.failures) || !strings.Contains(suite, tc.skipped) {
 			t.Errorf("--fail-on %s: suite %s, want %s %s", tc.failOn, suite, tc.failures, tc.skipped)
 		}
-		if tc.failOn == SeverityWarning && !strings.Contains(out, `<skipped message="info below --fail-on warning: compose.yaml:2:3: no CPU limit">`) {
+		if tc.failOn == SeverityWarning && !strings.Contains(out, `<skipped message="info, not failing the run (--fail-on warning): compose.yaml:2:3: no CPU limit">`) {
 			t.Errorf("--fail-on warning: no skipped case for the info finding:\n%s", out)
 		}
 	}

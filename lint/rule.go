@@ -44,6 +44,10 @@ type Rule struct {
 	// CheckService runs once per compose service or container when Scope has
 	// ScopeCompose or ScopeContainer; svc.Kind tells which.
 	CheckService func(r *Report, svc *Service)
+	// FromLoader marks a rule whose findings the loaders make (a file that
+	// does not parse, a variable with no value): it has no check function,
+	// and its findings go through the same filter as every other.
+	FromLoader bool
 }
 
 // Report collects the findings of one rule run; rules never format output.

@@ -12,7 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -32,12 +33,14 @@ type Result struct {
 	Findings []Finding
 	// Files are every compose file and Dockerfile examined, parsed or not.
 	Files []string
-	// Warnings are for the user's eyes (stderr), not findings.
-	Warnings []Warning
 }
 
 // InvalidFileRule is the id of the finding a file that cannot be parsed gets.
 const InvalidFileRule = "invalid-file"
+
+// UnsetVariableRule is the id of the finding a ${VAR} with no value and no
+// default gets; the compose loader finds them.
+const UnsetVariableRule = "unset-variable"
 
 // UsageError is a problem with what was asked (a PATH that does not exist,
 // nothing to lint): the command exits 2.
@@ -92,6 +95,8 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	r.lintDockerfiles()
 	r.filterInvalid()
 	SortFindings(r.res.Findings)
+	// A fragment linted with its base repeats the base's findings.
+	r.res.Findings = slices.Compact(r.res.Findings)
 	sort.Strings(r.res.Files)
 	return &r.res, nil
 }
@@ -118,30 +123,37 @@ type projectResult struct {
 
 func (r *runner) runProjects() error {
 	results := make([]projectResult, len(r.projects))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(r.projects)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				p, err := LoadProject(r.ctx, r.projects[i])
-				res := projectResult{p: p, err: err}
-				if err == nil {
-					r.attachImages(p)
-					for _, svc := range p.Services {
-						res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
-					}
-				}
-				results[i] = res
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(r.projects), func(_ context.Context, i int) error {
+		p, err := loadOrMergeFragment(r.ctx, r.projects[i])
+		results[i] = projectResult{p: p, err: err}
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err // cancelled: some projects were never loaded
+	}
+	// The images of every project are looked up in one batch, so lookups run
+	// concurrently across projects (bounded by the resolver), not a few
+	// projects at a time; then each project is checked with what was found.
+	var refs []string
+	for _, res := range results {
+		if res.err == nil {
+			refs = append(refs, res.p.ImageRefs()...)
+		}
+	}
+	slices.Sort(refs)
+	found := r.resolveImages(slices.Compact(refs))
+	_ = bounded.Each(r.ctx, runtime.GOMAXPROCS(0), len(results), func(_ context.Context, i int) error {
+		if res := &results[i]; res.err == nil {
+			res.p.AttachImages(found)
+			for _, svc := range res.p.Services {
+				res.findings = append(res.findings, r.checker.CheckService(svc, res.p.Ignores)...)
 			}
-		}()
+		}
+		return nil
+	})
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
-	for i := range r.projects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	for i, res := range results {
 		if err := r.merge(r.projects[i], res); err != nil {
 			return err
@@ -201,7 +213,7 @@ func (r *runner) path(p string, po ProjectOptions) error {
 			r.defaultProjectIn(filepath.Dir(p), po)
 			return nil
 		}
-		po.ConfigFiles = []string{p}
+		po.ConfigFiles, po.mayBeFragment = []string{p}, true
 		r.project(po)
 		return nil
 	}
@@ -259,7 +271,7 @@ func (r *runner) walkDir(dir string, po ProjectOptions) error {
 			continue
 		}
 		spo := po
-		spo.WorkingDir, spo.ConfigFiles = dir, []string{filepath.Join(dir, e.Name())}
+		spo.WorkingDir, spo.ConfigFiles, spo.mayBeFragment = dir, []string{filepath.Join(dir, e.Name())}, true
 		r.project(spo)
 	}
 	return nil
@@ -297,6 +309,28 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 				return nil // a folder walk raced with a file's removal
 			}
 			return &UsageError{Msg: err.Error()}
+		}
+		var fe *fragmentError
+		if errors.As(err, &fe) {
+			r.addFile(fe.file)
+			pe := fe.errs.Errs[0]
+			r.invalids = append(r.invalids, invalidFinding{
+				finding: Finding{Rule: InvalidFileRule, Pos: pe.Pos, Subject: filepath.Base(fe.file), Message: fe.Error(), URL: DocsURL(InvalidFileRule)},
+				// Not an error: the file may be meant for a project elsewhere.
+				severity: SeverityInfo,
+			})
+			return nil
+		}
+		var pes *ProjectErrors
+		if errors.As(err, &pes) {
+			for _, f := range po.ConfigFiles {
+				r.addFile(absPath(f))
+			}
+			for _, pe := range pes.Errs {
+				r.addFile(pe.Pos.File)
+				r.invalidError(pe)
+			}
+			return nil
 		}
 		var pe *ParseError
 		if errors.As(err, &pe) {
@@ -337,7 +371,16 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 		r.addDockerfile(df.Path, df, true)
 	}
 	r.res.Findings = append(r.res.Findings, res.findings...)
-	r.res.Warnings = append(r.res.Warnings, p.Warnings...)
+	for _, u := range p.UnsetVariables {
+		subject := u.Service
+		if subject == "" {
+			subject = filepath.Base(u.Pos.File)
+		}
+		r.invalids = append(r.invalids, invalidFinding{
+			finding: Finding{Rule: UnsetVariableRule, Pos: u.Pos, Subject: subject, Message: u.Message(), URL: DocsURL(UnsetVariableRule)},
+			ignore:  u.ServiceIgnores,
+		})
+	}
 	return nil
 }
 
@@ -415,30 +458,34 @@ func (r *runner) invalidError(pe *ParseError) {
 	})
 }
 
-// invalidFinding is an invalid-file finding waiting for the filter.
+// invalidFinding is a finding the loaders made (invalid-file,
+// unset-variable) waiting for the filter.
 type invalidFinding struct {
-	finding Finding
-	ignore  []string // the service's x-docker-heal ignore list
+	finding  Finding
+	ignore   []string // the service's x-docker-heal ignore list
+	severity Severity // instead of the rule's, when set
 }
 
-// filterInvalid passes the invalid-file findings through Checker.Filter,
+// filterInvalid passes the loaders' findings through Checker.Filter,
 // the path every rule's findings take: --only/--disable and the config's
 // on/off (the rule must be selected), x-docker-heal, the file's pragmas, the
 // config's path and service ignores and severity overrides.
 func (r *runner) filterInvalid() {
-	var rule *Rule
+	rules := map[string]*Rule{}
 	for i := range r.checker.Rules {
-		if r.checker.Rules[i].ID == InvalidFileRule {
-			rule = &r.checker.Rules[i]
-		}
-	}
-	if rule == nil {
-		return
+		rules[r.checker.Rules[i].ID] = &r.checker.Rules[i]
 	}
 	for _, inv := range r.invalids {
 		f := inv.finding
+		rule := rules[f.Rule]
+		if rule == nil {
+			continue // not selected
+		}
 		f.Severity = rule.Severity
-		if ignoredByList(inv.ignore, InvalidFileRule) {
+		if inv.severity != SeverityNone {
+			f.Severity = inv.severity
+		}
+		if ignoredByList(inv.ignore, f.Rule) {
 			continue
 		}
 		r.res.Findings = append(r.res.Findings, r.checker.Filter([]Finding{f}, map[string]*Ignores{f.Pos.File: r.pragmasOf(f.Pos.File)})...)
@@ -483,8 +530,5 @@ func (res *Result) Relativize(dir string) {
 	}
 	for i := range res.Files {
 		res.Files[i] = rel(res.Files[i])
-	}
-	for i := range res.Warnings {
-		res.Warnings[i].Pos.File = rel(res.Warnings[i].Pos.File)
 	}
 }

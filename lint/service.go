@@ -26,6 +26,9 @@ type Healthcheck struct {
 	RetriesSet    bool
 	// Disabled is true for HEALTHCHECK NONE, compose `disable: true` or test ["NONE"].
 	Disabled bool
+	// RunShell is the shell a CMD-SHELL test runs under: the image's SHELL,
+	// as the engine uses it; nil means /bin/sh -c.
+	RunShell []string
 	// Pos is where the healthcheck is written (HEALTHCHECK line, compose key).
 	Pos Position
 }
@@ -51,6 +54,9 @@ func (h *Healthcheck) Argv() []string {
 	case "CMD":
 		return h.Test[1:]
 	case "CMD-SHELL":
+		if len(h.RunShell) > 0 {
+			return append(append([]string{}, h.RunShell...), strings.Join(h.Test[1:], " "))
+		}
 		return []string{"/bin/sh", "-c", strings.Join(h.Test[1:], " ")}
 	case "NONE":
 		return nil
@@ -172,7 +178,11 @@ type Service struct {
 	ImageConfig *ImageConfig
 	// Built is set for a compose service that builds a local Dockerfile.
 	Built bool
-	build *serviceBuild
+	// HasBuild is set for a compose service with a build: section, whether
+	// or not its Dockerfile could be read: its image: names the build's
+	// output, not an image to pull.
+	HasBuild bool
+	build    *serviceBuild
 	// Entrypoint and Command as the service sets them; nil means "inherit the image's".
 	// For a container they are its Path and Args, split as the image set them.
 	Entrypoint []string
@@ -205,8 +215,10 @@ type Service struct {
 	IpcMode    string
 	UsernsMode string
 	DependsOn  []Dependency
-	// OneShot marks a job (another service waits for it to complete, or
-	// restart: "no" is set explicitly): health and restart rules leave it alone.
+	// OneShot marks a job (another service waits for it to complete,
+	// restart: "no" is set explicitly, or it is a test runner: `sut`, or
+	// nothing depends on it in a test compose file or test profile): health
+	// and restart rules leave it alone.
 	OneShot bool
 	// Swarm is true for a Swarm task container; SwarmMode for a compose
 	// service meant for `docker stack deploy`.

@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
 bin=${2:-bin/docker-heal}
 command -v jq >/dev/null || { echo "corpus-stats: jq is needed" >&2; exit 2; }
-[ -x "$bin" ] || make -s build
+[ -x "$bin" ] || make -s build >/dev/null
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-# Exit 1 only means "findings": anything else is a failure.
+# --fail-on none: any non-zero exit means lint could not run.
 "$bin" lint --format json --fail-on none "$corpus" >"$out" 2>/dev/null || { echo "corpus-stats: lint failed" >&2; exit 2; }
 echo "# findings per rule"
 jq -r '.findings | group_by(.rule) | map("\(.[0].rule) \(length)") | .[]' "$out" | sort -k2,2nr -k1,1

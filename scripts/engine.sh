@@ -4,6 +4,8 @@
 #   scripts/engine.sh start      start it, print `export DOCKER_HOST=unix://...`
 #   scripts/engine.sh env        print the export line of a running one
 #   scripts/engine.sh stop       stop the one `start` started, remove its folder
+#   scripts/engine.sh restart    stop it and start it again, keeping its data
+#                                (containers, images): an engine upgrade or crash
 #   scripts/engine.sh run CMD... run CMD with DOCKER_HOST set: reuse the engine
 #                                DOCKER_HOST already points at, or start one and
 #                                stop it afterwards; exits with CMD's code
@@ -119,6 +121,7 @@ cmd_start() {
 	local driver
 	for driver in $STORAGE_DRIVERS; do
 		if launch "$driver"; then
+			echo "$driver" >"$dir/driver"
 			echo "engine.sh: dockerd $(dockerd --version | sed 's/^Docker version //') ($driver) pid $(cat "$pidfile") on $host" >&2
 			echo "export DOCKER_HOST=$host"
 			return 0
@@ -175,6 +178,32 @@ cmd_stop() {
 	cleanup_dir
 }
 
+# stop_dockerd: TERM the dockerd of our pidfile, KILL it after STOP_TIMEOUT.
+stop_dockerd() {
+	running || return 0
+	local pid
+	pid=$(cat "$pidfile")
+	kill -TERM "$pid"
+	local deadline=$((SECONDS + STOP_TIMEOUT))
+	while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "engine.sh: dockerd $pid still running after ${STOP_TIMEOUT}s, killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		sleep 1
+	fi
+}
+
+cmd_restart() {
+	running || die "no engine running under $dir (scripts/engine.sh start)"
+	[ -s "$dir/driver" ] || die "$dir was started by an older engine.sh; stop and start it"
+	stop_dockerd
+	launch "$(cat "$dir/driver")" || die "dockerd did not start again under $dir; see $log"
+	echo "engine.sh: dockerd restarted, pid $(cat "$pidfile") on $host" >&2
+	echo "export DOCKER_HOST=$host"
+}
+
 cmd_env() {
 	running && answers "$host" || die "no engine running under $dir (scripts/engine.sh start)"
 	echo "export DOCKER_HOST=$host"
@@ -203,10 +232,11 @@ paths "${ENGINE_DIR:-/tmp/docker-heal-engine}"
 case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
+restart) cmd_restart ;;
 env) cmd_env ;;
 run)
 	shift
 	cmd_run "$@"
 	;;
-*) die "usage: engine.sh start|stop|env|run CMD..." ;;
+*) die "usage: engine.sh start|stop|restart|env|run CMD..." ;;
 esac

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -74,10 +75,16 @@ func DefaultStatePath() (string, error) {
 // ReadState reads a state file. A missing file is a fresh state. A file that
 // is not valid state returns a fresh state and ErrCorruptState (wrapped), so
 // callers can set it aside and carry on: a bad file never blocks healing.
+//
+// A path that is not a regular file (a FIFO, a device, a folder) is an
+// error, not a hang: it is opened without blocking and checked before any read.
 func ReadState(path string) (*heal.State, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxStateSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return heal.NewState(), nil
+	}
+	if errors.Is(err, errTooLarge) {
+		return heal.NewState(), fmt.Errorf("%w: %s: %v", ErrCorruptState, path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", path, err)
@@ -104,14 +111,69 @@ func ReadState(path string) (*heal.State, error) {
 // ErrCorruptState marks a state file that could not be read as state.
 var ErrCorruptState = errors.New("corrupt state file")
 
-// SetAside renames a corrupt state file to path.corrupt-<timestamp> and
-// returns the new name.
-func SetAside(path string, now time.Time) (string, error) {
-	aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
-	if err := os.Rename(path, aside); err != nil {
-		return "", fmt.Errorf("setting aside corrupt state file %s: %w", path, err)
+// maxStateSize bounds a state file: a few hundred bytes a container.
+const maxStateSize = 64 << 20
+
+var errTooLarge = errors.New("larger than a state file can be")
+
+// readRegular reads path if it is a regular file of at most limit bytes.
+// It opens without blocking, so a FIFO cannot hang the read, and checks the
+// open file, not the name.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
 	}
-	return aside, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s): pass --state-file with the path of a file", fi.Mode().Type())
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, %w (%d)", fi.Size(), errTooLarge, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%w (%d)", errTooLarge, limit)
+	}
+	return data, err
+}
+
+// SetAside moves a corrupt state file to path.corrupt-<timestamp>, with a
+// -2, -3... suffix when that name is taken (two set aside within a second
+// never overwrite each other), and returns the new name.
+func SetAside(path string, now time.Time) (string, error) {
+	base := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
+	for n := 1; n <= 1000; n++ {
+		aside := base
+		if n > 1 {
+			aside = fmt.Sprintf("%s-%d", base, n)
+		}
+		// A hard link never replaces an existing file, unlike a rename.
+		err := os.Link(path, aside)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err == nil {
+			if err := os.Remove(path); err != nil {
+				return "", fmt.Errorf("setting aside corrupt state file %s: %w", path, err)
+			}
+			return aside, nil
+		}
+		// No hard links here: rename, to a name checked free (the lock
+		// keeps other runs out meanwhile).
+		if _, serr := os.Lstat(aside); serr == nil {
+			continue
+		}
+		if err := os.Rename(path, aside); err != nil {
+			return "", fmt.Errorf("setting aside corrupt state file %s: %w", path, err)
+		}
+		return aside, nil
+	}
+	return "", fmt.Errorf("setting aside corrupt state file %s: 1000 files named %s* already; clean them up", path, base)
 }
 
 // LoadState reads the state file for a run that will write it back: a

@@ -13,6 +13,9 @@ import (
 // returned; once ctx is done no further call starts, and ctx's error is
 // returned when nothing failed first.
 func Each(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(limit, 1))
 	for i := range n {

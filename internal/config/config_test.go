@@ -134,6 +134,10 @@ func TestKeys(t *testing.T) {
 			b.WriteString("  all: true\n")
 		case "webhooks":
 			b.WriteString("  webhooks: [http://127.0.0.1:9/]\n")
+		case "notify":
+			b.WriteString("  notify: [ntfy://ntfy.example/topic]\n")
+		case "listen":
+			b.WriteString("  listen: 127.0.0.1:9580\n")
 		case "max-restarts", "max-per-run", "concurrency":
 			b.WriteString("  " + name + ": 2\n")
 		case "state-file", "audit-log", "metrics-file":
@@ -142,7 +146,7 @@ func TestKeys(t *testing.T) {
 			b.WriteString("  " + name + ": 1m\n")
 		}
 	}
-	if _, err := Load(writeConfig(t, b.String())); err != nil || n != 16 {
+	if _, err := Load(writeConfig(t, b.String())); err != nil || n != 21 {
 		t.Errorf("a file with every key (%d heal keys): %v\n%s", n, err, b.String())
 	}
 }

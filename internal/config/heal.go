@@ -23,12 +23,19 @@ type Heal struct {
 	Concurrency    *int     `yaml:"concurrency" flag:"concurrency"`
 	Grace          *string  `yaml:"grace" flag:"grace"`
 	StopTimeout    *string  `yaml:"stop-timeout" flag:"stop-timeout"`
+	MaxStopTimeout *string  `yaml:"max-stop-timeout" flag:"max-stop-timeout"`
+	RoundTimeout   *string  `yaml:"round-timeout" flag:"round-timeout"`
 	StateFile      string   `yaml:"state-file" flag:"state-file"`
 	LockTimeout    *string  `yaml:"lock-timeout" flag:"lock-timeout"`
 	AuditLog       string   `yaml:"audit-log" flag:"audit-log"`
 	MetricsFile    string   `yaml:"metrics-file" flag:"metrics-file"`
 	Webhooks       []string `yaml:"webhooks" flag:"webhook"`
 	WebhookTimeout *string  `yaml:"webhook-timeout" flag:"webhook-timeout"`
+	// Notify are shoutrrr URLs (slack://…, ntfy://…, generic://…).
+	Notify []string `yaml:"notify" flag:"notify"`
+	// Resync and Listen are watch's alone.
+	Resync *string `yaml:"resync" flag:"resync"`
+	Listen string  `yaml:"listen" flag:"listen"`
 }
 
 // Policy is the heal policy the file gives over the defaults. Every host
@@ -67,8 +74,11 @@ func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
 		{"backoff-max", h.BackoffMax, &p.BackoffMax},
 		{"grace", h.Grace, &p.Grace},
 		{"stop-timeout", h.StopTimeout, &p.StopTimeout},
+		{"max-stop-timeout", h.MaxStopTimeout, &p.MaxStopTimeout},
+		{"round-timeout", h.RoundTimeout, &ignored},
 		{"lock-timeout", h.LockTimeout, &ignored},
 		{"webhook-timeout", h.WebhookTimeout, &ignored},
+		{"resync", h.Resync, &ignored},
 	} {
 		if d.v == nil {
 			continue

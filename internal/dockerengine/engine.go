@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -17,6 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/bounded"
 )
 
 // DefaultCallTimeout bounds one engine call (list, inspect); restart and stop
@@ -77,8 +77,8 @@ func fromSummary(s container.Summary) heal.Container {
 		Image:   s.Image,
 		Labels:  s.Labels,
 		State:   string(s.State),
-		Project: s.Labels[LabelComposeProject],
-		Service: s.Labels[LabelComposeService],
+		Project: s.Labels[heal.LabelComposeProject],
+		Service: s.Labels[heal.LabelComposeService],
 	}
 	if len(s.Names) > 0 {
 		c.Name = strings.TrimPrefix(s.Names[0], "/")
@@ -111,16 +111,6 @@ func healthFromStatus(status string) string {
 	}
 	return heal.HealthNone
 }
-
-// Compose and Swarm labels.
-const (
-	LabelComposeProject     = "com.docker.compose.project"
-	LabelComposeService     = "com.docker.compose.service"
-	LabelComposeConfigFiles = "com.docker.compose.project.config_files"
-	LabelSwarmTask          = "com.docker.swarm.task.id"
-	// LabelIgnore silences audit rules on a container: docker-heal.ignore=ID,ID (or all).
-	LabelIgnore = "docker-heal.ignore"
-)
 
 // Inspect returns a container with every field filled (Inspected is true).
 func (e *Engine) Inspect(ctx context.Context, idOrName string) (heal.Container, error) {
@@ -163,49 +153,24 @@ func (e *Engine) inspectMany(ctx context.Context, ids []string, concurrency int)
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	out := make([]*container.InspectResponse, len(ids))
-	sem := make(chan struct{}, concurrency)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i, id := range ids {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	err := bounded.Each(ctx, concurrency, len(ids), func(ctx context.Context, i int) error {
+		ins, err := e.inspectRaw(ctx, ids[i])
+		switch {
+		case err == nil:
+			out[i] = &ins
+		case IsNotFound(err):
+			// Removed between list and inspect: not ours to report.
+		default:
+			return err // the first failure cancels the others
 		}
+		return nil
+	})
+	if err != nil {
 		if ctx.Err() != nil {
-			break
+			return nil, e.wrap(ctx, ctx.Err(), "inspecting containers")
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ins, err := e.inspectRaw(ctx, id)
-			switch {
-			case err == nil:
-				out[i] = &ins
-			case IsNotFound(err):
-				// Removed between list and inspect: not ours to report.
-			default:
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, e.wrap(ctx, err, "inspecting containers")
+		return nil, err
 	}
 	return out, nil
 }
@@ -252,8 +217,8 @@ func FromInspect(ins container.InspectResponse) heal.Container {
 	if cfg := ins.Config; cfg != nil {
 		c.Image = cfg.Image
 		c.Labels = cfg.Labels
-		c.Project = cfg.Labels[LabelComposeProject]
-		c.Service = cfg.Labels[LabelComposeService]
+		c.Project = cfg.Labels[heal.LabelComposeProject]
+		c.Service = cfg.Labels[heal.LabelComposeService]
 		if cfg.StopTimeout != nil {
 			d := time.Duration(*cfg.StopTimeout) * time.Second
 			c.StopTimeout = &d
@@ -372,4 +337,15 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 		return &notFoundError{what: what, err: err}
 	}
 	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
+}
+
+// CheckClientOptions reports whether a client can be made with opts (as the
+// docker CLI's context endpoint gives them): a host the client cannot parse
+// is caught here, before any call.
+func CheckClientOptions(opts ...client.Opt) error {
+	c, err := client.New(opts...)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }

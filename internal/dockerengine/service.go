@@ -3,6 +3,7 @@ package dockerengine
 import (
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/image"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/bounded"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -18,15 +20,29 @@ import (
 // Images are inspected once each; an image gone since the container was
 // created leaves ImageConfig nil. Containers that vanish meanwhile are skipped.
 func (e *Engine) Services(ctx context.Context, names []string, concurrency int) ([]*lint.Service, error) {
-	ids := names
-	if len(names) == 0 {
-		list, err := e.List(ctx, heal.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		ids = make([]string, len(list))
-		for i, c := range list {
-			ids[i] = c.ID
+	list, err := e.List(ctx, heal.ListOptions{All: len(names) > 0})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	asked := ids // what to call a container that vanishes before its inspect
+	if len(names) > 0 {
+		// Named as status and reset name them (heal.Match).
+		ids, asked = nil, nil
+		for _, n := range names {
+			i, err := heal.Match(list, n, heal.ContainerKey)
+			if err != nil {
+				return nil, err
+			}
+			if i < 0 {
+				return nil, &NotFoundError{Name: n, Endpoint: e.Endpoint()}
+			}
+			if !slices.Contains(ids, list[i].ID) {
+				ids, asked = append(ids, list[i].ID), append(asked, n)
+			}
 		}
 	}
 	raw, err := e.inspectMany(ctx, ids, concurrency)
@@ -37,7 +53,7 @@ func (e *Engine) Services(ctx context.Context, names []string, concurrency int) 
 	for i, r := range raw {
 		if r == nil {
 			if len(names) > 0 {
-				return nil, &NotFoundError{Name: names[i], Endpoint: e.Endpoint()}
+				return nil, &NotFoundError{Name: asked[i], Endpoint: e.Endpoint()}
 			}
 			continue
 		}
@@ -80,27 +96,22 @@ func (e *Engine) inspectImages(ctx context.Context, containers []container.Inspe
 	}
 	results := make([]*image.InspectResponse, len(ids))
 	errs := make([]error, len(ids))
-	sem := make(chan struct{}, concurrency)
-	done := make(chan struct{})
-	for i, id := range ids {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; done <- struct{}{} }()
-			cctx, cancel := context.WithTimeout(ctx, e.callTimeout())
-			defer cancel()
-			res, err := e.api.ImageInspect(cctx, id)
-			switch {
-			case err == nil:
-				results[i] = &res.InspectResponse
-			case IsNotFound(err):
-				// Removed (docker rmi -f) while a container still uses it.
-			default:
-				errs[i] = e.wrap(ctx, err, "inspecting image "+id)
-			}
-		}()
-	}
-	for range ids {
-		<-done
+	_ = bounded.Each(ctx, concurrency, len(ids), func(_ context.Context, i int) error {
+		cctx, cancel := context.WithTimeout(ctx, e.callTimeout())
+		defer cancel()
+		res, err := e.api.ImageInspect(cctx, ids[i])
+		switch {
+		case err == nil:
+			results[i] = &res.InspectResponse
+		case IsNotFound(err):
+			// Removed (docker rmi -f) while a container still uses it.
+		default:
+			errs[i] = e.wrap(ctx, err, "inspecting image "+ids[i])
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, e.wrap(ctx, err, "inspecting images")
 	}
 	out := map[string]*image.InspectResponse{}
 	for i, id := range ids {
@@ -189,13 +200,13 @@ func ContainerService(ins container.InspectResponse, img *image.InspectResponse)
 		}
 	}
 	labels := svc.Labels
-	svc.Project = labels[LabelComposeProject]
-	svc.Swarm = labels[LabelSwarmTask] != ""
-	if files := labels[LabelComposeConfigFiles]; files != "" {
+	svc.Project = labels[heal.LabelComposeProject]
+	svc.Swarm = labels[heal.LabelSwarmTask] != ""
+	if files := labels[heal.LabelComposeConfigFiles]; files != "" {
 		first, _, _ := strings.Cut(files, ",")
 		svc.Pos = lint.Position{File: strings.TrimSpace(first)}
 	}
-	if ig := labels[LabelIgnore]; ig != "" {
+	if ig := labels[heal.LabelIgnore]; ig != "" {
 		for _, id := range strings.Split(ig, ",") {
 			if id = strings.TrimSpace(id); id != "" {
 				svc.IgnoreRules = append(svc.IgnoreRules, id)

@@ -212,6 +212,9 @@ type Options struct {
 	Ulimits     []*container.Ulimit
 	Init        *bool
 	Privileged  bool
+	CapAdd      []string
+	PidMode     string // "host" shares the host's PID namespace
+	IpcMode     string
 	User        string
 	StopTimeout *int   // seconds
 	NetworkMode string // default "none"; "container:<id>" shares another's
@@ -260,6 +263,9 @@ func RunContainer(t testing.TB, opts Options) Container {
 		LogConfig:     container.LogConfig{Type: opts.LogDriver, Config: opts.LogOptions},
 		Init:          opts.Init,
 		Privileged:    opts.Privileged,
+		CapAdd:        opts.CapAdd,
+		PidMode:       container.PidMode(opts.PidMode),
+		IpcMode:       container.IpcMode(opts.IpcMode),
 		Resources: container.Resources{
 			Memory:     opts.Memory,
 			MemorySwap: opts.MemorySwap,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -27,11 +29,18 @@ import (
 )
 
 // testRegistry is an in-memory registry that counts the requests it serves
-// and the blobs it is asked for.
+// and records the paths of the blobs it is asked for.
 type testRegistry struct {
 	host     string
 	requests atomic.Int64
-	layers   atomic.Int64
+	mu       sync.Mutex
+	blobs    []string
+}
+
+func (tr *testRegistry) blobsAsked() string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return strings.Join(tr.blobs, " ")
 }
 
 func newTestRegistry(t *testing.T) *testRegistry {
@@ -40,6 +49,11 @@ func newTestRegistry(t *testing.T) *testRegistry {
 	inner := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		tr.requests.Add(1)
+		if strings.Contains(req.URL.Path, "/blobs/") && req.Method == http.MethodGet {
+			tr.mu.Lock()
+			tr.blobs = append(tr.blobs, req.URL.Path)
+			tr.mu.Unlock()
+		}
 		inner.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
@@ -49,11 +63,29 @@ func newTestRegistry(t *testing.T) *testRegistry {
 
 func configImage(t *testing.T, os, arch string, cfg v1.Config) v1.Image {
 	t.Helper()
-	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: os, Architecture: arch, Config: cfg})
+	// One layer, so the test can tell that lookups never fetch layers.
+	layer, err := random.Layer(256, types.DockerLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err = mutate.ConfigFile(img, &v1.ConfigFile{OS: os, Architecture: arch, Config: cfg, RootFS: v1.RootFS{Type: "layers", DiffIDs: mustDiffIDs(t, img)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return img
+}
+
+func mustDiffIDs(t *testing.T, img v1.Image) []v1.Hash {
+	t.Helper()
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf.RootFS.DiffIDs
 }
 
 func (tr *testRegistry) push(t *testing.T, repoTag string, img v1.Image) string {
@@ -86,6 +118,28 @@ func (tr *testRegistry) pushIndex(t *testing.T, repoTag string, imgs map[string]
 	}
 	tr.requests.Store(0)
 	return ref.String()
+}
+
+// configImageLayers lists the layer digests of a pushed image.
+func configImageLayers(t *testing.T, ref string) ([]string, error) {
+	t.Helper()
+	r, _ := name.ParseReference(ref)
+	img, err := remote.Image(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range m.Layers {
+		out = append(out, l.Digest.String())
+	}
+	if len(out) == 0 {
+		t.Fatal("the test image has no layer")
+	}
+	return out, nil
 }
 
 func newResolver(t *testing.T, opts Options) *Resolver {
@@ -123,6 +177,16 @@ func TestRegistryLookupAndCache(t *testing.T) {
 	}
 	if n := tr.requests.Load(); n == 0 {
 		t.Fatal("the registry saw no request")
+	}
+	// The manifest and the config blob, never a layer.
+	layers, _ := configImageLayers(t, ref)
+	for _, l := range layers {
+		if strings.Contains(tr.blobsAsked(), l) {
+			t.Errorf("the lookup fetched layer %s (blobs asked: %s)", l, tr.blobsAsked())
+		}
+	}
+	if !strings.Contains(tr.blobsAsked(), "/blobs/sha256:") {
+		t.Errorf("the config blob was not fetched: %q", tr.blobsAsked())
 	}
 
 	// A second run reads the cache: no request at all.

@@ -33,7 +33,9 @@ func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s disables its healthcheck: compose can never start %s; give %s a healthcheck or use condition: service_started", d.Service, d.Service, svc.Name, d.Service)
 		case probing(hc):
 		case d.Target.ImageConfig == nil && d.Target.Image != "":
-			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (its image %s may have one, which docker heal cannot see): add healthcheck: to %s", d.Service, d.Service, d.Target.Image, d.Service)
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (its image %s was not inspected and may have one): add healthcheck: to %s", d.Service, d.Service, d.Target.Image, d.Service)
+		case d.Target.Built && !d.Target.ImageConfig.Knows(lint.FieldHealthcheck):
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but neither %s nor its Dockerfile sets a healthcheck (its base image %s was not inspected and may have one): add healthcheck: to %s", d.Service, d.Service, d.Target.ImageConfig.NotInspected, d.Service)
 		default:
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s has no healthcheck: compose fails to start %s; add healthcheck: to %s", d.Service, d.Service, svc.Name, d.Service)
 		}

@@ -49,18 +49,37 @@ func socketSource(m lint.Mount) (string, bool) {
 }
 
 func dockerSocketMounted(r *lint.Report, svc *lint.Service) {
+	// A service that mounts the socket itself and also a folder that holds
+	// it (/ as /hostfs, for a collector) is one exposure: report the socket,
+	// not the same advice twice on one service.
+	type hit struct {
+		m    lint.Mount
+		what string
+	}
+	var direct, holders []hit
 	for _, m := range svc.Mounts {
 		what, ok := socketSource(m)
 		if !ok {
 			continue
 		}
-		r.Add(mountPos(svc, m), svc.Name, "mounts %s: the container controls the Docker daemon, which is root on the host; mount it only into a tool that needs it, through a filtering proxy (tecnativa/docker-socket-proxy)", what)
+		if strings.Contains(what, "holds the Docker socket") {
+			holders = append(holders, hit{m, what})
+		} else {
+			direct = append(direct, hit{m, what})
+		}
+	}
+	if len(direct) == 0 {
+		direct = holders
+	}
+	for _, h := range direct {
+		r.Add(mountPos(svc, h.m), svc.Name, "mounts %s: the container controls the Docker daemon, which is root on the host; mount it only into a tool that needs it, through a filtering proxy (tecnativa/docker-socket-proxy)", h.what)
 	}
 }
 
 // mountPos is where a mount is written: its short-syntax entry
 // ("volumes./var/run/docker.sock:/var/run/docker.sock") when the loader
-// recorded one with that source, else the volumes key.
+// recorded one with that source (or, for a source written as a variable,
+// that target), else the volumes key.
 func mountPos(svc *lint.Service, m lint.Mount) lint.Position {
 	var found *lint.Position
 	for key, pos := range svc.Keys {
@@ -68,8 +87,13 @@ func mountPos(svc *lint.Service, m lint.Mount) lint.Position {
 		if !ok || m.Source == "" {
 			continue
 		}
-		src, _, _ := strings.Cut(entry, ":")
-		if path.Clean(src) == path.Clean(m.Source) && (found == nil || pos.Line < found.Line) {
+		// The source as written may be a variable (${DOCKER_SOCK}:/var/run/docker.sock):
+		// then the target names the entry.
+		src, rest, _ := strings.Cut(entry, ":")
+		target, _, _ := strings.Cut(rest, ":")
+		same := path.Clean(src) == path.Clean(m.Source) ||
+			(strings.Contains(src, "$") && m.Target != "" && path.Clean(target) == path.Clean(m.Target))
+		if same && (found == nil || pos.Line < found.Line) {
 			found = &pos
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -45,10 +46,10 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 	}
 	var out []timingProblem
 	if hc.Interval != 0 && hc.Interval < minHealthDuration {
-		out = append(out, timingProblem{"healthcheck.interval", "interval " + durationString(hc.Interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
+		out = append(out, timingProblem{"healthcheck.interval", "interval " + humanize.Duration(hc.Interval) + " is under 1s: the probe runs back to back and loads the app; use 5s or more"})
 	}
 	if hc.Timeout != 0 && hc.Timeout < minHealthDuration {
-		out = append(out, timingProblem{"healthcheck.timeout", "timeout " + durationString(hc.Timeout) + " is under 1s: a probe that is merely slow (a busy app, a cold start of the probe command) counts as a failure; use 1s or more"})
+		out = append(out, timingProblem{"healthcheck.timeout", "timeout " + humanize.Duration(hc.Timeout) + " is under 1s: a probe that is merely slow (a busy app, a cold start of the probe command) counts as a failure; use 1s or more"})
 	}
 	if hc.RetriesSet && hc.Retries < 1 {
 		out = append(out, timingProblem{"healthcheck.retries", "retries " + strconv.Itoa(hc.Retries) + " is treated as the default (3), not as \"fail at once\": set retries to 1 or more"})
@@ -63,7 +64,7 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 		case hc.Interval == 0 && hc.StartPeriod != 0:
 			key = "healthcheck.start_period"
 		}
-		out = append(out, timingProblem{key, "takes up to " + durationString(detect) + " to mark a hung app unhealthy (" + how + "), over 10m: shorten the interval or timeout, or lower retries"})
+		out = append(out, timingProblem{key, "takes up to " + humanize.Duration(detect) + " to mark a hung app unhealthy (" + how + "), over 10m: shorten the interval or timeout, or lower retries"})
 	}
 	return out
 }
@@ -88,9 +89,9 @@ func timeToDetect(hc *lint.Healthcheck) (time.Duration, string) {
 	d := hc.StartPeriod + time.Duration(retries)*(interval+timeout)
 	var how strings.Builder
 	if hc.StartPeriod != 0 {
-		how.WriteString("start_period " + durationString(hc.StartPeriod) + " + ")
+		how.WriteString("start_period " + humanize.Duration(hc.StartPeriod) + " + ")
 	}
-	fmt.Fprintf(&how, "%d%s x (%s%s + %s%s)", retries, retriesNote, intervalNote, durationString(interval), timeoutNote, durationString(timeout))
+	fmt.Fprintf(&how, "%d%s x (%s%s + %s%s)", retries, retriesNote, intervalNote, humanize.Duration(interval), timeoutNote, humanize.Duration(timeout))
 	return d, how.String()
 }
 
@@ -137,16 +138,4 @@ func healthcheckTimingService(r *lint.Report, svc *lint.Service) {
 	for _, p := range timingProblems(hc) {
 		r.Add(svc.At(p.key, "healthcheck"), svc.Name, "healthcheck %s", p.msg)
 	}
-}
-
-// durationString writes a duration as a compose file would: 10m, 1m30s, 500ms.
-func durationString(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -144,8 +144,9 @@ func earlierStage(df *lint.Dockerfile, st *lint.Stage) bool {
 
 // A service that builds its image names the result with image:, it does not
 // pull it, and is left alone; its Dockerfile's FROM lines are checked there.
+// That holds when its Dockerfile could not be read too.
 func imageUnpinnedService(r *lint.Report, svc *lint.Service) {
-	if isContainer(svc) || svc.Built {
+	if isContainer(svc) || svc.Built || svc.HasBuild {
 		return
 	}
 	ref := strings.TrimSpace(svc.Image)

@@ -9,8 +9,9 @@ import (
 // exists so it can be listed, documented, configured and silenced like any
 // other, and has no check function of its own.
 var InvalidFile = lint.Rule{
-	ID:       lint.InvalidFileRule,
-	Severity: lint.SeverityError,
-	Scope:    lint.ScopeDockerfile | lint.ScopeCompose,
-	Summary:  "a file that cannot be parsed: the parser's message at its `file:line`; the other files are still linted",
+	ID:         lint.InvalidFileRule,
+	Severity:   lint.SeverityError,
+	Scope:      lint.ScopeDockerfile | lint.ScopeCompose,
+	Summary:    "a file that cannot be parsed: the parser's message at its `file:line`; the other files are still linted",
+	FromLoader: true,
 }

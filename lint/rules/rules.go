@@ -35,6 +35,7 @@ func All() []lint.Rule {
 		HostNamespace,
 		UserRoot,
 		ImageUnpinned,
+		UnsetVariable,
 		InvalidFile,
 	}
 }

@@ -44,6 +44,7 @@ var issueTable = []struct {
 	{"host-namespace", lint.SeverityWarning, "C R"},
 	{"user-root", lint.SeverityInfo, "D C R"},
 	{"image-unpinned", lint.SeverityInfo, "D C"},
+	{"unset-variable", lint.SeverityWarning, "C"}, // issue 8
 	{"invalid-file", lint.SeverityError, "D C"},
 }
 
@@ -87,13 +88,13 @@ func TestRegistryMatchesIssueTable(t *testing.T) {
 
 func TestRegistryCheckFunctionsMatchScope(t *testing.T) {
 	for _, r := range All() {
-		if r.ID == InvalidFile.ID {
-			// The loaders produce invalid-file; it has no check of its own.
+		if r.FromLoader {
+			// The loaders produce invalid-file and unset-variable; they have no check of their own.
 			if r.CheckDockerfile != nil || r.CheckService != nil {
 				t.Errorf("%s: must have no check function: the loaders emit it", r.ID)
 			}
-			if r.ID != lint.InvalidFileRule {
-				t.Errorf("invalid-file id %q differs from lint.InvalidFileRule %q", r.ID, lint.InvalidFileRule)
+			if r.ID != lint.InvalidFileRule && r.ID != lint.UnsetVariableRule {
+				t.Errorf("%s: the loaders emit only %s and %s", r.ID, lint.InvalidFileRule, lint.UnsetVariableRule)
 			}
 			continue
 		}

@@ -76,8 +76,20 @@ func TestContainerRules(t *testing.T) {
 		{"exec form", ShellFormCmd, container(func(s *lint.Service) { s.Entrypoint = []string{"node"} }), 0, ""},
 
 		{"bash wrapper", ShellWrapperNoExec, container(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app >>/var/log/app.log 2>&1"}
 		}), 1, "bash stays PID 1"},
+		// bash 5.1+ and busybox sh exec a last plain command themselves.
+		{"bash runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Entrypoint, s.Command = []string{"bash"}, []string{"-c", "migrate && app"}
+		}), 0, ""},
+		{"busybox sh runs the last command itself", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
+		}), 0, ""},
+		{"busybox sh keeps a pipeline", ShellWrapperNoExec, container(func(s *lint.Service) {
+			s.Image = "redis:7.4-alpine"
+			s.Entrypoint, s.Command = []string{"sh"}, []string{"-c", "a; b | tee /log"}
+		}), 1, "sh stays PID 1"},
 		{"wrapper behind tini", ShellWrapperNoExec, container(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/sbin/tini"}, []string{"--", "sh", "-c", "a; b"}
 		}), 1, ""},
@@ -235,14 +247,33 @@ func TestComposeRules(t *testing.T) {
 		}), 1, "grafana/grafana:11 was not inspected"},
 		{"command wrapper", ShellWrapperNoExec, composeSvc(func(s *lint.Service) { s.Command = []string{"sh", "-c", "a && b"} }), 1, "command runs sh -c"},
 		{"command after an entrypoint script", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"bash", "-c", "a; b"}
+			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"sh", "-c", "a; b"}
 		}), 1, ""},
 		{"shell from the entrypoint, script from the command", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/bin/sh"}, []string{"-c", "migrate; app"}
 		}), 1, "entrypoint with command runs sh -c"},
 		{"options before -c, split", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
-			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app"}
+			s.Entrypoint, s.Command = []string{"bash", "-euo", "pipefail", "-c"}, []string{"migrate && app | tee /log"}
 		}), 1, "runs bash -c"},
+		{"busybox sh on a local alpine build", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseAlpine}
+			s.Command = []string{"sh", "-c", "migrate; app"}
+		}), 0, ""},
+		{"a trap keeps busybox sh", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "trap 'rm -f /tmp/lock' EXIT; app"}
+		}), 1, ""},
+		{"nothing to exec", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Command = []string{"sh", "-c", "sleep 1; echo \"exiting with error\"; exit 42"}
+		}), 0, ""},
+		{"a loop cannot be exec'd", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"sh", "-c", "while true; do poll; sleep 1; done"}
+		}), 1, "init: true"},
+		{"wait keeps the shell", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
+			s.Image = "alpine:3.20"
+			s.Command = []string{"ash", "-c", "app & wait"}
+		}), 1, ""},
 		{"the image's bare shell entrypoint", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.ImageConfig = &lint.ImageConfig{Entrypoint: []string{"/bin/sh"}}
 			s.Command = []string{"-c", "migrate; app"}

@@ -28,11 +28,12 @@ func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil {
 		return
 	}
+	alpine := img.Base == lint.BaseAlpine
 	switch {
 	case img.EntrypointShell && len(img.Entrypoint) >= 2:
-		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint, img.EntrypointPos, false)
+		reportShellForm(r, df, "ENTRYPOINT", img.Entrypoint, img.EntrypointPos, false, alpine)
 	case img.CmdShell && len(img.Cmd) >= 2:
-		reportShellForm(r, df, "CMD", img.Cmd, img.CmdPos, len(img.Entrypoint) > 0)
+		reportShellForm(r, df, "CMD", img.Cmd, img.CmdPos, len(img.Entrypoint) > 0, alpine)
 	}
 }
 
@@ -40,7 +41,10 @@ func shellFormCmdDockerfile(r *lint.Report, df *lint.Dockerfile) {
 // ENTRYPOINT: the entrypoint receives "/bin/sh -c script" as arguments and,
 // like docker-entrypoint.sh, usually exec's it.
 // argv is what the builder stored: the SHELL (default /bin/sh -c) and the script.
-func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv []string, pos lint.Position, underEntrypoint bool) {
+// On an Alpine base /bin/sh is busybox, which, like bash 5.1+, replaces itself
+// with a last plain command (see runsLastItself): CMD app --port 80 then runs
+// app as PID 1.
+func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv []string, pos lint.Position, underEntrypoint, alpine bool) {
 	script, sh := argv[len(argv)-1], strings.Join(argv[:len(argv)-1], " ")
 	if !posixShell(argv[0]) {
 		return // SHELL ["powershell", ...], cmd: not a POSIX shell, nor POSIX signals
@@ -48,6 +52,11 @@ func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv [
 	s := parseShell(script)
 	if s.execsLast() {
 		return // CMD exec app: the shell replaces itself, the app is PID 1
+	}
+	shell := path.Base(argv[0])
+	busybox := alpine && (shell == "sh" || shell == "ash")
+	if !underEntrypoint && (busybox || shell == "bash") && s.runsLastItself(shell == "bash") {
+		return
 	}
 	subject := stageOf(df, pos).Subject()
 	problem := "PID 1 is " + argv[0] + ", which does not pass SIGTERM on"

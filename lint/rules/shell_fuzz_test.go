@@ -69,7 +69,7 @@ func FuzzParseShell(f *testing.F) {
 			if !ok || got != script {
 				t.Fatalf("shellWrapper(%q) = %q, %v; want the script back", argv, got, ok)
 			}
-			wrapperProblem(argv)
+			wrapperProblem(argv, false)
 		}
 	})
 }

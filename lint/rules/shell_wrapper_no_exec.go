@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"path"
+	"strings"
+
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -18,21 +21,97 @@ var ShellWrapperNoExec = lint.Rule{
 
 // wrapperProblem returns the script and shell when argv (after an init such
 // as tini) runs a shell script that leaves the shell as the parent of the app.
-// A script that traps SIGTERM forwards signals on purpose and is left alone.
-func wrapperProblem(argv []string) (script, shell string, bad bool) {
-	script, shell, ok := shellWrapper(afterInit(argv))
+// A script that traps SIGTERM forwards signals on purpose and is left alone,
+// and so is one whose shell replaces itself with the last command anyway
+// (see runsLastItself). alpine says the image's /bin/sh is busybox.
+func wrapperProblem(argv []string, alpine bool) (script, shell string, bad bool) {
+	argv = afterInit(argv)
+	script, shell, ok := shellWrapper(argv)
 	if !ok {
 		return "", "", false
 	}
 	s := parseShell(script)
-	if s.last() == nil || s.execsLast() || s.trapsTerm() {
+	if s.last() == nil || s.execsLast() || s.trapsTerm() || endsInBuiltin(s) {
+		return "", "", false
+	}
+	busybox := path.Base(argv[0]) == "busybox" || shell == "ash" || (shell == "sh" && alpine)
+	if (busybox || shell == "bash") && s.runsLastItself(shell == "bash" && !busybox) {
 		return "", "", false
 	}
 	return script, shell, true
 }
 
+// runsLastItself reports whether a shell that optimises its -c script ends
+// by exec'ing the last command rather than forking it: busybox sh (Alpine's
+// /bin/sh) and bash 5.1 and later do so for a last simple command that runs a
+// program, when no trap is set and it is not in a pipeline or the background
+// (bash also not when it has a redirection). Checked with busybox 1.35 and
+// bash 5.2: `sh -c "migrate && app"` leaves app as the process. dash, the
+// /bin/sh of Debian and Ubuntu images (0.5.12), keeps the shell and forks.
+func (s shellScript) runsLastItself(bash bool) bool {
+	c := s.last()
+	if c == nil || len(c.words) == 0 || c.before == "|" || c.after == "|" || c.after == "&" {
+		return false
+	}
+	if bash && c.redirects > 0 {
+		return false
+	}
+	if shellBuiltins[c.words[0]] || strings.ContainsAny(c.words[0], "(){}") {
+		return false
+	}
+	for _, cmd := range s.commands {
+		if len(cmd.words) > 0 && cmd.words[0] == "trap" {
+			return false
+		}
+	}
+	return true
+}
+
+// endsInBuiltin reports whether the script ends in a builtin that runs no
+// program (exit 1, echo done): there is nothing to exec, and the advice would
+// be wrong. wait is not one of them: it keeps the shell waiting on the app.
+func endsInBuiltin(s shellScript) bool {
+	c := s.last()
+	if c == nil || len(c.words) == 0 {
+		return false
+	}
+	switch c.words[0] {
+	case "exit", "return", "echo", "printf", "true", "false", ":":
+		return true
+	}
+	return false
+}
+
+// shellBuiltins are the words that end a script without running a program
+// the shell could exec: builtins (wait keeps the shell waiting on its
+// children) and the keywords that close compound commands.
+var shellBuiltins = map[string]bool{
+	"wait": true, "exit": true, "return": true, "true": true, "false": true, ":": true,
+	"echo": true, "printf": true, "read": true, "cd": true, "export": true, "set": true,
+	"unset": true, "eval": true, "source": true, ".": true, "trap": true, "shift": true,
+	"fi": true, "done": true, "esac": true, "then": true, "else": true, "do": true,
+	"if": true, "elif": true, "while": true, "until": true, "for": true, "case": true,
+	"!": true, "time": true,
+}
+
+// The advice fits the script: a last plain command can be exec'd; a script
+// that ends in a conditional needs exec in each branch or an init that
+// forwards signals; one that ends in a loop has nothing to exec, and needs an
+// init or a TERM trap.
 func wrapperMessage(r *lint.Report, pos lint.Position, subject, what, script, shell string) {
-	r.Add(pos, subject, "%s runs %s -c %q, whose last command is not exec'd: %s stays PID 1 and does not pass SIGTERM on; start the last command with exec (... && exec app)", what, shell, shorten(script), shell)
+	fix := "start the last command with exec (... && exec app)"
+	if c := parseShell(script).last(); c != nil && len(c.words) > 0 {
+		switch c.words[0] {
+		case "done":
+			// A loop (while true; do ...; sleep 1; done) has no program to
+			// exec: the shell itself must go when told.
+			r.Add(pos, subject, "%s runs %s -c %q, which ends in a loop: %s stays PID 1, which ignores SIGTERM, so docker stop waits for the timeout and kills it; set init: true (the init forwards SIGTERM and the shell ends), or trap it in the script (trap 'exit 0' TERM)", what, shell, shorten(script), shell)
+			return
+		case "fi", "esac", "}":
+			fix = "exec the program in each branch (then exec app), or run an init that forwards signals (init: true)"
+		}
+	}
+	r.Add(pos, subject, "%s runs %s -c %q, whose last command is not exec'd: %s stays PID 1 and does not pass SIGTERM on; %s", what, shell, shorten(script), shell, fix)
 }
 
 // The final image's exec-form ENTRYPOINT, then its exec-form CMD on its own
@@ -44,21 +123,22 @@ func shellWrapperDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil || img.EntrypointShell {
 		return
 	}
-	if script, shell, bad := wrapperProblem(img.Entrypoint); bad {
+	alpine := img.Base == lint.BaseAlpine
+	if script, shell, bad := wrapperProblem(img.Entrypoint, alpine); bad {
 		wrapperMessage(r, img.EntrypointPos, stageOf(df, img.EntrypointPos).Subject(), "ENTRYPOINT", script, shell)
 		return
 	}
 	if img.CmdShell || len(img.Cmd) == 0 {
 		return
 	}
-	if script, shell, bad := wrapperProblem(img.Cmd); bad {
+	if script, shell, bad := wrapperProblem(img.Cmd, alpine); bad {
 		wrapperMessage(r, img.CmdPos, stageOf(df, img.CmdPos).Subject(), "CMD", script, shell)
 		return
 	}
 	if len(img.Entrypoint) == 0 {
 		return
 	}
-	if script, shell, bad := wrapperProblem(joinArgv(img.Entrypoint, img.Cmd)); bad {
+	if script, shell, bad := wrapperProblem(joinArgv(img.Entrypoint, img.Cmd), alpine); bad {
 		wrapperMessage(r, img.CmdPos, stageOf(df, img.CmdPos).Subject(), "ENTRYPOINT with CMD", script, shell)
 	}
 }
@@ -73,16 +153,17 @@ func joinArgv(a, b []string) []string { return append(append([]string{}, a...), 
 // reports.
 func shellWrapperService(r *lint.Report, svc *lint.Service) {
 	argv, shellForm := svc.Process()
+	alpine := lint.ClassifyBase(svc.Image) == lint.BaseAlpine || (svc.ImageConfig != nil && svc.ImageConfig.Base == lint.BaseAlpine)
 	if isContainer(svc) {
 		if _, ok := builderShellForm(argv); ok || shellForm {
 			return
 		}
-		if script, shell, bad := wrapperProblem(argv); bad {
+		if script, shell, bad := wrapperProblem(argv, alpine); bad {
 			wrapperMessage(r, svc.Pos, svc.Name, "the container", script, shell)
 		}
 		return
 	}
-	if script, shell, bad := wrapperProblem(svc.Entrypoint); bad {
+	if script, shell, bad := wrapperProblem(svc.Entrypoint, alpine); bad {
 		wrapperMessage(r, svc.At("entrypoint"), svc.Name, "entrypoint", script, shell)
 		return
 	}
@@ -91,7 +172,7 @@ func shellWrapperService(r *lint.Report, svc *lint.Service) {
 	}
 	// The command runs on its own, or as the entrypoint's arguments (which an
 	// entrypoint script usually exec's: exec "$@").
-	if script, shell, bad := wrapperProblem(svc.Command); bad {
+	if script, shell, bad := wrapperProblem(svc.Command, alpine); bad {
 		wrapperMessage(r, svc.At("command"), svc.Name, "command", script, shell)
 		return
 	}
@@ -105,7 +186,7 @@ func shellWrapperService(r *lint.Report, svc *lint.Service) {
 	if len(ep) == 0 {
 		return
 	}
-	if script, shell, bad := wrapperProblem(joinArgv(ep, svc.Command)); bad {
+	if script, shell, bad := wrapperProblem(joinArgv(ep, svc.Command), alpine); bad {
 		wrapperMessage(r, svc.At("command"), svc.Name, what, script, shell)
 	}
 }

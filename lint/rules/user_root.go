@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"path"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -69,6 +70,8 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	case !root:
 	case img.UserPos.Line > 0:
 		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
+	case img.Inherited != "" && entrypointScript(img) != "":
+		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before adding USER, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
 	case img.Inherited != "":
 		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s runs as root, so the app does: add USER with an unprivileged uid (USER 10001)", img.Inherited)
 	default:
@@ -93,7 +96,11 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	}
 	if !svc.Built {
 		// An image run as is: its USER is known only when it was inspected.
-		if img != nil && rootUser(img.User) {
+		switch {
+		case img == nil || !rootUser(img.User):
+		case entrypointScript(img) != "":
+			r.Add(svc.At("user"), svc.Name, "the image %s starts as root (no USER) and the service sets no user; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting user:, which such an entrypoint may refuse", svc.Image, entrypointScript(img))
+		default:
 			r.Add(svc.At("user"), svc.Name, "the image %s runs as root (no USER) and the service sets no user: set user: \"10001:10001\" if the image supports it", svc.Image)
 		}
 		return
@@ -105,9 +112,26 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	case !root:
 	case img.User != "" && img.UserPos.Line > 0:
 		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
+	case img.Inherited != "" && entrypointScript(img) != "":
+		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile nor the service sets a user and the base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting a user, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
 	case img.Inherited != "":
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile nor the service sets a user and the base image %s runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here", img.Inherited)
 	default:
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
 	}
+}
+
+// entrypointScript names an image's entrypoint when it is a script it got
+// from an inspected image (docker-entrypoint.sh): such scripts often start as
+// root to prepare the data folder, then drop to a user (gosu, su-exec), and
+// refuse to start as another user. "" otherwise.
+func entrypointScript(img *lint.ImageConfig) string {
+	if img == nil || len(img.Entrypoint) == 0 || img.EntrypointPos.Line > 0 || isInit(img.Entrypoint[0]) {
+		return ""
+	}
+	base := path.Base(img.Entrypoint[0])
+	if strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") {
+		return img.Entrypoint[0]
+	}
+	return ""
 }

@@ -5,7 +5,8 @@
 //
 //	app [serve]   run until SIGTERM (exit 0), or SIGKILL when told to ignore it
 //	app probe     exit 0 (healthy) or 1 (sick), printing one line why
-//	app sicken    make the running app sick (until cure or a restart)
+//	app sicken [REASON]  make the running app sick (until cure or a restart);
+//	              the probe then prints "sick: REASON"
 //	app cure      make it healthy again
 //
 // Environment (and the equivalent serve flags):
@@ -13,6 +14,8 @@
 //	APP_IGNORE_SIGTERM=1  (-ignore-sigterm)  keep running on SIGTERM
 //	APP_FAIL_AFTER=N      (-fail-after N)    probe fails N seconds after each start
 //	APP_SLOW_STOP=S       (-slow-stop S)     take S seconds to exit after SIGTERM
+//	APP_PROBE_SAY=TEXT                       the probe appends TEXT to its line
+//	                                         (escape sequences too: status tests)
 //
 // Scratch has no /tmp: the state folder is created at start.
 package main
@@ -52,12 +55,19 @@ func main() {
 		err = serve(args)
 	case "probe":
 		ok, reason := probe(time.Now())
+		if say := os.Getenv("APP_PROBE_SAY"); say != "" {
+			reason += " " + say
+		}
 		fmt.Println(reason)
 		if !ok {
 			os.Exit(1)
 		}
 	case "sicken":
-		err = os.WriteFile(sickMarker(), []byte("made sick by `app sicken`\n"), 0o644)
+		reason := "made sick by `app sicken`"
+		if len(args) > 0 {
+			reason = args[0]
+		}
+		err = os.WriteFile(sickMarker(), []byte(reason+"\n"), 0o644)
 		if err == nil {
 			fmt.Println("sick")
 		}

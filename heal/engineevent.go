@@ -1,0 +1,37 @@
+package heal
+
+import "time"
+
+// EngineEventKind is what happened: a container event watch follows, or a
+// change of the event stream's connection.
+type EngineEventKind string
+
+// Container events watch follows, and the stream's own.
+const (
+	EventHealthStatus EngineEventKind = "health_status"
+	EventStart        EngineEventKind = "start"
+	EventDie          EngineEventKind = "die"
+	EventDestroy      EngineEventKind = "destroy"
+	EventPause        EngineEventKind = "pause"
+	EventUnpause      EngineEventKind = "unpause"
+	// StreamConnected: the subscription is (re)made; events may have been
+	// missed before it, so the watcher resyncs.
+	StreamConnected EngineEventKind = "connected"
+	// StreamDisconnected: the stream broke (Err says why); reconnecting.
+	StreamDisconnected EngineEventKind = "disconnected"
+)
+
+// EngineEvent is one event from the engine's stream, in our own terms. It
+// only says which container to look at; decisions come from a fresh
+// observation.
+type EngineEvent struct {
+	Kind EngineEventKind
+	ID   string
+	Name string
+	// Health is set for EventHealthStatus: healthy, unhealthy or starting.
+	Health string
+	// Time is when the engine says it happened.
+	Time time.Time
+	// Err is why the stream broke, for StreamDisconnected.
+	Err error
+}
