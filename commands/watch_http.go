@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
+	"github.com/docker-heal/docker-heal/internal/filelock"
 )
 
 // streamDownLimit is how long the event stream may be down before /healthz
@@ -184,7 +184,7 @@ func acquireWatchLock(path string) (release func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("watch lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if locked, err := filelock.TryLock(f); !locked || err != nil {
 		holder, _ := io.ReadAll(io.LimitReader(f, 200))
 		f.Close()
 		return nil, watchRunningError(path, strings.TrimSpace(string(holder)))

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # dependencies the module proxy serves (v2.17's go-msix answers 403).
 GORELEASER_VERSION=v2.16.0
 goreleaser=bin/goreleaser
-if ! "$goreleaser" --version 2>/dev/null | grep -q "GitVersion: *${GORELEASER_VERSION#v}$"; then
+if ! "$goreleaser" --version 2>/dev/null | grep -Eq "GitVersion: *v?${GORELEASER_VERSION#v}$"; then
 	echo "release-snapshot: installing goreleaser $GORELEASER_VERSION into bin/ (go install, once; it is big)"
 	GOBIN="$PWD/bin" GOFLAGS= go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
 fi

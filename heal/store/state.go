@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/filelock"
 )
 
 // File is the state file as a heal.StateStore. The caller holds the lock
@@ -264,11 +265,11 @@ func AcquireLock(ctx context.Context, path string, timeout time.Duration) (*Lock
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		locked, err := filelock.TryLock(f)
+		if locked {
 			return &Lock{f: f}, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock file %s: %w", path, err)
 		}
