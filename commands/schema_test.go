@@ -310,8 +310,6 @@ heal:
   metrics-file: /var/lib/node_exporter/textfile/docker_heal.prom
   webhooks: [https://hooks.example.com/heal]
   webhook-timeout: 5s
-  max-stop-timeout: 2m
-  round-timeout: 5m
   notify: [generic://127.0.0.1:8080/heal]
   resync: 1m
   listen: 127.0.0.1:9464
