@@ -492,16 +492,7 @@ func renderJUnit(w io.Writer, res *Result, failOn Severity) error {
 		s.Tests = len(s.Cases)
 		doc.Suites = append(doc.Suites, s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, doc)
 }
 
 // Failing reports whether any finding reaches the threshold.
@@ -536,3 +527,18 @@ func ToolVersion(stamped string) string {
 // or containers, so that it prints as visible, harmless text. Tabs and line
 // breaks are escaped too: one finding stays on one line.
 func CleanText(s string) string { return safetext.Escape(s) }
+
+// writeXML writes doc as an indented XML document with its header, as the
+// junit and checkstyle formats both do.
+func writeXML(w io.Writer, doc any) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

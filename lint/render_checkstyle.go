@@ -67,14 +67,5 @@ func renderCheckstyle(w io.Writer, res *Result) error {
 	for _, name := range res.Files {
 		file(filepath.ToSlash(name))
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, doc)
 }
