@@ -96,19 +96,32 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	if err := idx.preflight(po.ConfigPaths, workDir, po.Environment); err != nil {
 		return nil, err
 	}
-	cp, err := loadWithRecover(ctx, po)
-	if err != nil {
-		idx.addReferenced(po.ConfigPaths)
-		if opts.noErrorDetail {
+	// Most files load with the quick schema reading (schemafast.go); any
+	// other is loaded, and its errors detailed, with compose-go's schema.
+	cp, quick := loadQuick(ctx, po)
+	if !quick {
+		withRealSchema(func() {
+			cp, err = loadWithRecover(ctx, po)
+			if err == nil {
+				return
+			}
+			idx.addReferenced(po.ConfigPaths)
+			if opts.noErrorDetail {
+				return
+			}
+			if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
+				err = errs
+				return
+			}
+			if errs := schemaErrors(ctx, opts, idx, po.ConfigPaths, err); errs != nil {
+				err = errs
+				return
+			}
+			err = idx.composeError(po.ConfigPaths, err)
+		})
+		if err != nil {
 			return nil, err
 		}
-		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
-			return nil, errs
-		}
-		if errs := schemaErrors(ctx, opts, idx, po.ConfigPaths, err); errs != nil {
-			return nil, errs
-		}
-		return nil, idx.composeError(po.ConfigPaths, err)
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
 	idx.addReferenced(po.ConfigPaths)
