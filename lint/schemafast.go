@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -56,23 +57,38 @@ var (
 	realSchema *jsonschema.Schema
 )
 
-// loadQuick loads a project with the quick schema reading; false when the
-// load failed or the reading was not sure of a document (this load's, or a
-// concurrent one's: a needless second load, never a missed doubt).
-func loadQuick(ctx context.Context, po *cli.ProjectOptions) (*types.Project, bool) {
+// loadQuick loads a project with the quick schema reading. sure is false
+// when the reading was not sure of a document (this load's, or a concurrent
+// one's: a needless second load, never a missed doubt); when sure, the result
+// and the error are what compose-go's compiled schema would have given.
+func loadQuick(ctx context.Context, po *cli.ProjectOptions) (p *types.Project, err error, sure bool) {
 	quickOnce.Do(buildQuickSchema)
 	if quickSchema == nil {
-		return nil, false
+		return nil, nil, false
+	}
+	if withQuickSchema(func() { p, err = loadWithRecover(ctx, po) }) != nil {
+		return nil, nil, false
+	}
+	return p, err, true
+}
+
+// withQuickSchema runs f with the quick schema reading, shared with other
+// quick loads; errDoubt when the reading was not sure of a document meanwhile.
+func withQuickSchema(f func()) error {
+	if quickSchema == nil {
+		return errDoubt
 	}
 	schemaMu.RLock()
 	defer schemaMu.RUnlock()
 	before := schemaDoubts.Load()
-	p, err := loadWithRecover(ctx, po)
-	if err != nil || schemaDoubts.Load() != before {
-		return nil, false
+	f()
+	if schemaDoubts.Load() != before {
+		return errDoubt
 	}
-	return p, true
+	return nil
 }
+
+var errDoubt = errors.New("the quick schema reading was not sure")
 
 // withRealSchema runs f alone, with compose-go's compiled schema installed.
 func withRealSchema(f func()) {

@@ -119,9 +119,11 @@ func TestQuickLoadAvoidsTheCompiledSchema(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good", "compose.yaml")
 	bad := filepath.Join(dir, "bad", "compose.yaml")
+	badModel := filepath.Join(dir, "model", "compose.yaml")
 	for path, src := range map[string]string{
-		good: "services:\n  web:\n    image: nginx:1.27\n",
-		bad:  "services:\n  web:\n    image: nginx:1.27\n    restartt: always\n",
+		good:     "services:\n  web:\n    image: nginx:1.27\n",
+		bad:      "services:\n  web:\n    image: nginx:1.27\n    restartt: always\n",
+		badModel: "services:\n  web:\n    image: nginx:1.27\n    volumes:\n      - \":/media/\"\n",
 	} {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -137,7 +139,16 @@ func TestQuickLoadAvoidsTheCompiledSchema(t *testing.T) {
 	if got := realLoads.Load() - before; got != 0 {
 		t.Errorf("a valid project needed compose-go's compiled schema (%d loads)", got)
 	}
-	_, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{bad}})
+	// Valid for the schema, refused by the model: compose-go's error, with
+	// no need of its compiled schema.
+	_, err := LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{badModel}})
+	if err == nil || !strings.Contains(err.Error(), "empty section between colons") {
+		t.Errorf("the project compose-go's model refuses: error %v", err)
+	}
+	if got := realLoads.Load() - before; got != 0 {
+		t.Errorf("a project valid for the schema needed compose-go's compiled schema (%d loads)", got)
+	}
+	_, err = LoadProject(context.Background(), ProjectOptions{ConfigFiles: []string{bad}})
 	if err == nil || !strings.Contains(err.Error(), "restartt") {
 		t.Errorf("the invalid project: error %v, want compose-go's about restartt", err)
 	}
