@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
+	"github.com/docker-heal/docker-heal/heal/watch"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -188,7 +188,7 @@ func TestWatchRestartsOnTheUnhealthyEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep healthReport
+	var rep watch.Report
 	_ = json.NewDecoder(resp.Body).Decode(&rep)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || rep.Events != "connected" {
@@ -318,22 +318,6 @@ func TestWatchMinUnhealthyFiresByTimer(t *testing.T) {
 	eventually(t, "the restart after --min-unhealthy", func() bool { return e.restarts() == 1 })
 	if n := e.lists(); n > 6 {
 		t.Errorf("%d lists: it polled instead of waiting for the timer", n)
-	}
-}
-
-func TestHealthzUnhealthyAfterAMinuteDisconnected(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	h := newStreamHealth(t0)
-	h.set(true, nil, t0)
-	if _, ok := h.report(t0.Add(time.Hour)); !ok {
-		t.Error("connected: unhealthy")
-	}
-	h.set(false, errors.New("the engine closed the event stream"), t0.Add(time.Hour))
-	if r, ok := h.report(t0.Add(time.Hour + 30*time.Second)); !ok || r.Events != "disconnected" {
-		t.Errorf("30s down: %+v ok=%v, want ok and disconnected", r, ok)
-	}
-	if r, ok := h.report(t0.Add(time.Hour + 61*time.Second)); ok || r.Status != "unhealthy" || r.Error == "" {
-		t.Errorf("61s down: %+v ok=%v, want unhealthy with the reason", r, ok)
 	}
 }
 
