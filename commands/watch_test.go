@@ -226,35 +226,6 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-func TestWatchMaxPerRunIsPerResyncWindow(t *testing.T) {
-	var cs []heal.Container
-	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		cs = append(cs, sickContainer(n))
-	}
-	e := newOnceEngine(cs...)
-	opts := watchTestOpts(t)
-	opts.policy.MaxPerRun = 2
-	r := startWatch(t, e, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	held := func(n int) func() bool {
-		return func() bool { return strings.Count(r.errOut.String(), "held back by --max-per-run") >= n }
-	}
-	eventually(t, "the first round's report", held(1))
-	if n := e.restarts(); n != 2 {
-		t.Fatalf("first round: %d restarts, want 2", n)
-	}
-	// More events in the same window: the cap holds, they are held back.
-	for _, c := range cs {
-		r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: c.ID, Health: heal.HealthUnhealthy, Time: time.Now()})
-	}
-	eventually(t, "the event round's report", held(2))
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()}) // and a full round
-	eventually(t, "the full round's report", held(3))
-	if n := e.restarts(); n != 2 {
-		t.Errorf("%d restarts in one window, want 2 (--max-per-run)", n)
-	}
-}
-
 func TestSecondWatchRefusesNamingTheFirst(t *testing.T) {
 	e := newOnceEngine()
 	opts := watchTestOpts(t)
@@ -267,57 +238,6 @@ func TestSecondWatchRefusesNamingTheFirst(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "another docker heal watch is running") || !regexp.MustCompile(`pid \d+ on `).MatchString(err.Error()) {
 		t.Errorf("error %q does not name the first watch", err)
-	}
-}
-
-func TestWatchStopsCleanlyAndSavesTheRoundInFlight(t *testing.T) {
-	slow := &slowEngine{onceEngine: newOnceEngine(sickContainer("web")), started: make(chan struct{}), release: make(chan struct{})}
-	opts := watchTestOpts(t)
-	r := startWatch(t, slow, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	<-slow.started
-	r.cancel() // SIGTERM while the restart runs
-	close(slow.release)
-	if err := r.stop(t); err != nil {
-		t.Fatalf("exit: %v", err)
-	}
-	st, err := store.ReadState(opts.stateFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if en := st.Entry("id-web"); en == nil || len(en.Restarts) != 1 || en.Restarts[0].Result != heal.ResultSuccess {
-		t.Errorf("the restart in flight was not saved: %+v", en)
-	}
-}
-
-// slowEngine's restarts wait for release, ignoring cancellation as the
-// engine does once a stop has begun.
-type slowEngine struct {
-	*onceEngine
-	once    sync.Once
-	started chan struct{}
-	release chan struct{}
-}
-
-func (s *slowEngine) Restart(ctx context.Context, id string, timeout time.Duration) error {
-	s.once.Do(func() { close(s.started) })
-	<-s.release
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return s.onceEngine.Restart(ctx, id, timeout)
-}
-
-func TestWatchMinUnhealthyFiresByTimer(t *testing.T) {
-	e := newOnceEngine(sickContainer("web"))
-	opts := watchTestOpts(t)
-	opts.policy.MinUnhealthy = 300 * time.Millisecond
-	r := startWatch(t, e, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	// No event and no resync follow: only the timer can bring the restart.
-	eventually(t, "the restart after --min-unhealthy", func() bool { return e.restarts() == 1 })
-	if n := e.lists(); n > 6 {
-		t.Errorf("%d lists: it polled instead of waiting for the timer", n)
 	}
 }
 
