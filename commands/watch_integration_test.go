@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -383,6 +384,10 @@ func TestWatchRealImage(t *testing.T) {
 	ins, err := cli.ImageInspect(ctx, image)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// issue 18: the image served /metrics on every interface.
+	if !slices.Contains(ins.Config.Env, "DOCKER_HEAL_LISTEN=127.0.0.1:9580") {
+		t.Errorf("image env %v: want DOCKER_HEAL_LISTEN=127.0.0.1:9580 (the loopback)", ins.Config.Env)
 	}
 	if hc := ins.Config.Healthcheck; hc == nil || strings.Join(hc.Test, " ") != "CMD /docker-heal watch --healthcheck" {
 		t.Errorf("image healthcheck %+v", ins.Config.Healthcheck)
