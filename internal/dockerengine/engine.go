@@ -39,8 +39,8 @@ var _ heal.Engine = (*Engine)(nil)
 func New(api client.APIClient) *Engine { return &Engine{api: api} }
 
 // Endpoint is the engine's address as the client uses it, e.g.
-// unix:///var/run/docker.sock; errors name it.
-func (e *Engine) Endpoint() string { return e.api.DaemonHost() }
+// unix:///var/run/docker.sock, with any password redacted; errors name it.
+func (e *Engine) Endpoint() string { return Redact(e.api.DaemonHost()) }
 
 func (e *Engine) callTimeout() time.Duration {
 	if e.CallTimeout > 0 {
@@ -336,7 +336,7 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 	case IsNotFound(err):
 		return &notFoundError{what: what, err: err}
 	}
-	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
+	return RedactError(fmt.Errorf("%s on %s: %w", what, endpoint, err))
 }
 
 // CheckClientOptions reports whether a client can be made with opts (as the
