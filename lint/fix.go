@@ -213,7 +213,8 @@ func (r *FixResult) Diff(base string) string {
 		if rel, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(rel, "..") {
 			name = rel
 		}
-		name = filepath.ToSlash(name)
+		// A file outside base keeps its absolute path: patch -p1 in / applies it.
+		name = strings.TrimPrefix(filepath.ToSlash(name), "/")
 		b.WriteString(udiff.Unified("a/"+name, "b/"+name, string(ch.Old), string(ch.New)))
 	}
 	return b.String()
