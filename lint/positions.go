@@ -22,7 +22,7 @@ const (
 
 type sourceFile struct {
 	path    string
-	src     []byte // the text as read, for fixes
+	src     []byte     // the text as read, for fixes
 	root    *yaml.Node // the document's top mapping, or nil
 	ignores *Ignores
 }
