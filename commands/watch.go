@@ -123,7 +123,7 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	}
 	runner.Metrics = metrics
 	cfg := watch.Config{Runner: runner, Events: events, Resync: opts.resync, StartDelay: opts.startDelay,
-		RoundTimeout: opts.roundTimeout, DryRun: opts.dryRun, Reaction: metrics.ObserveReaction, Log: log, Now: opts.now,
+		RoundTimeout: opts.roundTimeout, DryRun: opts.dryRun, Reaction: metrics.ObserveReaction, Stream: metrics.SetStreamUp, Log: log, Now: opts.now,
 		OnRound: func(round heal.Round) { printWatchRound(out, log, round, opts) }}
 	if !opts.dryRun {
 		lockWait := opts.lockTimeout

@@ -179,6 +179,9 @@ func TestWatchRestartsOnTheUnhealthyEvent(t *testing.T) {
 	if h == nil || h.GetMetric()[0].GetHistogram().GetSampleCount() != 1 {
 		t.Errorf("docker_heal_reaction_seconds: %v, want one sample", h)
 	}
+	if up := fams["docker_heal_event_stream_up"]; up == nil || up.GetMetric()[0].GetGauge().GetValue() != 1 {
+		t.Errorf("docker_heal_event_stream_up: %v, want 1 while connected", up)
+	}
 	for _, name := range []string{"docker_heal_restarts_total", "docker_heal_circuit_open", "docker_heal_last_run_timestamp_seconds"} {
 		if fams[name] == nil {
 			t.Errorf("/metrics lacks %s (a --metrics-file name)", name)

@@ -18,6 +18,8 @@ import (
 type LiveMetrics struct {
 	reg      *prometheus.Registry
 	reaction prometheus.Histogram
+	// streamUp is docker_heal_event_stream_up.
+	streamUp prometheus.Gauge
 	// File is --metrics-file, written after each round too; nil for none.
 	File *MetricsFile
 	mu   sync.Mutex
@@ -32,12 +34,25 @@ func NewLiveMetrics() *LiveMetrics {
 		Help:    "Time from the engine's unhealthy event to docker heal issuing the restart (or stop).",
 		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
-	m.reg.MustRegister(m.reaction, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.streamUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "docker_heal_event_stream_up",
+		Help: "1 while watch follows the engine's event stream, 0 while it is disconnected and reconnecting.",
+	})
+	m.reg.MustRegister(m.reaction, m.streamUp, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 // ObserveReaction records the time from an unhealthy event to the action.
 func (m *LiveMetrics) ObserveReaction(d time.Duration) { m.reaction.Observe(d.Seconds()) }
+
+// SetStreamUp records whether the engine's event stream is followed.
+func (m *LiveMetrics) SetStreamUp(up bool) {
+	if up {
+		m.streamUp.Set(1)
+	} else {
+		m.streamUp.Set(0)
+	}
+}
 
 // Record keeps the round's families for /metrics (a heal.MetricsSink).
 func (m *LiveMetrics) Record(ctx context.Context, st *heal.State, run heal.RunSummary) error {

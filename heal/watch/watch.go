@@ -41,6 +41,9 @@ type Config struct {
 	// Reaction, when set, is told the time from an unhealthy event to the
 	// restart or stop it led to.
 	Reaction func(time.Duration)
+	// Stream, when set, is told of every change of the event stream's
+	// connection (true: following).
+	Stream func(connected bool)
 	// OnRound is told of every round that ran, to print it.
 	OnRound func(heal.Round)
 	Log     *slog.Logger
@@ -170,10 +173,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			switch ev.Kind {
 			case heal.StreamConnected:
 				w.health.setStream(true, nil, ev.Time)
+				w.streamChanged(true)
 				w.log.Info("following engine events")
 				needFull = true
 			case heal.StreamDisconnected:
 				w.health.setStream(false, ev.Err, ev.Time)
+				w.streamChanged(false)
 				w.log.Warn("engine event stream lost; reconnecting", "error", errText(ev.Err))
 			case heal.EventHealthStatus:
 				if ev.Health == heal.HealthUnhealthy {
@@ -206,6 +211,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			maps.Copy(rechecks, res.recheck)
 			armTimer()
 		}
+	}
+}
+
+func (w *Watcher) streamChanged(connected bool) {
+	if w.cfg.Stream != nil {
+		w.cfg.Stream(connected)
 	}
 }
 
