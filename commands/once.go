@@ -288,29 +288,10 @@ type onceSummary struct {
 }
 
 func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, format string) error {
-	recs := plan.AuditRecords(dryRun)
 	if format == "json" {
-		sum := onceSummary{Time: plan.Now.UTC(), DryRun: dryRun, Unhealthy: snap.Unhealthy, Steps: []onceStep{}, Plan: plan.String()}
-		i := 0
-		for _, s := range plan.Steps {
-			step := toOnceStep(recs[i])
-			i++
-			for range s.Dependents {
-				step.Dependents = append(step.Dependents, toOnceStep(recs[i]))
-				i++
-			}
-			sum.Steps = append(sum.Steps, step)
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
-			return err
-		}
-		// encoding/json leaves C1 controls raw; a terminal may obey them.
-		_, err := out.Write(safetext.JSON(buf.Bytes()))
-		return err
+		return writePlanJSON(out, plan, snap, dryRun, true)
 	}
+	recs := plan.AuditRecords(dryRun)
 	if len(plan.Steps) == 0 {
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
 		return err
@@ -343,6 +324,34 @@ func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, f
 		return err
 	}
 	return flush()
+}
+
+// writePlanJSON writes the round's summary: indented for once, one line
+// for watch (one JSON object a line, for a log collector).
+func writePlanJSON(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun, indent bool) error {
+	recs := plan.AuditRecords(dryRun)
+	sum := onceSummary{Time: plan.Now.UTC(), DryRun: dryRun, Unhealthy: snap.Unhealthy, Steps: []onceStep{}, Plan: plan.String()}
+	i := 0
+	for _, s := range plan.Steps {
+		step := toOnceStep(recs[i])
+		i++
+		for range s.Dependents {
+			step.Dependents = append(step.Dependents, toOnceStep(recs[i]))
+			i++
+		}
+		sum.Steps = append(sum.Steps, step)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(sum); err != nil {
+		return err
+	}
+	// encoding/json leaves C1 controls raw; a terminal may obey them.
+	_, err := out.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
 
 func toOnceStep(r heal.AuditRecord) onceStep {

@@ -164,12 +164,36 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	return w.Run(ctx)
 }
 
-// printWatchRound prints a round that did something, as once does.
+// printWatchRound prints a round that did something. With --log-format
+// json every decision is one log line naming its container, and no table is
+// printed (a log collector reads one JSON object a line); --format json
+// prints the round's summary as one line; otherwise the table once prints.
 func printWatchRound(out io.Writer, log *slog.Logger, round heal.Round, opts watchOptions) {
 	if !round.Plan.Eventful() || opts.quiet {
 		return
 	}
-	if err := printPlan(out, round.Plan, round.Snapshot, opts.dryRun, opts.format); err != nil {
+	var err error
+	switch {
+	case opts.format == "json":
+		err = writePlanJSON(out, round.Plan, round.Snapshot, opts.dryRun, false)
+	case opts.logFormat == "json" && opts.format == "table":
+		for _, r := range round.Plan.AuditRecords(opts.dryRun) {
+			attrs := []any{"container", r.Container, "id", r.ID, "decision", r.Decision}
+			for _, kv := range [][2]string{{"project", r.Project}, {"service", r.Service}, {"reason", r.Reason},
+				{"result", r.Result}, {"error", r.Error}, {"note", r.Note}} {
+				if kv[1] != "" {
+					attrs = append(attrs, kv[0], kv[1])
+				}
+			}
+			if r.DryRun {
+				attrs = append(attrs, "dry_run", true)
+			}
+			log.Info("decision", attrs...)
+		}
+	default:
+		err = printPlan(out, round.Plan, round.Snapshot, opts.dryRun, opts.format)
+	}
+	if err != nil {
 		log.Warn("output", "error", err.Error())
 	}
 }
