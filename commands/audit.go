@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/docker/cli/cli/command"
@@ -86,13 +85,6 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		res.Findings = append(res.Findings, setup.checker.CheckService(svc, nil)...)
 	}
 	lint.SortFindings(res.Findings)
-	if setup.format == "codeclimate" {
-		// GitLab links a Code Quality path relative to the repository root,
-		// where the job runs; compose labels hold absolute paths.
-		if wd, err := os.Getwd(); err == nil {
-			res.Relativize(wd)
-		}
-	}
 	if swarm > 0 && (setup.format == "text" || setup.format == "") {
 		// Swarm restarts and replaces its tasks: the restart and heal rules
 		// stay silent on them, and the reader should know why.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/docker-heal/docker-heal/internal/config"
+	"github.com/docker-heal/docker-heal/internal/reporoot"
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
@@ -120,9 +121,15 @@ func (o *findingOptions) merge(file *config.File) error {
 	return nil
 }
 
-// report renders the result and turns --fail-on into the exit status.
+// report renders the result and turns --fail-on into the exit status. Every
+// format names files relative to the repository root (GITHUB_WORKSPACE,
+// CI_PROJECT_DIR, or git's top level), whatever folder lint ran in: that is
+// where code scanning, annotations and Code Quality look for them.
 func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label string) error {
+	root := reporoot.Find(".", os.LookupEnv)
+	res.Relativize(root)
 	err := render.Render(out, res, s.format, render.Options{
+		Root:      root,
 		Color:     isTerminal(out) && os.Getenv("NO_COLOR") == "",
 		Rules:     s.all,
 		Version:   version,

@@ -104,9 +104,6 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		}
 		return withCode(ExitError, "%v", err)
 	}
-	if wd, err := os.Getwd(); err == nil {
-		res.Relativize(wd)
-	}
 	return setup.report(out, res, opts.version, "files")
 }
 
