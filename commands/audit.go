@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/docker/cli/cli/command"
@@ -40,11 +41,15 @@ ulimits, init, privileged, mounts, user, and what PID 1 runs.
 
 With no CONTAINER, audits every running container. A container created by
 compose is reported with its compose file and service, so the fix is easy to
-find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
+find. Formats, --fail-on, --disable/--only, .docker-heal.yaml and the
+DOCKER_HEAL_<FLAG> variables are lint's.
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyFlagEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			engine, err := engineFor(cmd, dockerCli)
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
@@ -27,6 +28,9 @@ type lintOptions struct {
 	platform    string
 	// engine returns the local engine for image lookups; nil: none.
 	engine func() imagelookup.Engine
+	// stdin is what PATH "-" reads; stdinFilename names it.
+	stdin         io.Reader
+	stdinFilename string
 }
 
 func newLintCommand(dockerCli command.Cli, version string) *cobra.Command {
@@ -38,12 +42,21 @@ func newLintCommand(dockerCli command.Cli, version string) *cobra.Command {
 
 With no PATH, lints the compose project of the current folder (found as
 docker compose finds it) and the Dockerfiles its services build. A PATH may be
-a compose file, a Dockerfile or a folder, searched recursively.
+a compose file, a Dockerfile or a folder, searched recursively; - reads a compose
+file or a Dockerfile from standard input (--stdin-filename names it: positions,
+and whether it is a compose file or a Dockerfile; without it, the content says).
+
+Every flag can be set by a DOCKER_HEAL_<FLAG> variable (DOCKER_HEAL_FAIL_ON=none);
+the command line wins over the environment, the environment over the config file.
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyFlagEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			opts.engine = func() imagelookup.Engine { return lookupEngine(dockerCli) }
+			opts.stdin = dockerCli.In()
 			return runLint(cmd.Context(), dockerCli.Out(), dockerCli.Err(), opts, args)
 		},
 	}
@@ -54,6 +67,7 @@ tool could not do its job.`,
 	flags.StringArrayVar(&opts.envFiles, "env-file", nil, "Alternate environment files for interpolation (repeatable)")
 	flags.StringVar(&opts.projectDir, "project-directory", "", "The compose project's working directory (default: the first file's folder)")
 	flags.StringVar(&opts.imageConfig, "image-config", "", `Where to read the images' configs (entrypoint, user, healthcheck): engine (the local engine, never pulling), registry (the engine, then the image's registry: manifest and config only), off (default "engine", or the config's image-config)`)
+	flags.StringVar(&opts.stdinFilename, "stdin-filename", "", `The path the file read from standard input (PATH "-") is reported as, and whose name says compose file or Dockerfile`)
 	flags.StringVar(&opts.platform, "platform", "", `The platform whose image a multi-platform index gives (default "linux/amd64", or $DOCKER_DEFAULT_PLATFORM)`)
 	return cmd
 }
@@ -70,7 +84,10 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if searchDir == "" && len(opts.files) > 0 {
 		searchDir = dirOf(opts.files[0])
 	}
-	if searchDir == "" && len(paths) == 1 {
+	if searchDir == "" && len(paths) == 1 && paths[0] == lint.StdinPath && opts.stdinFilename != "" {
+		searchDir = dirOf(opts.stdinFilename)
+	}
+	if searchDir == "" && len(paths) == 1 && paths[0] != lint.StdinPath {
 		searchDir = dirOf(paths[0])
 	}
 	if searchDir == "" {
@@ -87,9 +104,23 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if err != nil {
 		return err
 	}
+	var stdin *lint.Stdin
+	if slices.Contains(paths, lint.StdinPath) {
+		if opts.stdin == nil {
+			return usageError("PATH -: no standard input")
+		}
+		content, err := io.ReadAll(opts.stdin)
+		if err != nil {
+			return withCode(ExitError, "reading standard input: %v", err)
+		}
+		stdin = &lint.Stdin{Name: opts.stdinFilename, Content: content}
+	} else if opts.stdinFilename != "" {
+		return usageError("--stdin-filename names the file read from standard input: give PATH -")
+	}
 	res, err := lint.Run(ctx, setup.checker, lint.RunOptions{
 		Images: images,
 		Paths:  paths,
+		Stdin:  stdin,
 		Project: lint.ProjectOptions{
 			WorkingDir:  opts.projectDir,
 			ConfigFiles: opts.files,

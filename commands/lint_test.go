@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,11 +34,17 @@ func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 // workspace; "" leaves no CI variable, so the root is git's top level.
 func runCLIInRepo(t *testing.T, dir, workspace string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runCLIWithInput(t, dir, workspace, "", args...)
+}
+
+// runCLIWithInput is runCLIInRepo with stdin as standard input.
+func runCLIWithInput(t *testing.T, dir, workspace, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	t.Chdir(dir)
 	t.Setenv("GITHUB_WORKSPACE", workspace)
 	t.Setenv("CI_PROJECT_DIR", "")
 	var out, errOut bytes.Buffer
-	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
+	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut), command.WithInputStream(io.NopCloser(strings.NewReader(stdin))))
 	if err != nil {
 		t.Fatal(err)
 	}
