@@ -224,15 +224,17 @@ func plural(n int, one, many string) string {
 // to answer: its address (from -H, DOCKER_HOST or the context) is a unix
 // socket that does not exist, which costs one stat.
 func lookupEngine(dockerCli command.Cli) imagelookup.Engine {
+	// A broken engine configuration (malformed DOCKER_HOST, unknown
+	// context) would make Client() exit 1; for lint it only means no lookups.
+	// It is checked first: DockerEndpoint prints the resolution error as it
+	// is, with any password the endpoint URL carries.
+	if checkEndpoint(nil, dockerCli) != nil {
+		return nil
+	}
 	// DockerEndpoint never exits the process (Client does when the CLI
 	// cannot initialise); an endpoint it cannot resolve has no host.
 	host := dockerCli.DockerEndpoint().Host
 	if host == "" || dockerengine.SocketMissing(host) {
-		return nil
-	}
-	// A broken engine configuration (malformed DOCKER_HOST, unknown
-	// context) would make Client() exit 1; for lint it only means no lookups.
-	if checkEndpoint(nil, dockerCli) != nil {
 		return nil
 	}
 	if api := dockerCli.Client(); api != nil {
