@@ -1,0 +1,41 @@
+package commands
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker-heal/docker-heal/internal/filelock"
+)
+
+// Issue 18: state.json.watch is truncated and written with watch's pid: a
+// link another user put there must not make it overwrite the link's target.
+func TestWatchLockIsNeverWrittenThroughALink(t *testing.T) {
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json.watch")
+	if err := os.Symlink(victim, path); err != nil {
+		t.Fatal(err)
+	}
+	release, err := acquireWatchLock(path)
+	if err == nil {
+		release()
+	}
+	if !errors.Is(err, filelock.ErrUnsafe) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("watch lock through a link: %v, want a refusal naming the link", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Errorf("the link's target was overwritten: %q", b)
+	}
+	// A plain folder of ours works.
+	release, err = acquireWatchLock(filepath.Join(dir, "other.watch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+}
