@@ -38,10 +38,11 @@ var ErrWatchRunning = errors.New("another docker heal watch is running")
 // so a second one can name the first.
 func LockWatch(statePath string) (release func(), err error) {
 	path := WatchLockPath(statePath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := filelock.PrepareDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("state folder %s: %w", filepath.Dir(path), err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a link: it is truncated and written below.
+	f, err := filelock.Open(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("watch lock %s: %w", path, err)
 	}
