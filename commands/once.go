@@ -107,7 +107,7 @@ func addRoundFlags(f *pflag.FlagSet, opts *onceOptions) {
 	f.StringArrayVar(&opts.webhooks, "webhook", nil, "POST a JSON event to this URL on restart, failure, circuit opened, recovery (repeatable)")
 	f.DurationVar(&opts.webhookTimeout, "webhook-timeout", 5*time.Second, "Time allowed for all webhooks of a run")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "Print the plan; restart nothing, write nothing")
-	f.StringVar(&opts.format, "format", "table", "Output format: table or json")
+	f.StringVar(&opts.format, "format", "table", "Output format: table, json, or a Go template as docker ps takes ('table {{.Container}}\t{{.Decision}}\t{{.Result}}')")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
@@ -141,8 +141,8 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	if err != nil {
 		return err
 	}
-	if opts.format != "table" && opts.format != "json" {
-		return usageError("--format %q: use table or json", opts.format)
+	if err := checkPlanFormat(opts.format); err != nil {
+		return err
 	}
 	if opts.roundTimeout < 0 {
 		return usageError("--round-timeout %v must not be negative (0: a little over the stop timeouts in play)", opts.roundTimeout)
@@ -287,43 +287,17 @@ type onceSummary struct {
 	Plan      string     `json:"plan"`
 }
 
+// printPlan prints a round as --format says: json is the round's summary,
+// anything else goes through docker/cli's formatter (plan_format.go).
 func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, format string) error {
 	if format == "json" {
 		return writePlanJSON(out, plan, snap, dryRun, true)
 	}
-	recs := plan.AuditRecords(dryRun)
-	if len(plan.Steps) == 0 {
+	if len(plan.Steps) == 0 && planTemplate(format) == defaultPlanTable {
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
 		return err
 	}
-	table, flush := newPlainTable(out)
-	result := "RESULT"
-	if dryRun {
-		result = "(DRY RUN)"
-	}
-	table.Header("CONTAINER", "PROJECT/SERVICE", "DECISION", "REASON", result)
-	for _, r := range recs {
-		ps := ""
-		if r.Project != "" || r.Service != "" {
-			ps = r.Project + "/" + r.Service
-		}
-		res := r.Result
-		if r.Error != "" {
-			res += ": " + r.Error
-		} else if r.Note != "" {
-			res += ": " + r.Note
-		}
-		if dryRun {
-			res = ""
-		}
-		if err := appendClean(table, r.Container, ps, r.Decision, r.Reason, res); err != nil {
-			return err
-		}
-	}
-	if err := table.Render(); err != nil {
-		return err
-	}
-	return flush()
+	return writePlanTemplate(out, plan, dryRun, format)
 }
 
 // writePlanJSON writes the round's summary: indented for once, one line

@@ -92,8 +92,8 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	if err != nil {
 		return err
 	}
-	if opts.format != "table" && opts.format != "json" {
-		return usageError("--format %q: use table or json", opts.format)
+	if err := checkPlanFormat(opts.format); err != nil {
+		return err
 	}
 	if opts.resync <= 0 {
 		return usageError("--resync %s: must be positive, e.g. 1m", opts.resync)
