@@ -75,7 +75,7 @@ Exit status 2: it could not start (bad flag, state folder, another watch).`,
 	f.Lookup("lock-timeout").Usage = "Wait this long for the state lock when a once or reset holds it (default 1m)"
 	f.Lookup("max-per-run").Usage = "At most this many restarts and stops per --resync window (storm guard)"
 	f.DurationVar(&opts.resync, "resync", time.Minute, "Run a full round this often (and after every reconnect); --max-per-run counts per this window")
-	f.StringVar(&opts.listen, "listen", "", "Serve /metrics and /healthz on this address, e.g. 127.0.0.1:9580 (0.0.0.0:9580 offers the container list to the network: only on a private one)")
+	f.StringVar(&opts.listen, "listen", "", "Serve /metrics and /healthz on this address, e.g. "+watchhttp.DefaultAddr+" (0.0.0.0:9580 offers the container list to the network: only on a private one)")
 	f.BoolVar(&opts.healthcheck, "healthcheck", false, "Ask the watch serving --listen whether it is healthy; exit 0 if so, 1 if not (for HEALTHCHECK)")
 	f.DurationVar(&opts.startDelay, "start-delay", 0, "Wait this long before the first round (autoheal's AUTOHEAL_START_PERIOD)")
 	return cmd
