@@ -258,8 +258,8 @@ func (f *File) check() error {
 			return fmt.Errorf("config %s: ignore entry %d needs a path or a service", f.Path, i+1)
 		}
 		if ig.Path != "" {
-			if _, err := filepath.Match(ig.Path, ""); err != nil {
-				return f.errorf(key+".path", "ignore entry %d: bad path pattern %q: %v", i+1, ig.Path, err)
+			if !lint.ValidGlob(ig.Path) {
+				return f.errorf(key+".path", "ignore entry %d: bad path pattern %q: check its brackets and braces", i+1, ig.Path)
 			}
 		}
 	}
