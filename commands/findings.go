@@ -69,7 +69,7 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	}
 	file := config.Empty()
 	if path != "" {
-		f, err := config.Load(path)
+		f, err := config.LoadFor(path, lint.KnownIDs(all))
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
