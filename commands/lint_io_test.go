@@ -121,7 +121,7 @@ func TestLintFlagsFromEnvironment(t *testing.T) {
 		t.Errorf("DOCKER_HEAL_FORMAT=... sarif=env.sarif: %v", err)
 	}
 	t.Setenv("DOCKER_HEAL_FAIL_ON", "bogus")
-	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "--fail-on") {
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "DOCKER_HEAL_FAIL_ON: unknown severity") {
 		t.Errorf("DOCKER_HEAL_FAIL_ON=bogus: exit %d, %s", code, errOut)
 	}
 }
