@@ -128,9 +128,9 @@ func genSchema(t *testing.T) []byte {
 			top[key] = map[string]any{"description": "Output format of lint and audit (the --format flag wins)", "type": "string", "enum": render.Formats}
 		case "rules":
 			top[key] = map[string]any{
-				"description":          "Per rule: off turns it off; error, warning or info changes its severity; on keeps it as it is",
-				"type":                 "object",
-				"propertyNames":        map[string]any{"enum": ids},
+				"description":   "Per rule: off turns it off; error, warning or info changes its severity; on keeps it as it is",
+				"type":          "object",
+				"propertyNames": map[string]any{"enum": ids},
 				// YAML reads true/false as booleans; the loader takes them, and
 				// every word in any case.
 				"additionalProperties": map[string]any{"anyOf": []any{
