@@ -368,3 +368,70 @@ func checkCacheSteps(t *testing.T, a *action) {
 		t.Errorf("cache paths %v, lint's DOCKER_HEAL_CACHE_DIR %q: want the same folder", paths, cacheDir)
 	}
 }
+
+// The install step for a release, under GitHub's shell line, against a
+// local copy of the release (a curl on PATH that serves files from a folder):
+// the archive for the runner is checked against checksums.txt, and one that
+// does not match fails the step with an ::error:: line.
+func TestActionInstallsARelease(t *testing.T) {
+	a := loadAction(t)
+	var install step
+	for _, s := range a.Runs.Steps {
+		if s.Name == "Install docker-heal" {
+			install = s
+		}
+	}
+	if install.Run == "" {
+		t.Fatal("no Install docker-heal step")
+	}
+	bin := filepath.Join(t.TempDir(), "docker-heal")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/docker-heal")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	release := t.TempDir()
+	const archive = "docker-heal_Linux_x86_64.tar.gz"
+	if out, err := exec.Command("tar", "-czf", filepath.Join(release, archive), "-C", filepath.Dir(bin), "docker-heal").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	sum, err := exec.Command("sha256sum", filepath.Join(release, archive)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fake curl: -o FILE URL copies the URL's base name from the release folder.
+	fake := t.TempDir()
+	curl := "#!/usr/bin/env bash\nout=; url=\nwhile [[ $# -gt 0 ]]; do case $1 in -o) out=$2; shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done\n" +
+		"echo \"$url\" >> \"" + filepath.Join(fake, "urls") + "\"\ncp \"" + release + "/${url##*/}\" \"$out\"\n"
+	if err := os.WriteFile(filepath.Join(fake, "curl"), []byte(curl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, checksum string
+		exit           int
+		want           string
+	}{
+		{"matching checksum", strings.Fields(string(sum))[0], 0, "docker-heal "},
+		{"wrong checksum", strings.Repeat("0", 64), 1, "::error::" + archive + ": checksum"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(release, "checksums.txt"), []byte(tc.checksum+"  "+archive+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := &runner{t: t, action: a, inputs: map[string]string{"version": "v9.9.9"}, workspace: t.TempDir(), temp: t.TempDir(),
+				path: []string{fake}, outputs: map[string]map[string]string{}}
+			code := r.run(install)
+			log := r.log.String()
+			if code != tc.exit || !strings.Contains(log, tc.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s", code, tc.exit, tc.want, log)
+			}
+			urls, _ := os.ReadFile(filepath.Join(fake, "urls"))
+			if !strings.Contains(string(urls), "https://github.com/docker-heal/docker-heal/releases/download/v9.9.9/"+archive) {
+				t.Errorf("curl was asked for %s", urls)
+			}
+			if tc.exit == 0 && (len(r.path) != 2 || r.path[0] != filepath.Join(r.temp, "docker-heal-bin")) {
+				t.Errorf("GITHUB_PATH gained %v, want the install folder", r.path)
+			}
+		})
+	}
+}
