@@ -109,6 +109,22 @@ func fixRoundTrip(t testing.TB, path string, st *fixStats) {
 	}
 	st.files++
 	before := run()
+	declared := map[string]string{}
+	for _, r := range rules.All() {
+		declared[r.ID] = r.Fix
+	}
+	for _, f := range before.Findings {
+		if f.Fix == nil {
+			continue
+		}
+		kind := "safe"
+		if f.Fix.Unsafe {
+			kind = "unsafe"
+		}
+		if !slices.Contains(strings.Split(declared[f.Rule], ", "), kind) {
+			t.Errorf("%s: %s carries a %s fix, but the rule declares Fix %q", f.Pos, f.Rule, kind, declared[f.Rule])
+		}
+	}
 	plan, err := lint.PlanFixes(before.Findings, lint.FixUnsafe)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)

@@ -16,6 +16,7 @@ var LogRotationMissing = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "json-file (or the default driver) without `max-size`; `max-file` alone does nothing; `local` rotates by itself",
 	CheckService: logRotationMissing,
+	Fix:          "safe",
 }
 
 // An unset driver is the engine's default, json-file; a daemon.json that sets

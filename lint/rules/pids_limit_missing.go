@@ -13,6 +13,7 @@ var PidsLimitMissing = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `pids_limit`",
 	CheckService: pidsLimitMissing,
+	Fix:          "unsafe",
 }
 
 // 0 and -1 both mean unlimited (the engine reports either).

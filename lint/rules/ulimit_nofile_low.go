@@ -14,6 +14,7 @@ var UlimitNofileLow = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "`nofile` unset, or set with a soft limit below 4096",
 	CheckService: ulimitNofileLow,
+	Fix:          "safe",
 }
 
 // minNofile is the lowest explicit soft limit left alone: 4096 is four
