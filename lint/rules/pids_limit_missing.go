@@ -12,6 +12,7 @@ var PidsLimitMissing = lint.Rule{
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `pids_limit`",
+	Category:     lint.CategoryResources,
 	CheckService: pidsLimitMissing,
 	Fix:          "unsafe",
 }
