@@ -630,3 +630,61 @@ func TestFixDiffGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestFixEdgeCases pins what a fix does, or that it does nothing, where the
+// text cannot be edited exactly or the value is shared.
+func TestFixEdgeCases(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		// want is the whole fixed file; "" means unchanged.
+		want string
+	}{{
+		name: "an anchored service is shared: only the one merging it is fixed",
+		in:   "services:\n  web: &web\n    image: nginx:1.27\n    logging: {driver: local}\n  other:\n    <<: *web\n",
+		want: "services:\n  web: &web\n    image: nginx:1.27\n    logging: {driver: local}\n  other:\n    restart: unless-stopped\n    <<: *web\n",
+	}, {
+		name: "a flow mapping is left alone",
+		in:   "services:\n  web: {image: nginx:1.27}\n",
+	}, {
+		name: "a logging block reached through a shared anchor is left alone",
+		in:   "x-log: &log\n  driver: json-file\nservices:\n  web:\n    image: nginx:1.27\n    restart: always\n    logging: *log\n",
+	}, {
+		name: "BOM and CRLF stay",
+		in:   "\ufeffservices:\r\n  web:\r\n    image: nginx:1.27\r\n    logging:\r\n      driver: local\r\n",
+		want: "\ufeffservices:\r\n  web:\r\n    restart: unless-stopped\r\n    image: nginx:1.27\r\n    logging:\r\n      driver: local\r\n",
+	}, {
+		name: "a silenced finding is not fixed",
+		in:   "services:\n  # docker-heal ignore=restart-policy-missing\n  web:\n    image: nginx:1.27\n    logging:\n      driver: local\n",
+	}, {
+		name: "a tab-free 3-space file keeps its indent unit",
+		in:   "services:\n   web:\n      image: nginx:1.27\n      restart: always\n      logging:\n         options:\n            max-file: '2'\n",
+		want: "services:\n   web:\n      image: nginx:1.27\n      restart: always\n      logging:\n         options:\n            max-size: 10m\n            max-file: '2'\n",
+	}, {
+		name: "a published port written as a variable is left alone",
+		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"${REDIS_PORT}:6379\"\n",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "compose.yaml")
+			if err := os.WriteFile(path, []byte(c.in), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checker := &lint.Checker{Rules: []lint.Rule{rules.RestartPolicyMissing, rules.LogRotationMissing, rules.PortPublishedAllInterfaces}}
+			res, err := lint.Run(context.Background(), checker, lint.RunOptions{Paths: []string{path}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := lint.PlanFixes(res.Findings, lint.FixUnsafe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if ch, ok := plan.Files[path]; ok {
+				got = string(ch.New)
+			}
+			if got != c.want {
+				t.Errorf("fixed:\n%q\nwant:\n%q\nfindings: %v", got, c.want, res.Findings)
+			}
+		})
+	}
+}
