@@ -105,10 +105,12 @@ main() {
 	fi
 	command -v go >/dev/null 2>&1 || die "go is not on PATH"
 	mkdir -p "$(cache_root)"
-	local tmp start=$SECONDS
-	tmp=$(mktemp -d "$(cache_root)/.build-$engine.XXXXXX")
+	local start=$SECONDS
+	# Global: the EXIT trap runs after main returns.
+	build_tmp=$(mktemp -d "$(cache_root)/.build-$engine.XXXXXX")
 	# The source copy is large; it goes away whatever happens.
-	trap 'rm -rf "$tmp"' EXIT
+	trap 'rm -rf "$build_tmp"' EXIT
+	local tmp=$build_tmp
 	echo "engine-build.sh: building engine $engine ($want) into $final" >&2
 	mkdir -p "$tmp/out" "$tmp/src"
 	"build_$engine" "$tmp/out" "$tmp/src"
