@@ -32,14 +32,6 @@ type Journal interface {
 	Begin(c Container, action Action, cause string) error
 }
 
-// StopWatcher is an Engine that can follow a container's stop events
-// (internal/dockerengine's is one): a restart then notices an operator's
-// `docker stop` that lands while it is in flight.
-type StopWatcher interface {
-	// WatchStops counts the container's stop events from now until done.
-	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
-}
-
 // ErrRoundTimeout ends a round that ran out of time (--round-timeout).
 var ErrRoundTimeout = errors.New("the round ran out of time (--round-timeout)")
 
@@ -168,19 +160,18 @@ func stateNote(state string) string {
 // the container is stopped again.
 func (x *Executor) restart(ctx context.Context, c Container, timeout time.Duration, cause string, refresh bool, log *slog.Logger) outcome {
 	var watchDone func(bool) int
-	if w, ok := x.Engine.(StopWatcher); ok {
-		// Subscribed before the re-read: a stop after it is seen.
-		done, err := w.WatchStops(ctx, c.ID)
-		if err != nil {
-			log.Warn("cannot follow the container's events; an operator's stop during the restart would go unseen", "container", c.Name, "error", err.Error())
-		} else {
-			watchDone = done
-			defer func() {
-				if watchDone != nil {
-					watchDone(false)
-				}
-			}()
-		}
+	// Subscribed before the re-read: a stop after it is seen.
+	switch done, err := x.Engine.WatchStops(ctx, c.ID); {
+	case errors.Is(err, ErrStopsUnwatched):
+	case err != nil:
+		log.Warn("cannot follow the container's events; an operator's stop during the restart would go unseen", "container", c.Name, "error", err.Error())
+	default:
+		watchDone = done
+		defer func() {
+			if watchDone != nil {
+				watchDone(false)
+			}
+		}()
 	}
 	fresh, o, ok := x.reread(ctx, c, "restarting")
 	if !ok {
@@ -335,12 +326,7 @@ func (x *Executor) startedAgain(ctx context.Context, c Container, before time.Ti
 	return err == nil && after.State == "running" && !before.IsZero() && after.StartedAt.After(before)
 }
 
-func (x *Executor) margin() time.Duration {
-	if x.Policy.RestartMargin > 0 {
-		return x.Policy.RestartMargin
-	}
-	return 30 * time.Second
-}
+func (x *Executor) margin() time.Duration { return x.Policy.WithDefaults().RestartMargin }
 
 func short(id string) string {
 	if len(id) > 12 {

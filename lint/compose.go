@@ -129,6 +129,9 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			continue
 		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
+		svc.sources = idx.files
+		svc.Env = idx.rawEnvironment(po.ConfigPaths, name, sc.Environment)
+		idx.portPositions(po.ConfigPaths, name, svc)
 		if sc.Build != nil {
 			svc.HasBuild = true
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)
@@ -629,6 +632,13 @@ func normaliseService(p *types.Project, sc *types.ServiceConfig, loc serviceLoca
 			Restart:   d.Restart,
 			Pos:       svc.At("depends_on."+name, "depends_on"),
 		})
+	}
+	if sc.StopGracePeriod != nil {
+		d := durationOf(sc.StopGracePeriod)
+		svc.StopGracePeriod = &d
+	}
+	for _, p := range sc.Ports {
+		svc.Ports = append(svc.Ports, Port{Target: p.Target, Published: p.Published, HostIP: p.HostIP, Protocol: p.Protocol})
 	}
 	svc.IgnoreRules = extensionIgnores(sc.Extensions)
 	return svc

@@ -259,7 +259,8 @@ func (f *FakeDaemon) list(w http.ResponseWriter, q url.Values) {
 	defer f.mu.Unlock()
 	out := []summary141{}
 	for _, c := range f.containers {
-		if c.State == nil || (!all && c.State.Status != container.StateRunning) {
+		// Without all, the engine lists what runs: restarting and paused too.
+		if c.State == nil || (!all && c.State.Status != container.StateRunning && c.State.Status != container.StateRestarting && c.State.Status != container.StatePaused) {
 			continue
 		}
 		if !matchFilters(c, filters) {
@@ -346,6 +347,8 @@ func summarize(c container.InspectResponse) summary141 {
 		}
 	case container.StateExited:
 		s.Status = fmt.Sprintf("Exited (%d) 2 minutes ago", c.State.ExitCode)
+	case container.StateRestarting:
+		s.Status = fmt.Sprintf("Restarting (%d) 2 seconds ago", c.State.ExitCode)
 	default:
 		s.Status = string(c.State.Status)
 	}

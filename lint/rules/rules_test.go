@@ -26,10 +26,12 @@ var issueTable = []struct {
 	{"healthcheck-timing", lint.SeverityWarning, "D C R"},
 	{"healthcheck-probe-unavailable", lint.SeverityError, "D C"},
 	{"depends-on-no-healthcheck", lint.SeverityError, "C"},
+	{"startup-sleep", lint.SeverityWarning, "C"}, // issue 14
 	{"unhealthy-not-acted-on", lint.SeverityInfo, "C R"},
 	{"restart-policy-missing", lint.SeverityWarning, "C R"},
 	{"restart-always", lint.SeverityInfo, "C R"},
 	{"restart-on-failure-unbounded", lint.SeverityInfo, "C R"},
+	{"stop-grace-period-short", lint.SeverityWarning, "C"}, // issue 14
 	{"memory-limit-missing", lint.SeverityWarning, "C R"},
 	{"memory-swap-unlimited", lint.SeverityInfo, "C R"},
 	{"cpu-limit-missing", lint.SeverityInfo, "C R"},
@@ -43,6 +45,8 @@ var issueTable = []struct {
 	{"cap-add-dangerous", lint.SeverityWarning, "C R"},
 	{"host-namespace", lint.SeverityWarning, "C R"},
 	{"user-root", lint.SeverityInfo, "D C R"},
+	{"default-credentials", lint.SeverityWarning, "C"},           // issue 14
+	{"port-published-all-interfaces", lint.SeverityWarning, "C"}, // issue 14
 	{"image-unpinned", lint.SeverityInfo, "D C"},
 	{"unset-variable", lint.SeverityWarning, "C"}, // issue 8
 	{"invalid-file", lint.SeverityError, "D C"},

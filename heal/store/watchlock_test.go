@@ -1,4 +1,4 @@
-package commands
+package store
 
 import (
 	"errors"
@@ -18,11 +18,12 @@ func TestWatchLockIsNeverWrittenThroughALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	path := filepath.Join(dir, "state.json.watch")
+	state := filepath.Join(dir, "state.json")
+	path := WatchLockPath(state)
 	if err := os.Symlink(victim, path); err != nil {
 		t.Fatal(err)
 	}
-	release, err := acquireWatchLock(path)
+	release, err := LockWatch(state)
 	if err == nil {
 		release()
 	}
@@ -33,7 +34,7 @@ func TestWatchLockIsNeverWrittenThroughALink(t *testing.T) {
 		t.Errorf("the link's target was overwritten: %q", b)
 	}
 	// A plain folder of ours works.
-	release, err = acquireWatchLock(filepath.Join(dir, "other.watch"))
+	release, err = LockWatch(filepath.Join(dir, "other.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
