@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -106,6 +107,15 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	}
 	if wd, err := os.Getwd(); err == nil {
 		res.Relativize(wd)
+	}
+	switch setup.format {
+	case "text", "json", "sarif":
+		// Their output carries what was not checked.
+	default:
+		// The other formats have no place for it that is not a result: say it on stderr.
+		for _, g := range res.NotCheckedSummary() {
+			fmt.Fprintln(errOut, "docker heal: not checked: "+lint.CleanText(g.Text))
+		}
 	}
 	return setup.report(out, res, opts.version, "files")
 }

@@ -413,10 +413,10 @@ func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
 func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 	ref := root.From
 	if len(root.FromArgs) > 0 {
-		return &ImageConfig{Unknown: AllFields, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
+		return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownBuildArg, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
 	}
 	if ref == "" { // an ARG whose default is empty: the build must set it
-		return &ImageConfig{Unknown: AllFields, NotInspected: root.FromRaw + " (empty unless set with --build-arg)"}
+		return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownBuildArg, NotInspected: root.FromRaw + " (empty unless set with --build-arg)"}
 	}
 	if strings.EqualFold(ref, "scratch") {
 		// BuildKit's emptyImage: working dir / and the default PATH.
@@ -434,7 +434,11 @@ func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 		img.Inherited = ref
 		return &img
 	}
-	return &ImageConfig{Unknown: AllFields, NotInspected: ref}
+	if known := wellKnownBase(ref); known != nil {
+		known.Inherited = ref
+		return known
+	}
+	return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownImage, NotInspected: ref}
 }
 
 // defaultPath is the PATH BuildKit gives an image built FROM scratch on Linux.
@@ -619,4 +623,39 @@ func installedTools(script string) []string {
 		}
 	}
 	return out
+}
+
+// wellKnownBase is the config of an operating system's official image
+// (alpine, debian, ubuntu, busybox, ...), known by name: they set no
+// ENTRYPOINT, no USER (root), no HEALTHCHECK, and a shell as CMD, in every
+// tag. nil for any other image. A Dockerfile built FROM one thus knows what
+// it inherits without an image lookup.
+func wellKnownBase(ref string) *ImageConfig {
+	repo := strings.ToLower(ref)
+	if i := strings.Index(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"} {
+		if strings.HasPrefix(repo, prefix) {
+			repo = strings.TrimPrefix(repo, prefix)
+			break
+		}
+	}
+	if i := strings.LastIndex(repo, ":"); i >= 0 && !strings.Contains(repo[i:], "/") {
+		repo = repo[:i]
+	}
+	cmd, ok := wellKnownBases[repo]
+	if !ok {
+		return nil
+	}
+	return &ImageConfig{OS: "linux", Cmd: []string{cmd}, Env: []string{"PATH=" + defaultPath}, WorkingDir: "/"}
+}
+
+// wellKnownBases are the official OS images and their CMD (docker-library
+// and the distributions' own repositories).
+var wellKnownBases = map[string]string{
+	"alpine": "/bin/sh", "busybox": "sh", "debian": "bash", "ubuntu": "/bin/bash",
+	"fedora": "/bin/bash", "centos": "/bin/bash", "rockylinux": "/bin/bash",
+	"almalinux": "/bin/bash", "amazonlinux": "/bin/bash", "oraclelinux": "/bin/bash",
+	"archlinux": "/usr/bin/bash", "opensuse/leap": "/bin/bash", "opensuse/tumbleweed": "/bin/bash",
 }

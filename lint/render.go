@@ -152,7 +152,39 @@ func renderText(w io.Writer, res *Result, opts RenderOptions) error {
 			return err
 		}
 	}
+	if err := writeNotChecked(w, res, opts.Verbose); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintf(w, "%s: %s, %s, %d info\n", count(s.Files, strings.TrimSuffix(label, "s")), count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
+	return err
+}
+
+// writeNotChecked writes one line per reason the rules could not decide
+// (never findings, never counted by --fail-on); --verbose lists each check.
+func writeNotChecked(w io.Writer, res *Result, verbose bool) error {
+	groups := res.NotCheckedSummary()
+	if len(groups) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, g := range groups {
+		b.WriteString("Not checked: " + CleanText(g.Text) + "\n")
+		if !verbose {
+			continue
+		}
+		for _, n := range res.NotChecked {
+			if n.Reason != g.Reason {
+				continue
+			}
+			where := n.Pos.String()
+			if where == "" {
+				where = n.Subject
+			}
+			fmt.Fprintf(&b, "  %s  %s  %s: %s\n", CleanText(where), CleanText(n.Rule), CleanText(n.Subject), CleanText(n.What))
+		}
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
@@ -257,11 +289,30 @@ type jsonFinding struct {
 	URL      string `json:"url"`
 }
 
+// jsonNotChecked is a check not run, in JSON output.
+type jsonNotChecked struct {
+	Rule    string `json:"rule"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Subject string `json:"subject"`
+	Reason  string `json:"reason"`
+	What    string `json:"what"`
+}
+
 func renderJSON(w io.Writer, res *Result) error {
 	doc := struct {
-		Findings []jsonFinding `json:"findings"`
-		Summary  Summary       `json:"summary"`
+		Findings   []jsonFinding    `json:"findings"`
+		NotChecked []jsonNotChecked `json:"notChecked,omitempty"`
+		// NotCheckedSummary is the text output's not-checked lines.
+		NotCheckedSummary []string `json:"notCheckedSummary,omitempty"`
+		Summary           Summary  `json:"summary"`
 	}{Findings: []jsonFinding{}, Summary: Summarise(res.Findings, len(res.Files))}
+	for _, n := range res.NotChecked {
+		doc.NotChecked = append(doc.NotChecked, jsonNotChecked{Rule: n.Rule, File: n.Pos.File, Line: n.Pos.Line, Subject: n.Subject, Reason: n.Reason.String(), What: n.What})
+	}
+	for _, g := range res.NotCheckedSummary() {
+		doc.NotCheckedSummary = append(doc.NotCheckedSummary, g.Text)
+	}
 	for _, f := range res.Findings {
 		doc.Findings = append(doc.Findings, jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col,
@@ -360,23 +411,57 @@ func renderSARIF(w io.Writer, res *Result, opts RenderOptions) error {
 		results = append(results, r)
 	}
 	version := ToolVersion(opts.Version)
+	run := map[string]any{
+		"tool": map[string]any{"driver": map[string]any{
+			"name":           "docker-heal",
+			"informationUri": "https://github.com/docker-heal/docker-heal",
+			"version":        version,
+			"rules":          srules,
+		}},
+		"results": results,
+	}
+	if notes := sarifNotifications(res, index); len(notes) > 0 {
+		// What was not checked is not a result: SARIF's place for it is the
+		// invocation's tool execution notifications (GitHub shows them on the
+		// tool's status page, never as alerts).
+		run["invocations"] = []any{map[string]any{"executionSuccessful": true, "toolExecutionNotifications": notes}}
+	}
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
 		"version": "2.1.0",
-		"runs": []any{map[string]any{
-			"tool": map[string]any{"driver": map[string]any{
-				"name":           "docker-heal",
-				"informationUri": "https://github.com/docker-heal/docker-heal",
-				"version":        version,
-				"rules":          srules,
-			}},
-			"results": results,
-		}},
+		"runs":    []any{run},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// sarifNotifications are the not-checked summary lines, then each check not
+// run with its rule and place, as SARIF notifications of level note.
+func sarifNotifications(res *Result, index map[string]int) []map[string]any {
+	var out []map[string]any
+	for _, g := range res.NotCheckedSummary() {
+		out = append(out, map[string]any{"level": "note", "message": sarifMessage{"Not checked: " + g.Text}, "descriptor": map[string]any{"id": "not-checked/" + g.Reason.String()}})
+	}
+	for _, n := range res.NotChecked {
+		note := map[string]any{
+			"level":      "note",
+			"message":    sarifMessage{n.Rule + " not checked on " + n.Subject + ": " + n.What + " (" + n.Reason.String() + ")"},
+			"descriptor": map[string]any{"id": "not-checked/" + n.Reason.String()},
+		}
+		if idx, ok := index[n.Rule]; ok {
+			note["associatedRule"] = map[string]any{"id": n.Rule, "index": idx}
+		}
+		if n.Pos.File != "" {
+			var loc sarifLocation
+			loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(n.Pos.File)
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: max(n.Pos.Line, 1), StartColumn: n.Pos.Col}
+			note["locations"] = []sarifLocation{loc}
+		}
+		out = append(out, note)
+	}
+	return out
 }
 
 // githubEscape escapes a workflow command's data and properties.

@@ -113,8 +113,10 @@ type ImageConfig struct {
 	// Unknown lists the fields whose value is not known: a Dockerfile's base
 	// image that was not inspected leaves every field it does not set unknown.
 	Unknown Field
-	// NotInspected names the image whose config was not inspected, for messages.
+	// NotInspected names the image whose config was not inspected, for
+	// not-checked notes; UnknownWhy says why (UnknownImage, UnknownBuildArg).
 	NotInspected string
+	UnknownWhy   Unknown
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
 }

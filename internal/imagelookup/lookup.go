@@ -123,7 +123,28 @@ func New(opts Options) (*Resolver, error) {
 	return &Resolver{opts: opts, platform: p, memo: map[string]*lookup{}}, nil
 }
 
-var _ lint.ImageResolver = (*Resolver)(nil)
+var (
+	_ lint.ImageResolver        = (*Resolver)(nil)
+	_ lint.ImageLookupExplainer = (*Resolver)(nil)
+)
+
+// ExplainUnknown says why the images this Resolver did not find are
+// unknown, and what would make them known, for lint's not-checked summary.
+func (r *Resolver) ExplainUnknown() (why, hint string) {
+	if r == nil || r.opts.Mode == ModeOff {
+		return "--image-config off", "run with --image-config registry to read them from their registries"
+	}
+	engineUp := r.opts.Engine != nil && r.engineUp
+	switch {
+	case r.opts.Mode == ModeEngine && !engineUp:
+		return "no engine answered, and registry lookups are off", "run with --image-config registry to read them from their registries (manifest and config only)"
+	case r.opts.Mode == ModeEngine:
+		return "not in the local engine, and registry lookups are off", "pull them, or run with --image-config registry"
+	case !engineUp:
+		return "no engine answered, and their registries did not give them", "check network access and docker login"
+	}
+	return "neither the local engine nor their registries gave them", "check network access and docker login"
+}
 
 // ResolveImages looks refs up concurrently, within the bound and timeout;
 // an image it cannot find is left out (unknown), never an error.

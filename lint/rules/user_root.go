@@ -68,14 +68,21 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	}
 	root, known := imageUser(img)
 	final := df.Final()
+	if known && !root {
+		return
+	}
+	runs, runsKnown := runsProcess(img)
 	switch {
-	case !known:
-		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s was not inspected: if it sets no non-root USER either, the app runs as root; check with docker image inspect, and add USER with an unprivileged uid if so (USER 10001)", img.NotInspected)
-	case !root:
+	case !known || !runsKnown:
+		notKnown(r, final.FromPos, final.Subject(), img)
+	case !runs && img.UserPos.Line == 0:
+		// A base or build image: the images built FROM it choose the user.
 	case img.UserPos.Line > 0:
 		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
 	case img.Inherited != "" && entrypointScript(img) != "":
-		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before adding USER, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
+		// The base image's entrypoint script is not here to read: whether it
+		// drops privileges (gosu, su-exec) is unknown.
+		r.NotChecked(final.FromPos, final.Subject(), lint.UnknownScript, entrypointScript(img)+" in "+img.Inherited)
 	case img.Inherited != "":
 		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s runs as root, so the app does: add USER with an unprivileged uid (USER 10001)", img.Inherited)
 	default:
@@ -101,9 +108,13 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	if !svc.Built {
 		// An image run as is: its USER is known only when it was inspected.
 		switch {
-		case img == nil || !rootUser(img.User):
-		case entrypointScript(img) != "":
-			r.Add(svc.At("user"), svc.Name, "the image %s starts as root (no USER) and the service sets no user; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting user:, which such an entrypoint may refuse", svc.Image, entrypointScript(img))
+		case img == nil:
+			serviceImageUnknown(r, svc)
+		case !rootUser(img.User):
+		case svc.Entrypoint == nil && entrypointScript(img) != "":
+			// Its entrypoint script is in the image, not here: whether it drops
+			// privileges (gosu, su-exec) is unknown.
+			r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, entrypointScript(img)+" in "+svc.Image)
 		default:
 			r.Add(svc.At("user"), svc.Name, "the image %s runs as root (no USER) and the service sets no user: set user: \"10001:10001\" if the image supports it", svc.Image)
 		}
@@ -113,14 +124,19 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		return // it starts as root by design, and drops privileges itself
 	}
 	root, known := imageUser(img)
+	if known && !root {
+		return
+	}
+	runs, runsKnown := serviceRuns(svc)
 	switch {
-	case !known:
-		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile (no USER) nor the service (no user:) sets a user, and the base image %s was not inspected: if it sets no non-root USER either, the app runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here if so", img.NotInspected)
-	case !root:
+	case !known || !runsKnown:
+		notKnown(r, svc.At("user"), svc.Name, img)
+	case !runs:
+		// A build-only service runs nothing.
 	case img.User != "" && img.UserPos.Line > 0:
 		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
-	case img.Inherited != "" && entrypointScript(img) != "":
-		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile nor the service sets a user and the base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting a user, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
+	case svc.Entrypoint == nil && img.Inherited != "" && entrypointScript(img) != "":
+		r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, entrypointScript(img)+" in "+img.Inherited)
 	case img.Inherited != "":
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile nor the service sets a user and the base image %s runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here", img.Inherited)
 	default:
