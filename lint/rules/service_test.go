@@ -161,6 +161,18 @@ func TestContainerRules(t *testing.T) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Labels = map[string]string{"autoheal": "TRUE"}
 		}), 0, ""},
+		{"opted in with yes, as healing accepts", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"docker-heal.enable": " Yes"}
+		}), 0, ""},
+		{"opted in with 1", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"docker-heal.enable": "1"}
+		}), 0, ""},
+		{"autoheal on, opted out by docker-heal.enable", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"autoheal": "on", "docker-heal.enable": "off"}
+		}), 1, ""},
 		{"opted out", UnhealthyNotActedOn, container(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Labels = map[string]string{"docker-heal.enable": "false"}
@@ -337,11 +349,17 @@ func TestComposeRules(t *testing.T) {
 		{"retries over the image's timings", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = &lint.Healthcheck{Retries: 10, RetriesSet: true}
 			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Interval: time.Minute, Timeout: 10 * time.Second}}
-		}), 1, "11m40s to mark a hung app unhealthy (10 retries x (interval 1m + timeout 10s))"},
-		{"start period counts", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+		}), 1, "11m40s to mark a started app that hangs unhealthy (10 retries x (interval 1m + timeout 10s))"},
+		{"a long start period is not hang detection", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
-			s.Healthcheck.StartPeriod = 9 * time.Minute
-		}), 1, "up to 12m to mark a hung app unhealthy (start_period 9m + 3 default retries x (default interval 30s + default timeout 30s))"},
+			s.Healthcheck.StartPeriod = 10 * time.Minute
+			s.Healthcheck.Interval, s.Healthcheck.Timeout = time.Minute, 10*time.Second
+		}), 0, ""},
+		{"start period stated apart", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.StartPeriod = 10 * time.Minute
+			s.Healthcheck.Interval = 5 * time.Minute
+		}), 1, "up to 16m30s to mark a started app that hangs unhealthy (3 default retries x (interval 5m + default timeout 30s)), over 10m (the start_period 10m is apart: it only covers the start)"},
 		{"just under 10m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout, s.Healthcheck.Retries, s.Healthcheck.RetriesSet = 50*time.Second, 10*time.Second, 10, true
