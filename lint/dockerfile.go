@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,7 +21,10 @@ import (
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
 // instructions rules read, and the ignore pragmas it carries.
 type Dockerfile struct {
-	Path   string
+	Path string
+	// Context is the build context folder its COPY sources are relative to:
+	// the compose build's context, else the Dockerfile's own folder.
+	Context string
 	Stages []*Stage
 	// UsedByCompose is set when a compose service builds this file; rules
 	// that matter less for a lone Dockerfile (healthcheck-missing) read it.
@@ -157,7 +161,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, escape: res.EscapeToken, metaArgs: metaArgs}
+	df = &Dockerfile{Path: path, Context: filepath.Dir(path), escape: res.EscapeToken, metaArgs: metaArgs}
 	for i, st := range stages {
 		s := &Stage{Index: i, Name: strconv.Itoa(i), FromRaw: st.BaseName}
 		if st.Name != "" {
@@ -388,10 +392,22 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	img.Installed = map[string]bool{}
 	lex := shell.NewLex(df.escape)
 	env := slices.Clone(img.Env)
+	files := &imageFiles{context: df.Context}
 	for _, s := range chain {
-		replayStage(img, s, df.MetaArgs, lex, &env)
+		replayStage(img, s, df.MetaArgs, lex, &env, files)
 	}
 	img.Healthcheck = withRunShell(img.Healthcheck, img.Shell)
+	files.workdir = img.WorkingDir
+	if files.workdir == "" {
+		files.workdir = "/"
+	}
+	files.path = strings.Split(defaultPath, ":")
+	for _, kv := range img.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			files.path = strings.Split(v, ":")
+		}
+	}
+	img.files = files
 	return img
 }
 
@@ -450,7 +466,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // earlier in the same stage. env is the build state's environment words are
 // expanded with: the base image's ENV, then every ARG and ENV in order (the
 // later wins), carried from a stage to the stages built FROM it.
-func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string) {
+func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string, files *imageFiles) {
 	cmdSet := false
 	expand := func(word string) string {
 		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
@@ -528,6 +544,7 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 				img.StepDown = m
 			}
 		case *instructions.CopyCommand, *instructions.AddCommand:
+			files.record(c, img.WorkingDir, expand)
 			for _, src := range in.Args {
 				base := filepath.Base(src)
 				if (base == "gosu" || base == "su-exec") && img.StepDown == "" {
@@ -539,6 +556,38 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			}
 		}
 	}
+}
+
+// record notes where a COPY or ADD from the build context puts its sources
+// (not COPY --from, whose files come from another stage or image).
+func (fs *imageFiles) record(c instructions.Command, workdir string, expand func(string) string) {
+	var sd instructions.SourcesAndDest
+	switch c := c.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		sd = c.SourcesAndDest
+	default:
+		return
+	}
+	dest := expand(sd.DestPath)
+	if !strings.HasPrefix(dest, "/") {
+		if workdir == "" {
+			workdir = "/"
+		}
+		dest = path.Join(workdir, dest) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(dest, "/") || dest == "."]
+	}
+	op := copyOp{dest: dest}
+	for _, src := range sd.SourcePaths {
+		op.sources = append(op.sources, expand(src))
+	}
+	for _, sc := range sd.SourceContents {
+		op.inline = append(op.inline, SourceContentFile{Name: sc.Path, Data: sc.Data})
+	}
+	fs.copies = append(fs.copies, op)
 }
 
 // withShell is BuildKit's: a shell-form command line is joined and handed to

@@ -119,6 +119,9 @@ type ImageConfig struct {
 	UnknownWhy   Unknown
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
+	// files are the files the Dockerfile copies in from its build context,
+	// for Follow; nil for an image from a lookup.
+	files *imageFiles
 }
 
 // Field names one part of an image's config, for ImageConfig.Unknown.

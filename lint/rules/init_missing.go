@@ -32,6 +32,11 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 		if len(argv) > 0 && isInit(argv[0]) {
 			return
 		}
+		if v := viewProcess(svc.ImageConfig, argv); v.unknown != "" {
+			// A script from the image: what it execs (tini?) is not known here.
+			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
+			return
+		}
 		pid1 := "the image's entrypoint"
 		if len(argv) > 0 {
 			pid1 = argv[0]
@@ -42,6 +47,21 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 	pid1, known, image := pid1Of(svc)
 	if known && (pid1 == "" || isInit(pid1)) {
 		return // no process at all is not this rule's; an init reaps
+	}
+	if known {
+		// Through the entrypoint script the build context copies in: it may
+		// exec an init (exec tini -- app), or hand over to the CMD (exec "$@").
+		argv, _ := svc.Process()
+		v := viewProcess(svc.ImageConfig, argv)
+		switch {
+		case v.unknown != "":
+			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
+			return
+		case v.init != "":
+			return
+		case v.via != "" && v.pid1 != "":
+			pid1 = v.pid1 + " (exec'd by " + v.via + ")"
+		}
 	}
 	if !known {
 		if s6Image(image) {

@@ -259,7 +259,7 @@ func TestComposeRules(t *testing.T) {
 		}), 1, "PID 1 is /usr/bin/app"},
 		{"inspected entrypoint script with arguments", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Image, s.ImageConfig, s.Command = "example/db:7", &lint.ImageConfig{Entrypoint: []string{"docker-entrypoint.sh"}}, []string{"--replSet", "rs0"}
-		}), 1, "PID 1 is docker-entrypoint.sh"},
+		}), 0, notCheckedPrefix + "entrypoint-script-unknown"},
 		{"built on a base not inspected, entrypoint inherited", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Built, s.ImageConfig = true, &lint.ImageConfig{Cmd: []string{"--flag"}, Unknown: lint.AllFields &^ lint.FieldCmd, NotInspected: "example/base:2"}
 		}), 0, notCheckedPrefix + "image-config-unknown"},

@@ -72,17 +72,19 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		return
 	}
 	runs, runsKnown := runsProcess(img)
+	v := viewProcess(img, append(append([]string{}, img.Entrypoint...), img.Cmd...))
 	switch {
 	case !known || !runsKnown:
 		notKnown(r, final.FromPos, final.Subject(), img)
 	case !runs && img.UserPos.Line == 0:
 		// A base or build image: the images built FROM it choose the user.
+	case v.rootOnPurpose() != "":
+		// It starts as root by design (gosu, s6-overlay, supervisord, cron):
+		// USER would break it.
+	case v.unknown != "":
+		r.NotChecked(final.FromPos, final.Subject(), lint.UnknownScript, v.unknown)
 	case img.UserPos.Line > 0:
 		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
-	case img.Inherited != "" && entrypointScript(img) != "":
-		// The base image's entrypoint script is not here to read: whether it
-		// drops privileges (gosu, su-exec) is unknown.
-		r.NotChecked(final.FromPos, final.Subject(), lint.UnknownScript, entrypointScript(img)+" in "+img.Inherited)
 	case img.Inherited != "":
 		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s runs as root, so the app does: add USER with an unprivileged uid (USER 10001)", img.Inherited)
 	default:
@@ -111,10 +113,11 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		case img == nil:
 			serviceImageUnknown(r, svc)
 		case !rootUser(img.User):
-		case svc.Entrypoint == nil && entrypointScript(img) != "":
+		case serviceView(svc).rootOnPurpose() != "":
+		case serviceView(svc).unknown != "":
 			// Its entrypoint script is in the image, not here: whether it drops
 			// privileges (gosu, su-exec) is unknown.
-			r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, entrypointScript(img)+" in "+svc.Image)
+			r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, serviceView(svc).unknown+" in "+svc.Image)
 		default:
 			r.Add(svc.At("user"), svc.Name, "the image %s runs as root (no USER) and the service sets no user: set user: \"10001:10001\" if the image supports it", svc.Image)
 		}
@@ -133,15 +136,23 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		notKnown(r, svc.At("user"), svc.Name, img)
 	case !runs:
 		// A build-only service runs nothing.
+	case serviceView(svc).rootOnPurpose() != "":
+		// It starts as root by design (gosu, s6-overlay, supervisord, cron).
+	case serviceView(svc).unknown != "":
+		r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, serviceView(svc).unknown)
 	case img.User != "" && img.UserPos.Line > 0:
 		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
-	case svc.Entrypoint == nil && img.Inherited != "" && entrypointScript(img) != "":
-		r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, entrypointScript(img)+" in "+img.Inherited)
 	case img.Inherited != "":
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile nor the service sets a user and the base image %s runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here", img.Inherited)
 	default:
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
 	}
+}
+
+// serviceView follows what a compose service runs through its image's scripts.
+func serviceView(svc *lint.Service) processView {
+	argv, _ := svc.Process()
+	return viewProcess(svc.ImageConfig, argv)
 }
 
 // entrypointScript names an image's entrypoint when it is a script it got

@@ -1,0 +1,151 @@
+package rules
+
+import (
+	"path"
+
+	"github.com/docker-heal/docker-heal/lint"
+)
+
+// What the process a service or image starts does, read through the
+// entrypoint scripts the build context copies in (lint.ImageConfig.Follow).
+
+// processView is what runs as PID 1, looked at through a wrapper script.
+type processView struct {
+	// pid1 is the program PID 1 ends up being: the script's exec target
+	// when known (the CMD for exec "$@"), else argv[0].
+	pid1 string
+	// via names the script that exec's pid1, when there is one.
+	via string
+	// init names the init or process manager that runs (tini, s6 /init, supervisord).
+	init string
+	// stepDown names the tool that drops root (gosu, su-exec, ...).
+	stepDown string
+	cron     bool
+	// unknown names a script whose text is not here: what runs is unknown.
+	unknown string
+}
+
+// viewProcess follows argv (entrypoint + command) through at most two
+// scripts: the entrypoint's, then the command's when it ends in exec "$@".
+func viewProcess(img *lint.ImageConfig, argv []string) processView {
+	var v processView
+	for hop := 0; hop < 2 && len(argv) > 0; hop++ {
+		if isInit(argv[0]) {
+			if v.init == "" {
+				v.init = path.Base(argv[0])
+				if argv[0] == "/init" {
+					v.init = "s6-overlay /init"
+				}
+			}
+			if supervisor(argv[0]) {
+				v.pid1 = argv[0]
+				return v
+			}
+			argv = afterInit(argv)
+			if len(argv) == 0 {
+				return v
+			}
+		}
+		argv = v.direct(argv)
+		if len(argv) == 0 {
+			return v
+		}
+		facts, status := img.Follow(argv)
+		switch status {
+		case lint.ScriptUnknown:
+			v.unknown = argv[0]
+			return v
+		case lint.NotAScript:
+			if v.pid1 == "" {
+				v.pid1 = argv[0]
+			}
+			return v
+		}
+		if v.init == "" {
+			v.init = facts.Init
+		}
+		if v.stepDown == "" {
+			v.stepDown = facts.StepDown
+		}
+		v.cron = v.cron || facts.Cron
+		if !facts.ExecsArgs || len(argv) < 2 {
+			if v.pid1 == "" {
+				v.pid1 = argv[0]
+			}
+			return v
+		}
+		// exec "$@": the arguments (the CMD) are what runs next.
+		if v.via == "" {
+			v.via = argv[0]
+		}
+		argv = argv[1:]
+		v.pid1 = ""
+	}
+	if len(argv) > 0 && v.pid1 == "" {
+		v.pid1 = argv[0]
+	}
+	return v
+}
+
+// direct reads the wrappers written in argv itself (gosu app server,
+// supervisord -c ..., cron -f) and returns what is left to follow.
+func (v *processView) direct(argv []string) []string {
+	for len(argv) > 0 {
+		base := path.Base(argv[0])
+		switch {
+		case stepDownProgram(base):
+			if v.stepDown == "" {
+				v.stepDown = base
+			}
+			if len(argv) < 3 {
+				return nil
+			}
+			argv = argv[2:] // gosu USER program ...: good enough to read on
+		case base == "cron" || base == "crond":
+			v.cron = true
+			v.pid1 = argv[0]
+			return nil
+		case supervisor(argv[0]):
+			if v.init == "" {
+				v.init = base
+			}
+			v.pid1 = argv[0]
+			return nil
+		default:
+			return argv
+		}
+	}
+	return argv
+}
+
+// rootOnPurpose says why a process that starts as root must: it drops to
+// another user itself, or a process manager or cron (which need root) runs.
+func (v processView) rootOnPurpose() string {
+	switch {
+	case v.stepDown != "":
+		return "drops root with " + v.stepDown
+	case v.init != "" && (v.init == "s6-overlay /init" || supervisor(v.init)):
+		return "runs the process manager " + v.init + ", which starts its services as root and drops each to its own user"
+	case v.cron:
+		return "runs cron, which needs root"
+	}
+	return ""
+}
+
+// supervisor says whether a program is a process manager that runs several
+// services and starts as root to give each its user.
+func supervisor(p string) bool {
+	switch path.Base(p) {
+	case "supervisord", "runsvdir", "s6-svscan", "my_init", "systemd", "openrc-init":
+		return true
+	}
+	return p == "/init" || p == "/sbin/init"
+}
+
+func stepDownProgram(base string) bool {
+	switch base {
+	case "gosu", "su-exec", "setpriv", "s6-setuidgid", "chpst", "runuser", "setuser":
+		return true
+	}
+	return false
+}
