@@ -25,7 +25,7 @@ type Dockerfile struct {
 	// Context is the build context folder its COPY sources are relative to:
 	// the compose build's context, else the Dockerfile's own folder.
 	Context string
-	Stages []*Stage
+	Stages  []*Stage
 	// UsedByCompose is set when a compose service builds this file; rules
 	// that matter less for a lone Dockerfile (healthcheck-missing) read it.
 	UsedByCompose bool
