@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
 )
@@ -18,6 +19,9 @@ type processView struct {
 	via string
 	// init names the init or process manager that runs (tini, s6 /init, supervisord).
 	init string
+	// manager names a process manager that runs (s6-overlay /init,
+	// supervisord, runsvdir): it starts as root and gives each service its user.
+	manager string
 	// stepDown names the tool that drops root (gosu, su-exec, ...).
 	stepDown string
 	cron     bool
@@ -38,6 +42,7 @@ func viewProcess(img *lint.ImageConfig, argv []string) processView {
 				}
 			}
 			if supervisor(argv[0]) {
+				v.manager = v.init
 				v.pid1 = argv[0]
 				return v
 			}
@@ -59,10 +64,17 @@ func viewProcess(img *lint.ImageConfig, argv []string) processView {
 			if v.pid1 == "" {
 				v.pid1 = argv[0]
 			}
+			if u := daemonUser(argv); u != "" && v.stepDown == "" {
+				// A daemon told to switch user itself (rspamd -u _rspamd, memcached -u memcache).
+				v.stepDown = path.Base(argv[0]) + " " + u
+			}
 			return v
 		}
 		if v.init == "" {
 			v.init = facts.Init
+		}
+		if facts.Init == "s6-overlay /init" || supervisor(facts.Init) {
+			v.manager = facts.Init
 		}
 		if v.stepDown == "" {
 			v.stepDown = facts.StepDown
@@ -109,8 +121,12 @@ func (v *processView) direct(argv []string) []string {
 			if v.init == "" {
 				v.init = base
 			}
+			v.manager = base
 			v.pid1 = argv[0]
 			return nil
+		case shellName(base) && len(argv) >= 3 && argv[1] == "-c" && len(strings.Fields(argv[2])) == 1 && strings.Contains(argv[2], "/"):
+			// sh -c /app/docker-entrypoint.sh: the shell runs one script.
+			return append([]string{argv[2]}, argv[3:]...)
 		default:
 			return argv
 		}
@@ -124,8 +140,8 @@ func (v processView) rootOnPurpose() string {
 	switch {
 	case v.stepDown != "":
 		return "drops root with " + v.stepDown
-	case v.init != "" && (v.init == "s6-overlay /init" || supervisor(v.init)):
-		return "runs the process manager " + v.init + ", which starts its services as root and drops each to its own user"
+	case v.manager != "":
+		return "runs the process manager " + v.manager + ", which starts its services as root and drops each to its own user"
 	case v.cron:
 		return "runs cron, which needs root"
 	}
@@ -140,6 +156,33 @@ func supervisor(p string) bool {
 		return true
 	}
 	return p == "/init" || p == "/sbin/init"
+}
+
+// daemonUser returns the "-u USER" (--user USER, --user=USER) a daemon's
+// command line gives it to drop to once it has bound its ports; "" when
+// none, or when USER is root.
+func daemonUser(argv []string) string {
+	for i := 1; i < len(argv); i++ {
+		var user string
+		switch a := argv[i]; {
+		case (a == "-u" || a == "--user") && i+1 < len(argv):
+			user = argv[i+1]
+		case strings.HasPrefix(a, "--user="):
+			user = strings.TrimPrefix(a, "--user=")
+		}
+		if user != "" && !strings.Contains(user, "$") && !rootUser(user) {
+			return "-u " + user
+		}
+	}
+	return ""
+}
+
+func shellName(base string) bool {
+	switch base {
+	case "sh", "bash", "ash", "dash":
+		return true
+	}
+	return false
 }
 
 func stepDownProgram(base string) bool {
