@@ -34,6 +34,9 @@ type ScriptFacts struct {
 	ExecsArgs bool
 	// Cron is set when the script runs cron, which needs root.
 	Cron bool
+	// Execs names the program the script's last exec runs, past the init
+	// and step-down wrappers in front of it; "" when it execs none (or "$@").
+	Execs string
 }
 
 // ScriptStatus says what Follow found at the start of a command line.
@@ -60,6 +63,9 @@ const (
 // copyOp is one COPY or ADD from the build context, as the image model
 // replays it: where it puts what.
 type copyOp struct {
+	// context is the folder sources are relative to, when not the build
+	// context (a compose bind mount's source is absolute on the host).
+	context string
 	dest    string   // absolute in the image (resolved against WORKDIR)
 	sources []string // relative to the build context
 	inline  []SourceContentFile
@@ -85,7 +91,38 @@ type imageFiles struct {
 // for a binary, an init or an empty argv, and ScriptUnknown for a script
 // whose text is not here.
 func (c *ImageConfig) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
-	if c == nil || len(argv) == 0 {
+	var files *imageFiles
+	if c != nil {
+		files = c.files
+	}
+	return follow(files, argv)
+}
+
+// Follow is ImageConfig.Follow for what a compose service or container
+// runs: files it bind-mounts from the host (./conf/start.sh:/start.sh)
+// count over the image's.
+func (s *Service) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
+	var files *imageFiles
+	if s.ImageConfig != nil && s.ImageConfig.files != nil {
+		c := *s.ImageConfig.files
+		c.copies = slices.Clone(c.copies)
+		files = &c
+	}
+	for _, m := range s.Mounts {
+		if m.Type != "bind" || !filepath.IsAbs(m.Source) || !strings.HasPrefix(m.Target, "/") {
+			continue
+		}
+		if files == nil {
+			files = &imageFiles{workdir: "/", path: strings.Split(defaultPath, ":")}
+		}
+		dir, base := filepath.Split(m.Source)
+		files.copies = append(files.copies, copyOp{context: dir, dest: path.Clean(m.Target), sources: []string{base}})
+	}
+	return follow(files, argv)
+}
+
+func follow(files *imageFiles, argv []string) (*ScriptFacts, ScriptStatus) {
+	if len(argv) == 0 {
 		return nil, NotAScript
 	}
 	prog := argv[0]
@@ -94,12 +131,12 @@ func (c *ImageConfig) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
 	} else if shellName(path.Base(prog)) {
 		return nil, NotAScript // a shell itself, or sh -c "...": the shell rules read those
 	}
-	if c.files != nil {
-		if src, file, at, ok := c.files.find(prog); ok {
+	if files != nil {
+		if src, file, at, ok := files.find(prog); ok {
 			if !looksLikeShellScript(src, at) {
 				return nil, NotAScript
 			}
-			f := &followState{files: c.files, seen: map[string]bool{}}
+			f := &followState{files: files, seen: map[string]bool{}}
 			facts := &ScriptFacts{Path: at, File: file}
 			if !f.read(facts, at, src, 0) {
 				return nil, ScriptUnknown // not shell the parser reads
@@ -107,8 +144,8 @@ func (c *ImageConfig) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
 			return facts, ScriptKnown
 		}
 	}
-	if looksLikeScriptPath(prog) {
-		return nil, ScriptUnknown
+	if looksLikeScriptPath(prog) || prog != argv[0] {
+		return nil, ScriptUnknown // a script by name, or one a shell runs
 	}
 	return nil, NotAScript
 }
@@ -181,11 +218,15 @@ func (fs *imageFiles) read(p string) ([]byte, string, bool) {
 				return []byte(in.Data), "<<" + in.Name, true
 			}
 		}
-		if fs.context == "" {
+		ctx := fs.context
+		if op.context != "" {
+			ctx = op.context
+		}
+		if ctx == "" {
 			continue
 		}
 		for _, src := range op.sources {
-			for _, local := range fs.expandSource(src) {
+			for _, local := range expandSource(ctx, src) {
 				if src, file, ok := fs.readCopied(op, local, p); ok {
 					return src, file, true
 				}
@@ -197,18 +238,18 @@ func (fs *imageFiles) read(p string) ([]byte, string, bool) {
 
 // expandSource returns the files or folders of the build context a COPY
 // source names (a pattern may name several); never a path outside the context.
-func (fs *imageFiles) expandSource(src string) []string {
+func expandSource(context, src string) []string {
 	if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
 		return nil // ADD from a URL or a git repository
 	}
-	full := filepath.Join(fs.context, filepath.FromSlash(src))
+	full := filepath.Join(context, filepath.FromSlash(src))
 	var out []string
 	matches := []string{full}
 	if strings.ContainsAny(src, "*?[") {
 		matches, _ = filepath.Glob(full)
 	}
 	for _, m := range matches {
-		if rel, err := filepath.Rel(fs.context, m); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if rel, err := filepath.Rel(context, m); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			out = append(out, m)
 		}
 	}
@@ -234,7 +275,7 @@ func (fs *imageFiles) readCopied(op copyOp, local, p string) ([]byte, string, bo
 			return nil, "", false
 		}
 		candidate = filepath.Join(local, filepath.FromSlash(rel))
-		if r, err := filepath.Rel(fs.context, candidate); err != nil || strings.HasPrefix(r, "..") {
+		if r, err := filepath.Rel(local, candidate); err != nil || strings.HasPrefix(r, "..") {
 			return nil, "", false
 		}
 	} else {
@@ -341,8 +382,12 @@ func (f *followState) exec(facts *ScriptFacts, argv []string) {
 			argv = skipStepDownArgs(base, argv[1:])
 		case cronName(base):
 			facts.Cron = true
+			facts.Execs = argv[0]
 			return
 		default:
+			if !strings.HasPrefix(argv[0], "$") {
+				facts.Execs = argv[0]
+			}
 			return
 		}
 	}

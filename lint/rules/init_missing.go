@@ -32,7 +32,7 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 		if len(argv) > 0 && isInit(argv[0]) {
 			return
 		}
-		if v := viewProcess(svc.ImageConfig, argv); v.unknown != "" {
+		if v := viewProcess(svc, argv); v.unknown != "" {
 			// A script from the image: what it execs (tini?) is not known here.
 			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
 			return
@@ -52,7 +52,7 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 		// Through the entrypoint script the build context copies in: it may
 		// exec an init (exec tini -- app), or hand over to the CMD (exec "$@").
 		argv, _ := svc.Process()
-		v := viewProcess(svc.ImageConfig, argv)
+		v := viewProcess(svc, argv)
 		switch {
 		case v.unknown != "":
 			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)

@@ -29,9 +29,15 @@ type processView struct {
 	unknown string
 }
 
+// follower reads the script an argv starts with (lint.ImageConfig.Follow,
+// or lint.Service.Follow with the service's bind mounts).
+type follower interface {
+	Follow(argv []string) (*lint.ScriptFacts, lint.ScriptStatus)
+}
+
 // viewProcess follows argv (entrypoint + command) through at most two
 // scripts: the entrypoint's, then the command's when it ends in exec "$@".
-func viewProcess(img *lint.ImageConfig, argv []string) processView {
+func viewProcess(img follower, argv []string) processView {
 	var v processView
 	for hop := 0; hop < 2 && len(argv) > 0; hop++ {
 		if isInit(argv[0]) {
@@ -80,15 +86,21 @@ func viewProcess(img *lint.ImageConfig, argv []string) processView {
 			v.stepDown = facts.StepDown
 		}
 		v.cron = v.cron || facts.Cron
-		if !facts.ExecsArgs || len(argv) < 2 {
+		if !facts.ExecsArgs || len(argv) < 2 || (len(argv) < 3 && shellName(path.Base(argv[0]))) {
 			if v.pid1 == "" {
 				v.pid1 = argv[0]
+				if facts.Execs != "" {
+					v.pid1, v.via = facts.Execs, scriptName(facts, argv)
+				}
 			}
 			return v
 		}
 		// exec "$@": the arguments (the CMD) are what runs next.
 		if v.via == "" {
-			v.via = argv[0]
+			v.via = scriptName(facts, argv)
+		}
+		if shellName(path.Base(argv[0])) {
+			argv = argv[1:] // sh /run.sh "$@": the script is the shell's argument
 		}
 		argv = argv[1:]
 		v.pid1 = ""
@@ -97,6 +109,15 @@ func viewProcess(img *lint.ImageConfig, argv []string) processView {
 		v.pid1 = argv[0]
 	}
 	return v
+}
+
+// scriptName names the script as the command line wrote it
+// (docker-entrypoint.sh), or its path when a shell runs it (sh /run.sh).
+func scriptName(facts *lint.ScriptFacts, argv []string) string {
+	if shellName(path.Base(argv[0])) && facts.Path != "" {
+		return facts.Path
+	}
+	return argv[0]
 }
 
 // direct reads the wrappers written in argv itself (gosu app server,

@@ -152,7 +152,7 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 // serviceView follows what a compose service runs through its image's scripts.
 func serviceView(svc *lint.Service) processView {
 	argv, _ := svc.Process()
-	return viewProcess(svc.ImageConfig, argv)
+	return viewProcess(svc, argv)
 }
 
 // entrypointScript names an image's entrypoint when it is a script it got
