@@ -58,7 +58,23 @@ type Entry struct {
 	// or waiting in the outbox for their next attempt.
 	Notified      map[string]bool  `json:"notified,omitempty"`
 	RestartsTotal map[string]int64 `json:"restarts_total,omitempty"`
+	// Exits are the last exits docker heal saw (the engine keeps only the
+	// last one), oldest first, at most MaxExits.
+	Exits []ExitRecord `json:"exits,omitempty"`
+	// RestartCount is the engine's RestartCount when last seen, to count
+	// the engine's restarts between rounds.
+	RestartCount int `json:"restart_count,omitempty"`
 }
+
+// ExitRecord is one exit of a container's process.
+type ExitRecord struct {
+	Time      time.Time `json:"time"`
+	ExitCode  int       `json:"exit_code"`
+	OOMKilled bool      `json:"oom_killed,omitempty"`
+}
+
+// MaxExits is how many exits an entry keeps.
+const MaxExits = 5
 
 // RestartRecord is one restart (or stop) attempt.
 type RestartRecord struct {

@@ -144,3 +144,10 @@ func (u Unknown) String() string {
 type ImageLookupExplainer interface {
 	ExplainUnknown() (why, hint string)
 }
+
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
