@@ -211,14 +211,23 @@ func (r *Resolver) lookupOne(ctx context.Context, ref string) *lint.ImageConfig 
 	if err != nil {
 		return nil // "${IMAGE}", or not a reference at all
 	}
-	if cfg := r.fromCache(parsed); cfg != nil {
-		return cfg
+	cached, entry, fresh := r.fromCache(parsed)
+	if cached != nil && fresh {
+		return cached // no request at all
 	}
-	cfg, raw, digest, err := r.fromRegistry(ctx, parsed)
+	if cached != nil && entry.TagDigest != "" {
+		// An old answer for a tag: a HEAD (not a counted pull on Docker Hub)
+		// says whether the tag moved; if not, the answer stands another TagTTL.
+		if desc, err := remote.Head(parsed, r.remoteOptions(ctx)...); err == nil && desc.Digest.String() == entry.TagDigest {
+			r.toCache(parsed, entry.Digest, entry.TagDigest, entry.Config)
+			return cached
+		}
+	}
+	cfg, raw, digest, tagDigest, err := r.fromRegistry(ctx, parsed)
 	if err != nil {
 		return nil
 	}
-	r.toCache(parsed, digest, raw)
+	r.toCache(parsed, digest, tagDigest, raw)
 	return cfg
 }
 
@@ -232,9 +241,9 @@ func (r *Resolver) engineReachable(ctx context.Context) bool {
 	return r.engineUp
 }
 
-// fromRegistry reads the manifest (the platform's entry of an index) and the
-// config blob.
-func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (*lint.ImageConfig, []byte, string, error) {
+// remoteOptions are the registry options of every request: credentials, the
+// platform, a short retry.
+func (r *Resolver) remoteOptions(ctx context.Context) []remote.Option {
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(r.opts.Keychain),
@@ -245,23 +254,35 @@ func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (*lint.
 	if r.opts.Transport != nil {
 		opts = append(opts, remote.WithTransport(r.opts.Transport))
 	}
-	img, err := remote.Image(ref, opts...)
+	return opts
+}
+
+// fromRegistry reads what the reference points to (one manifest GET: the
+// only request Docker Hub counts as a pull), the platform's manifest when
+// that is an index (by digest), and the config blob; never a layer.
+// tagDigest is the digest the reference resolved to, for revalidation.
+func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (cfg *lint.ImageConfig, raw []byte, digest, tagDigest string, err error) {
+	desc, err := remote.Get(ref, r.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	raw, err := img.RawConfigFile()
+	img, err := desc.Image() // an index: the platform's entry
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	digest, err := img.Digest()
+	raw, err = img.RawConfigFile()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	cfg, err := parseConfig(ref.String()+"@"+digest.String(), raw)
+	d, err := img.Digest()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	return cfg, raw, digest.String(), nil
+	cfg, err = parseConfig(ref.String()+"@"+d.String(), raw)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	return cfg, raw, d.String(), desc.Digest.String(), nil
 }
 
 func parseConfig(source string, raw []byte) (*lint.ImageConfig, error) {
