@@ -710,3 +710,19 @@ var wellKnownBases = map[string]string{
 	"almalinux": "/bin/bash", "amazonlinux": "/bin/bash", "oraclelinux": "/bin/bash",
 	"archlinux": "/usr/bin/bash", "opensuse/leap": "/bin/bash", "opensuse/tumbleweed": "/bin/bash",
 }
+
+// CommentsAbove returns the comment lines written right above line (1-based),
+// nearest last, without their #: where hadolint's and other tools' pragmas
+// state a decision (# hadolint ignore=DL3002).
+func (df *Dockerfile) CommentsAbove(line int) []string {
+	lines := strings.Split(string(df.src), "\n")
+	var out []string
+	for i := line - 2; i >= 0 && i < len(lines); i-- {
+		l := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(l, "#") {
+			break
+		}
+		out = append([]string{strings.TrimSpace(strings.TrimPrefix(l, "#"))}, out...)
+	}
+	return out
+}

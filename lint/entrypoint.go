@@ -29,9 +29,12 @@ type ScriptFacts struct {
 	// StepDown names the tool the script drops root with (gosu, su-exec,
 	// setpriv, s6-setuidgid, chpst, su, runuser); "" if none.
 	StepDown string
-	// ExecsArgs is set when the script ends in exec "$@": the CMD (or the
-	// compose command) is then what runs.
+	// ExecsArgs is set when the script execs "$@" (exec gosu app "$@"): the
+	// CMD (or the compose command) is then what runs.
 	ExecsArgs bool
+	// EndsInExecArgs is set when its last statement is exec "$@" itself:
+	// given no arguments, the script ends there.
+	EndsInExecArgs bool
 	// Cron is set when the script runs cron, which needs root.
 	Cron bool
 	// Execs names the program the script's last exec runs, past the init
@@ -308,6 +311,12 @@ func (f *followState) read(facts *ScriptFacts, at string, src []byte, depth int)
 	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(bytes.NewReader(src), at)
 	if err != nil {
 		return false
+	}
+	if depth == 0 && len(file.Stmts) > 0 {
+		if call, ok := file.Stmts[len(file.Stmts)-1].Cmd.(*syntax.CallExpr); ok && len(call.Args) == 2 &&
+			wordText(call.Args[0]) == "exec" && (wordText(call.Args[1]) == `"$@"` || wordText(call.Args[1]) == "$@") {
+			facts.EndsInExecArgs = true
+		}
 	}
 	syntax.Walk(file, func(node syntax.Node) bool {
 		call, ok := node.(*syntax.CallExpr)

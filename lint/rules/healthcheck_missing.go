@@ -41,6 +41,9 @@ func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if !runs || toolImage(img) {
 		return // a base image for others: the images built FROM it know what to probe
 	}
+	if viewProcess(img, append(append([]string{}, img.Entrypoint...), img.Cmd...)).bareShell {
+		return // its script does its work and hands over to a bare shell, which exits: a job
+	}
 	if dropsPrivileges(img) != "" {
 		// The official server images' shape: they ship no HEALTHCHECK by
 		// policy, as the probe depends on how each user configures them.
@@ -80,6 +83,8 @@ func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 		serviceImageUnknown(r, svc)
 	case !runs:
 		// No command at all: a build-only service, not one that serves.
+	case serviceView(svc).bareShell:
+		// Its script hands over to a bare shell, which exits: a job.
 	case svc.Built:
 		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds%s: add healthcheck: to the service or HEALTHCHECK to the Dockerfile", inheritedNote(img, "nor in its base image %s"))
 	default:

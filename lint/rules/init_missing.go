@@ -54,10 +54,10 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 		argv, _ := svc.Process()
 		v := viewProcess(svc, argv)
 		switch {
+		case v.init != "":
+			return
 		case v.unknown != "":
 			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
-			return
-		case v.init != "":
 			return
 		case v.via != "" && v.pid1 != "":
 			pid1 = v.pid1 + " (exec'd by " + v.via + ")"

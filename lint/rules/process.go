@@ -27,6 +27,10 @@ type processView struct {
 	cron     bool
 	// unknown names a script whose text is not here: what runs is unknown.
 	unknown string
+	// bareShell is set when a script hands over (exec "$@") to nothing, or
+	// to a bare shell with no script, which with no terminal exits at once:
+	// the container is a job that runs the script's work and ends.
+	bareShell bool
 }
 
 // follower reads the script an argv starts with (lint.ImageConfig.Follow,
@@ -69,6 +73,7 @@ func viewProcess(img follower, argv []string) processView {
 		case lint.NotAScript:
 			if v.pid1 == "" {
 				v.pid1 = argv[0]
+				v.bareShell = v.via != "" && len(argv) == 1 && shellName(path.Base(argv[0]))
 			}
 			if u := daemonUser(argv); u != "" && v.stepDown == "" {
 				// A daemon told to switch user itself (rspamd -u _rspamd, memcached -u memcache).
@@ -87,12 +92,20 @@ func viewProcess(img follower, argv []string) processView {
 		}
 		v.cron = v.cron || facts.Cron
 		if !facts.ExecsArgs || len(argv) < 2 || (len(argv) < 3 && shellName(path.Base(argv[0]))) {
+			if facts.Execs != "" && hop == 0 {
+				// It execs another program: follow it (docker-entrypoint.sh,
+				// a script of the image, is then unknown).
+				if v.via == "" {
+					v.via = scriptName(facts, argv)
+				}
+				argv = []string{facts.Execs}
+				continue
+			}
 			if v.pid1 == "" {
 				v.pid1 = argv[0]
-				if facts.Execs != "" {
-					v.pid1, v.via = facts.Execs, scriptName(facts, argv)
-				}
 			}
+			// exec "$@" with no arguments execs nothing: the script ends.
+			v.bareShell = facts.EndsInExecArgs && facts.Execs == ""
 			return v
 		}
 		// exec "$@": the arguments (the CMD) are what runs next.
@@ -107,6 +120,7 @@ func viewProcess(img follower, argv []string) processView {
 	}
 	if len(argv) > 0 && v.pid1 == "" {
 		v.pid1 = argv[0]
+		v.bareShell = v.via != "" && len(argv) == 1 && shellName(path.Base(argv[0]))
 	}
 	return v
 }

@@ -83,6 +83,8 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		// USER would break it.
 	case v.unknown != "":
 		r.NotChecked(final.FromPos, final.Subject(), lint.UnknownScript, v.unknown)
+	case img.UserPos.Line > 0 && statedRoot(df, img.UserPos.Line):
+		// USER root under "# hadolint ignore=DL3002": a decision written down.
 	case img.UserPos.Line > 0:
 		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
 	case img.Inherited != "":
@@ -93,7 +95,18 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 }
 
 func userRootService(r *lint.Report, svc *lint.Service) {
+	if mountsDockerSocket(svc) {
+		// It drives the engine through its socket (root:docker, 0660): it
+		// needs root or the socket's group, and an unprivileged uid breaks it.
+		// docker-socket-mounted reports the socket itself.
+		return
+	}
 	if svc.User != "" {
+		if rootUser(svc.User) && svc.ImageConfig != nil && svc.ImageConfig.Knows(lint.FieldUser) && !rootUser(svc.ImageConfig.User) {
+			// user: 0:0 over an image that sets a non-root USER: an override
+			// written on purpose (a backup or init job that must own volumes).
+			return
+		}
 		if rootUser(svc.User) {
 			r.Add(svc.At("user"), svc.Name, "user %s runs the app as root: set an unprivileged uid (user: \"10001:10001\")", svc.User)
 		}
@@ -147,6 +160,27 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	default:
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
 	}
+}
+
+// statedRoot says whether USER root at line is a decision written down:
+// hadolint's "ignore=DL3002" (last USER should not be root) right above it.
+func statedRoot(df *lint.Dockerfile, line int) bool {
+	for _, c := range df.CommentsAbove(line) {
+		if strings.HasPrefix(c, "hadolint ignore=") && strings.Contains(c, "DL3002") {
+			return true
+		}
+	}
+	return false
+}
+
+// mountsDockerSocket says whether a service or container mounts the engine's socket.
+func mountsDockerSocket(svc *lint.Service) bool {
+	for _, m := range svc.Mounts {
+		if path.Base(m.Target) == "docker.sock" {
+			return true
+		}
+	}
+	return false
 }
 
 // serviceView follows what a compose service runs through its image's scripts.
