@@ -421,7 +421,13 @@ func TestComposeRules(t *testing.T) {
 		{"max-size -1", LogRotationMissing, composeSvc(func(s *lint.Service) { s.LogOptions = map[string]string{"max-size": "-1"} }), 1, "-1"},
 
 		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
-		{"user root by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "root" }), 1, ""},
+		{"user root by compose over a root image", UserRoot, composeSvc(func(s *lint.Service) {
+			s.User, s.Image, s.ImageConfig = "root", "example/app:1", &lint.ImageConfig{Cmd: []string{"/app"}}
+		}), 1, ""},
+		{"user root by compose over a non-root image: on purpose", UserRoot, composeSvc(func(s *lint.Service) {
+			s.User, s.Image, s.ImageConfig = "0:0", "example/app:1", &lint.ImageConfig{Cmd: []string{"/app"}, User: "1000:1000"}
+		}), 0, ""},
+		{"user root by compose over an unknown image", UserRoot, composeSvc(func(s *lint.Service) { s.User, s.Image = "root", "example/app:1" }), 0, notCheckedPrefix + "image-config-unknown"},
 		{"user from a variable", UserRoot, composeSvc(func(s *lint.Service) { s.User = "${UID}:${GID}" }), 0, ""},
 		{"image unknown", UserRoot, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, notCheckedPrefix + "image-config-unknown"},
 		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) {

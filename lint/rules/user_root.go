@@ -102,10 +102,18 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	if svc.User != "" {
-		if rootUser(svc.User) && svc.ImageConfig != nil && svc.ImageConfig.Knows(lint.FieldUser) && !rootUser(svc.ImageConfig.User) {
-			// user: 0:0 over an image that sets a non-root USER: an override
-			// written on purpose (a backup or init job that must own volumes).
-			return
+		if rootUser(svc.User) && !isContainer(svc) {
+			switch img := svc.ImageConfig; {
+			case img == nil || !img.Knows(lint.FieldUser):
+				// Whether user: 0:0 overrides a non-root USER on purpose
+				// depends on the image's USER, which is not known.
+				serviceImageUnknown(r, svc)
+				return
+			case !rootUser(img.User):
+				// user: 0:0 over an image that sets a non-root USER: an override
+				// written on purpose (a backup or init job that must own volumes).
+				return
+			}
 		}
 		if rootUser(svc.User) {
 			r.Add(svc.At("user"), svc.Name, "user %s runs the app as root: set an unprivileged uid (user: \"10001:10001\")", svc.User)
