@@ -404,6 +404,9 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 		if err != nil {
 			return nil, asParseError(err, workDir)
 		}
+		if b.Context != "" && !remoteContext(b.Context) {
+			df.Context = b.Context
+		}
 		return df, nil
 	}
 	ctxDir := b.Context
@@ -441,6 +444,7 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 		return nil, pe
 	}
 	df.UsedByCompose = true
+	df.Context = ctxDir
 	cache[path] = df
 	return df, nil
 }
