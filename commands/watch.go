@@ -267,10 +267,12 @@ func (w *watcher) loop(ctx context.Context, events follower) error {
 			switch ev.Kind {
 			case heal.StreamConnected:
 				w.health.set(true, nil, ev.Time)
+				w.metrics.streamUp.Set(1)
 				w.log.Info("following engine events")
 				needFull = true
 			case heal.StreamDisconnected:
 				w.health.set(false, ev.Err, ev.Time)
+				w.metrics.streamUp.Set(0)
 				w.log.Warn("engine event stream lost; reconnecting", "error", errText(ev.Err))
 			case heal.EventHealthStatus:
 				if ev.Health == heal.HealthUnhealthy {
@@ -285,6 +287,11 @@ func (w *watcher) loop(ctx context.Context, events follower) error {
 					delete(rechecks, ev.ID)
 					armTimer()
 				}
+				if ev.Kind == heal.EventDie {
+					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
+				}
+			case heal.EventOOM:
+				pending[ev.ID] = true
 			}
 		case <-resync.C:
 			needFull = true

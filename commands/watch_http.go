@@ -87,6 +87,8 @@ func (h *streamHealth) report(now time.Time) (healthReport, bool) {
 type watchMetrics struct {
 	reg      *prometheus.Registry
 	reaction prometheus.Histogram
+	// streamUp is docker_heal_event_stream_up.
+	streamUp prometheus.Gauge
 	// file is --metrics-file, written after each round too.
 	file *store.MetricsFile
 	mu   sync.Mutex
@@ -100,7 +102,11 @@ func newWatchMetrics() *watchMetrics {
 		Help:    "Time from the engine's unhealthy event to docker heal issuing the restart (or stop).",
 		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
-	m.reg.MustRegister(m.reaction, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.streamUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "docker_heal_event_stream_up",
+		Help: "1 while watch follows the engine's event stream, 0 while it is disconnected and reconnecting.",
+	})
+	m.reg.MustRegister(m.reaction, m.streamUp, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -17,6 +17,15 @@ import (
 	"github.com/docker-heal/docker-heal/heal"
 )
 
+func TestFromMessageDieExitCode(t *testing.T) {
+	m := events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Time: 1_700_000_000,
+		Actor: events.Actor{ID: "abc", Attributes: map[string]string{"name": "loop", "exitCode": "137"}}}
+	got, ok := fromMessage(m)
+	if !ok || got.Kind != heal.EventDie || got.ExitCode != 137 {
+		t.Errorf("die: %+v ok=%v, want exit code 137", got, ok)
+	}
+}
+
 func TestFromMessage(t *testing.T) {
 	msg := func(typ events.Type, action string) events.Message {
 		return events.Message{Type: typ, Action: events.Action(action), TimeNano: 1_700_000_000_123_456_789,
@@ -34,6 +43,7 @@ func TestFromMessage(t *testing.T) {
 		{msg(events.ContainerEventType, "health_status: running"), "", "", false},
 		{msg(events.ContainerEventType, "start"), heal.EventStart, "", true},
 		{msg(events.ContainerEventType, "die"), heal.EventDie, "", true},
+		{msg(events.ContainerEventType, "oom"), heal.EventOOM, "", true},
 		{msg(events.ContainerEventType, "destroy"), heal.EventDestroy, "", true},
 		{msg(events.ContainerEventType, "pause"), heal.EventPause, "", true},
 		{msg(events.ContainerEventType, "unpause"), heal.EventUnpause, "", true},
