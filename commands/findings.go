@@ -7,6 +7,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/internal/config"
 	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 	"github.com/moby/term"
 	"github.com/spf13/pflag"
@@ -27,7 +28,7 @@ type findingOptions struct {
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	o.flags = flags
-	flags.StringVar(&o.format, "format", "", "Output format: "+strings.Join(lint.Formats, ", ")+` (default "text", or the config's)`)
+	flags.StringVar(&o.format, "format", "", "Output format: "+strings.Join(render.Formats, ", ")+` (default "text", or the config's)`)
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
 	flags.StringSliceVar(&o.only, "only", nil, "Run only these rule ids (comma-separated, repeatable)")
@@ -83,11 +84,11 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	}
 	if format := o.format; format != "" {
 		known := false
-		for _, f := range lint.Formats {
+		for _, f := range render.Formats {
 			known = known || f == format
 		}
 		if !known {
-			return nil, usageError("--format %q: use one of %s", format, strings.Join(lint.Formats, ", "))
+			return nil, usageError("--format %q: use one of %s", format, strings.Join(render.Formats, ", "))
 		}
 		setup.format = format
 	}
@@ -121,8 +122,7 @@ func (o *findingOptions) merge(file *config.File) error {
 
 // report renders the result and turns --fail-on into the exit status.
 func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label string) error {
-	err := lint.Render(out, res, lint.RenderOptions{
-		Format:    s.format,
+	err := render.Render(out, res, s.format, render.Options{
 		Color:     isTerminal(out) && os.Getenv("NO_COLOR") == "",
 		Rules:     s.all,
 		Version:   version,

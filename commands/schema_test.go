@@ -18,6 +18,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/internal/config"
 	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
 
@@ -106,7 +107,7 @@ func genSchema(t *testing.T) []byte {
 		case "fail-on":
 			top[key] = map[string]any{"description": lintCmd.Flags().Lookup("fail-on").Usage, "type": "string", "enum": severityWords}
 		case "format":
-			top[key] = map[string]any{"description": "Output format of lint and audit (the --format flag wins)", "type": "string", "enum": lint.Formats}
+			top[key] = map[string]any{"description": "Output format of lint and audit (the --format flag wins)", "type": "string", "enum": render.Formats}
 		case "rules":
 			top[key] = map[string]any{
 				"description":          "Per rule: off turns it off; error, warning or info changes its severity; on keeps it as it is",

@@ -443,3 +443,34 @@ func TestOnceNotifiesThroughShoutrrrAndWebhooks(t *testing.T) {
 		t.Error("the notify URL's token is in the output")
 	}
 }
+
+// operatorStopEngine is an engine that follows stop events: during each
+// restart it reports an operator's `docker stop` beside our own.
+type operatorStopEngine struct{ *onceEngine }
+
+func (operatorStopEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return func(bool) int { return 2 }, nil
+}
+
+// issue 18: watch's own engine wrapper hid WatchStops, so an operator's stop
+// during watch's restart was undone (once honoured it).
+func TestWatchHonoursAnOperatorStopDuringItsRestart(t *testing.T) {
+	web := sickContainer("web")
+	web.Health = heal.HealthHealthy
+	e := operatorStopEngine{newOnceEngine(web)}
+	r := startWatch(t, e, watchTestOpts(t))
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the first full round", func() bool { return e.lists() >= 1 })
+	e.setHealth(web.ID, heal.HealthUnhealthy)
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: web.ID, Name: web.Name, Health: heal.HealthUnhealthy, Time: time.Now()})
+	eventually(t, "the restart", func() bool { return e.restarts() == 1 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	calls := strings.Join(e.calls, "\n")
+	e.mu.Unlock()
+	if !strings.Contains(calls, "restart id-web\nstop id-web") {
+		t.Errorf("the operator's stop was undone: no stop after the restart\n%s", calls)
+	}
+}

@@ -10,6 +10,7 @@ package heal
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -108,4 +109,16 @@ type Engine interface {
 	// killing it) and starts the container.
 	Restart(ctx context.Context, id string, timeout time.Duration) error
 	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// WatchStops counts the container's stop events from now until done is
+	// called, so that a restart notices an operator's `docker stop` landing
+	// while it is in flight (our own restart's stop counts as one). It is
+	// part of Engine, not an optional interface, so that a wrapper that
+	// embeds an Engine forwards it and cannot hide it (issue 18: watch's
+	// stopwatch wrapper did, and undid operators' stops). An engine that
+	// cannot follow events returns ErrStopsUnwatched.
+	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
 }
+
+// ErrStopsUnwatched is what an Engine that cannot follow stop events
+// returns from WatchStops: a restart then proceeds without the check.
+var ErrStopsUnwatched = errors.New("this engine cannot follow stop events")

@@ -395,3 +395,8 @@ func TestApplyBudgetBackoffAndCircuit(t *testing.T) {
 		t.Errorf("entry %+v", e)
 	}
 }
+
+// WatchStops: the fake follows no events.
+func (f *fakeEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return nil, ErrStopsUnwatched
+}

@@ -15,6 +15,16 @@ import (
 // moby client returns) count too.
 var ErrNotFound = errors.New("no such container")
 
+// ErrRemoving is what an Engine returns (wrapped) when the container is being
+// removed: `docker rm -f` landed during our call ("marked for removal",
+// "removal ... already in progress"). Like a container not found, it is an
+// operator's act, not a failure.
+var ErrRemoving = errors.New("container is being removed")
+
+// IsRemoved reports whether err means the container is gone or going:
+// not found, or being removed.
+func IsRemoved(err error) bool { return IsNotFound(err) || errors.Is(err, ErrRemoving) }
+
 // IsNotFound reports whether err means the container does not exist.
 func IsNotFound(err error) bool {
 	if errors.Is(err, ErrNotFound) {

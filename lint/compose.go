@@ -129,6 +129,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			continue
 		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
+		svc.sources = idx.files
 		if sc.Build != nil {
 			svc.HasBuild = true
 			df, perr := loadBuildDockerfile(cp.WorkingDir, sc.Build, dockerfiles)

@@ -36,6 +36,8 @@ type Dockerfile struct {
 	escape rune
 	// metaArgs are the ARGs declared before the first FROM, as written.
 	metaArgs []instructions.ArgCommand
+	// src is the text as parsed, for fixes.
+	src []byte
 }
 
 // Stage is one FROM ... section.
@@ -157,7 +159,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, escape: res.EscapeToken, metaArgs: metaArgs}
+	df = &Dockerfile{Path: path, escape: res.EscapeToken, metaArgs: metaArgs, src: src}
 	for i, st := range stages {
 		s := &Stage{Index: i, Name: strconv.Itoa(i), FromRaw: st.BaseName}
 		if st.Name != "" {

@@ -22,6 +22,7 @@ const (
 
 type sourceFile struct {
 	path    string
+	src     []byte     // the text as read, for fixes
 	root    *yaml.Node // the document's top mapping, or nil
 	ignores *Ignores
 }
@@ -63,7 +64,7 @@ func (ix *positionIndex) addFile(path string) error {
 		}
 		return pe
 	}
-	sf := &sourceFile{path: path}
+	sf := &sourceFile{path: path, src: src}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		sf.root = doc.Content[0]
 	}

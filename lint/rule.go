@@ -78,5 +78,13 @@ func (r *Report) AddSeverity(sev Severity, pos Position, subject, format string,
 	})
 }
 
+// Fix attaches a fix to the finding recorded last; a nil fix is ignored.
+func (r *Report) Fix(f *Fix) {
+	if f == nil || len(f.Edits) == 0 || len(r.findings) == 0 {
+		return
+	}
+	r.findings[len(r.findings)-1].Fix = f
+}
+
 // Findings returns what was recorded.
 func (r *Report) Findings() []Finding { return r.findings }

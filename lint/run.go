@@ -96,7 +96,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	r.filterInvalid()
 	SortFindings(r.res.Findings)
 	// A fragment linted with its base repeats the base's findings.
-	r.res.Findings = slices.Compact(r.res.Findings)
+	r.res.Findings = slices.CompactFunc(r.res.Findings, SameFinding)
 	sort.Strings(r.res.Files)
 	return &r.res, nil
 }

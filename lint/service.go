@@ -240,6 +240,8 @@ type Service struct {
 	// Keys maps dotted compose key paths ("healthcheck.test",
 	// "deploy.resources.limits.memory") to where they are written.
 	Keys map[string]Position
+	// sources are the compose files read, parsed, by path: fixes edit them.
+	sources map[string]*sourceFile
 }
 
 // At returns the position of the first of the key paths that is written in

@@ -40,8 +40,8 @@ var _ heal.Engine = (*Engine)(nil)
 func New(api client.APIClient) *Engine { return &Engine{api: api} }
 
 // Endpoint is the engine's address as the client uses it, e.g.
-// unix:///var/run/docker.sock; errors name it.
-func (e *Engine) Endpoint() string { return e.api.DaemonHost() }
+// unix:///var/run/docker.sock, with any password redacted; errors name it.
+func (e *Engine) Endpoint() string { return Redact(e.api.DaemonHost()) }
 
 func (e *Engine) callTimeout() time.Duration {
 	if e.CallTimeout > 0 {
@@ -365,6 +365,28 @@ type notFoundError struct {
 func (e *notFoundError) Error() string   { return e.what + ": " + e.err.Error() }
 func (e *notFoundError) Unwrap() []error { return []error{heal.ErrNotFound, e.err} }
 
+// removingError is the engine refusing because the container is being
+// removed; it is heal.ErrRemoving too.
+type removingError struct {
+	what, endpoint string
+	err            error
+}
+
+func (e *removingError) Error() string {
+	return e.what + " on " + e.endpoint + ": " + e.err.Error()
+}
+func (e *removingError) Unwrap() []error { return []error{heal.ErrRemoving, e.err} }
+
+// isRemoving reads the engine's words for a container being removed. They
+// come as a 409 Conflict (start, delete) or, from restart, as a 500 whose
+// text wraps the start's (daemon/restart.go formats it with %v, so the
+// Conflict type is lost): the text is all there is, on 20.10 to 29.
+func isRemoving(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "marked for removal") ||
+		(strings.Contains(msg, "removal of container") && strings.Contains(msg, "already in progress"))
+}
+
 // UnreachableError is the engine not answering at all: nothing listens on the
 // endpoint, the socket refuses us, or the engine does not answer in time.
 type UnreachableError struct {
@@ -408,8 +430,10 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 			Hint: "the engine may be overloaded or hung; check `docker info`"}
 	case IsNotFound(err):
 		return &notFoundError{what: what, err: err}
+	case isRemoving(err):
+		return RedactError(&removingError{what: what, endpoint: endpoint, err: err})
 	}
-	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
+	return RedactError(fmt.Errorf("%s on %s: %w", what, endpoint, err))
 }
 
 // CheckClientOptions reports whether a client can be made with opts (as the

@@ -36,6 +36,14 @@ type FakeDaemon struct {
 	FailWith int
 	// Delay is added to every answer but /_ping.
 	Delay time.Duration
+	// RestartError, when its Code is set, is the answer to every restart:
+	// e.g. 500 "Cannot restart container x: container is marked for removal
+	// and cannot be started", what an engine says when `docker rm -f` lands
+	// during the restart.
+	RestartError struct {
+		Code    int
+		Message string
+	}
 
 	calls atomic.Int64
 	byKey sync.Map // "GET /containers/{id}/json" -> *atomic.Int64
@@ -189,6 +197,13 @@ func (f *FakeDaemon) serve(w http.ResponseWriter, r *http.Request) {
 		c, ok := f.find(parts[1])
 		if !ok {
 			apiError(w, http.StatusNotFound, "No such container: "+parts[1])
+			return
+		}
+		f.mu.Lock()
+		restartErr := f.RestartError
+		f.mu.Unlock()
+		if parts[2] == "restart" && restartErr.Code != 0 {
+			apiError(w, restartErr.Code, restartErr.Message)
 			return
 		}
 		f.mu.Lock()

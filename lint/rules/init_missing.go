@@ -60,9 +60,21 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 	}
 	if svc.Init != nil {
 		r.Add(svc.At("init"), svc.Name, "init: false and PID 1 is %s, not an init: orphaned child processes stay zombies; set init: true or use tini as the entrypoint", pid1)
-		return
+		return // init: false is written on purpose: no fix overrides it
 	}
 	r.Add(svc.Pos, svc.Name, "no init: PID 1 is %s, which may leave orphaned child processes as zombies; set init: true (or run tini or dumb-init as the entrypoint)", pid1)
+	r.Fix(initFix(svc))
+}
+
+// initFix adds init: true, only where PID 1 is known not to be an init. It is unsafe: the program's signal handling
+// and its process tree change (PID 1 becomes docker-init).
+func initFix(svc *lint.Service) *lint.Fix {
+	e := svc.Edit()
+	if e.Has("init") {
+		return nil
+	}
+	e.AddKeys("init: true")
+	return e.Fix("add init: true", true)
 }
 
 // pid1Of returns the program a compose service runs as PID 1 and whether it

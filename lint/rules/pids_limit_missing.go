@@ -27,5 +27,18 @@ func pidsLimitMissing(r *lint.Report, svc *lint.Service) {
 		r.Add(svc.At("pids_limit", "deploy.resources.limits.pids"), svc.Name, "pids_limit %d is unlimited: a fork bomb or thread leak can exhaust the host's process table; set a bound such as pids_limit: 512", svc.PidsLimit)
 	default:
 		r.Add(svc.Pos, svc.Name, "no pids limit: a fork bomb or thread leak can exhaust the host's process table; set pids_limit (e.g. 512)")
+		r.Fix(pidsFix(svc))
 	}
+}
+
+// pidsFix adds pids_limit: 512. It is unsafe: the pids controller counts
+// threads, and a thread-heavy server (a JVM, ClickHouse, Elasticsearch under
+// load) can need more than 512, which only the author knows.
+func pidsFix(svc *lint.Service) *lint.Fix {
+	e := svc.Edit()
+	if e.Has("pids_limit") || e.Has("deploy.resources.limits.pids") {
+		return nil
+	}
+	e.AddKeys("pids_limit: 512")
+	return e.Fix("add pids_limit: 512", true)
 }

@@ -1,16 +1,18 @@
-package lint
+package render
 
 import (
 	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
-func renderString(t *testing.T, res *Result, opts RenderOptions) string {
+func renderString(t *testing.T, res *lint.Result, format string, opts Options) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Render(&b, res, opts); err != nil {
+	if err := Render(&b, res, format, opts); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -18,22 +20,22 @@ func renderString(t *testing.T, res *Result, opts RenderOptions) string {
 
 // A compose file where two info rules and one warning rule fire on two
 // services: the info ones fold, the warning does not.
-func foldingResult() *Result {
-	fs := []Finding{
-		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no CPU limit"},
-		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no CPU limit"},
-		{Rule: "image-unpinned", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 3, Col: 5}, Subject: "web", Message: "image nginx has no tag"},
-		{Rule: "image-unpinned", Severity: SeverityInfo, Pos: Position{File: "compose.yaml", Line: 6, Col: 5}, Subject: "db", Message: "image redis has no tag"},
-		{Rule: "memory-limit-missing", Severity: SeverityWarning, Pos: Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no memory limit"},
-		{Rule: "memory-limit-missing", Severity: SeverityWarning, Pos: Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no memory limit"},
-		{Rule: "cpu-limit-missing", Severity: SeverityInfo, Pos: Position{File: "other/compose.yaml", Line: 2, Col: 3}, Subject: "api", Message: "no CPU limit"},
+func foldingResult() *lint.Result {
+	fs := []lint.Finding{
+		{Rule: "cpu-limit-missing", Severity: lint.SeverityInfo, Pos: lint.Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no CPU limit"},
+		{Rule: "cpu-limit-missing", Severity: lint.SeverityInfo, Pos: lint.Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no CPU limit"},
+		{Rule: "image-unpinned", Severity: lint.SeverityInfo, Pos: lint.Position{File: "compose.yaml", Line: 3, Col: 5}, Subject: "web", Message: "image nginx has no tag"},
+		{Rule: "image-unpinned", Severity: lint.SeverityInfo, Pos: lint.Position{File: "compose.yaml", Line: 6, Col: 5}, Subject: "db", Message: "image redis has no tag"},
+		{Rule: "memory-limit-missing", Severity: lint.SeverityWarning, Pos: lint.Position{File: "compose.yaml", Line: 2, Col: 3}, Subject: "web", Message: "no memory limit"},
+		{Rule: "memory-limit-missing", Severity: lint.SeverityWarning, Pos: lint.Position{File: "compose.yaml", Line: 5, Col: 3}, Subject: "db", Message: "no memory limit"},
+		{Rule: "cpu-limit-missing", Severity: lint.SeverityInfo, Pos: lint.Position{File: "other/compose.yaml", Line: 2, Col: 3}, Subject: "api", Message: "no CPU limit"},
 	}
-	SortFindings(fs)
-	return &Result{Findings: fs, Files: []string{"compose.yaml", "other/compose.yaml"}}
+	lint.SortFindings(fs)
+	return &lint.Result{Findings: fs, Files: []string{"compose.yaml", "other/compose.yaml"}}
 }
 
 func TestTextFoldsInfoRulesPerFile(t *testing.T) {
-	out := renderString(t, foldingResult(), RenderOptions{Format: "text"})
+	out := renderString(t, foldingResult(), "text", Options{})
 	for _, want := range []string{
 		// Same message: one line, naming where the others are.
 		"cpu-limit-missing     web, db (line 5): no CPU limit\n",
@@ -54,7 +56,7 @@ func TestTextFoldsInfoRulesPerFile(t *testing.T) {
 		t.Errorf("cpu-limit-missing on %d lines of compose.yaml, want 1 (folded):\n%s", n, out)
 	}
 
-	verbose := renderString(t, foldingResult(), RenderOptions{Format: "text", Verbose: true})
+	verbose := renderString(t, foldingResult(), "text", Options{Verbose: true})
 	for _, want := range []string{"  db: no CPU limit\n", "  db: image redis has no tag\n", "  web: image nginx has no tag\n"} {
 		if !strings.Contains(verbose, want) {
 			t.Errorf("-v output lacks %q:\n%s", want, verbose)
@@ -67,30 +69,30 @@ func TestTextFoldsInfoRulesPerFile(t *testing.T) {
 
 func TestJUnitFindingsBelowFailOnAreNotFailures(t *testing.T) {
 	for _, tc := range []struct {
-		failOn            Severity
+		failOn            lint.Severity
 		failures, skipped string
 	}{
-		{SeverityWarning, `failures="2"`, `skipped="4"`},
-		{SeverityInfo, `failures="6"`, `skipped="0"`},
-		{SeverityError, `failures="0"`, `skipped="6"`},
-		{SeverityNone, `failures="0"`, `skipped="6"`},
+		{lint.SeverityWarning, `failures="2"`, `skipped="4"`},
+		{lint.SeverityInfo, `failures="6"`, `skipped="0"`},
+		{lint.SeverityError, `failures="0"`, `skipped="6"`},
+		{lint.SeverityNone, `failures="0"`, `skipped="6"`},
 	} {
-		out := renderString(t, foldingResult(), RenderOptions{Format: "junit", FailOn: tc.failOn})
+		out := renderString(t, foldingResult(), "junit", Options{FailOn: tc.failOn})
 		suite := out[strings.Index(out, `<testsuite name="compose.yaml"`):]
 		suite = suite[:strings.Index(suite, ">")]
 		if !strings.Contains(suite, tc.failures) || !strings.Contains(suite, tc.skipped) {
 			t.Errorf("--fail-on %s: suite %s, want %s %s", tc.failOn, suite, tc.failures, tc.skipped)
 		}
-		if tc.failOn == SeverityWarning && !strings.Contains(out, `<skipped message="info, not failing the run (--fail-on warning): compose.yaml:2:3: no CPU limit">`) {
+		if tc.failOn == lint.SeverityWarning && !strings.Contains(out, `<skipped message="info, not failing the run (--fail-on warning): compose.yaml:2:3: no CPU limit">`) {
 			t.Errorf("--fail-on warning: no skipped case for the info finding:\n%s", out)
 		}
 	}
 }
 
 func TestSARIFSecuritySeverityAndVersion(t *testing.T) {
-	rules := []Rule{
-		{ID: "privileged", Severity: SeverityWarning, Summary: "privileged", SecuritySeverity: 9},
-		{ID: "cpu-limit-missing", Severity: SeverityInfo, Summary: "no cpu limit"},
+	rules := []lint.Rule{
+		{ID: "privileged", Severity: lint.SeverityWarning, Summary: "privileged", SecuritySeverity: 9},
+		{ID: "cpu-limit-missing", Severity: lint.SeverityInfo, Summary: "no cpu limit"},
 	}
 	var doc struct {
 		Runs []struct {
@@ -105,7 +107,7 @@ func TestSARIFSecuritySeverityAndVersion(t *testing.T) {
 			} `json:"tool"`
 		} `json:"runs"`
 	}
-	out := renderString(t, &Result{}, RenderOptions{Format: "sarif", Rules: rules, Version: "v1.2.3"})
+	out := renderString(t, &lint.Result{}, "sarif", Options{Rules: rules, Version: "v1.2.3"})
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +129,10 @@ func TestSARIFSecuritySeverityAndVersion(t *testing.T) {
 		}
 	}
 	// Not stamped: the build info's module version, or "dev" in a test binary.
-	if v := ToolVersion(""); v == "" {
+	if v := lint.ToolVersion(""); v == "" {
 		t.Error("ToolVersion(\"\") is empty")
 	}
-	if v := ToolVersion("v2.0.0"); v != "v2.0.0" {
+	if v := lint.ToolVersion("v2.0.0"); v != "v2.0.0" {
 		t.Errorf("ToolVersion(v2.0.0) = %q", v)
 	}
 }
@@ -140,16 +142,16 @@ func TestSARIFSecuritySeverityAndVersion(t *testing.T) {
 // output; JSON escapes them itself.
 func TestTextAndGitHubEscapeControlCharacters(t *testing.T) {
 	const hostile = "\x1b]0;owned\x07\x1b[2J"
-	res := &Result{
+	res := &lint.Result{
 		Files: []string{"evil" + hostile + "/compose.yaml"},
-		Findings: []Finding{{
-			Rule: "image-unpinned", Severity: SeverityWarning,
-			Pos:     Position{File: "evil" + hostile + "/compose.yaml", Line: 3, Col: 5},
+		Findings: []lint.Finding{{
+			Rule: "image-unpinned", Severity: lint.SeverityWarning,
+			Pos:     lint.Position{File: "evil" + hostile + "/compose.yaml", Line: 3, Col: 5},
 			Subject: "web" + hostile, Message: "image x" + hostile + "\r\nfake line\u202e has no tag",
 		}},
 	}
 	for _, format := range []string{"text", "github"} {
-		out := renderString(t, res, RenderOptions{Format: format})
+		out := renderString(t, res, format, Options{})
 		if strings.ContainsAny(out, "\x1b\x07\r\u202e") {
 			t.Errorf("%s output holds a raw control character: %q", format, out)
 		}
@@ -164,7 +166,7 @@ func TestTextAndGitHubEscapeControlCharacters(t *testing.T) {
 			t.Errorf("text output has extra lines (a raw line break in a message?): %q", out)
 		}
 	}
-	if got := CleanText("plain: é, ünïcode, tab-free"); got != "plain: é, ünïcode, tab-free" {
+	if got := lint.CleanText("plain: é, ünïcode, tab-free"); got != "plain: é, ünïcode, tab-free" {
 		t.Errorf("CleanText changed clean text: %q", got)
 	}
 }
