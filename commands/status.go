@@ -344,8 +344,11 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 		var pending []string
 		for _, c := range listed {
 			// The list's health is the status text on 20.10: healthy and
-			// "no healthcheck" are final enough; anything else is inspected.
-			if ok, _, _ := ready(c, opts.now()); !ok {
+			// "no healthcheck" are final enough, unless the container started
+			// a moment ago (the engine may be restarting it over and over);
+			// anything else is inspected.
+			ok, _, _ := ready(c, opts.now())
+			if !ok || opts.now().Sub(c.StartedAt) < heal.CrashLoopWindow {
 				pending = append(pending, c.ID)
 			}
 		}
