@@ -229,6 +229,9 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	if err != nil {
 		return nil, engineError(err)
 	}
+	// The engine's oom events say what its OOMKilled flag may miss; status
+	// shows a container all the same when they cannot be read.
+	_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 	sortContainers(cs)
 	return cs, nil
 }
@@ -358,6 +361,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			if err != nil {
 				return engineError(err)
 			}
+			_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 			for _, c := range cs {
 				ok, fail, _ := ready(c, opts.now())
 				switch {

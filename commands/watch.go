@@ -458,6 +458,14 @@ type reactionEngine struct {
 	pending map[string]time.Time
 }
 
+// OOMKills passes the engine's oom history through (heal.OOMHistory).
+func (r *reactionEngine) OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error) {
+	if h, ok := r.Engine.(heal.OOMHistory); ok {
+		return h.OOMKills(ctx, since)
+	}
+	return nil, nil
+}
+
 func (r *reactionEngine) sawUnhealthy(id string, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

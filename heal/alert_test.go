@@ -121,3 +121,63 @@ func TestRoundAlertsOncePerEpisode(t *testing.T) {
 		t.Errorf("docker heal restarted what the engine restarts:\n%s", log)
 	}
 }
+
+type oomEngine struct {
+	*fakeEngine
+	kills map[string][]time.Time
+	asked int
+}
+
+func (o *oomEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	o.asked++
+	return o.kills, nil
+}
+
+// Engine 20.10 often misses the OOMKilled flag (the exit overtakes the oom
+// event); the oom event it keeps tells.
+func TestObserveReadsOOMEvents(t *testing.T) {
+	killed := oomKilled("oom", t0.Add(-10*time.Second))
+	killed.OOMKilled = false
+	plain := with(oomKilled("plain", t0.Add(-10*time.Second)), func(c *Container) { c.OOMKilled = false })
+	e := &oomEngine{fakeEngine: newFake(killed, plain), kills: map[string][]time.Time{
+		"id-oom": {t0.Add(-time.Hour), t0.Add(-10*time.Second + 20*time.Millisecond)}, "id-plain": {t0.Add(-time.Minute)}}}
+	snap, err := observe(context.Background(), e, NewState(), DefaultPolicy(), nil, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range snap.Containers {
+		if want := c.Name == "oom"; c.OOMKilled != want {
+			t.Errorf("%s: OOMKilled %v, want %v", c.Name, c.OOMKilled, want)
+		}
+	}
+	if e.asked != 1 {
+		t.Errorf("oom events asked %d times, want 1", e.asked)
+	}
+	// Nothing exited with 137, nothing restarted: the events are not asked.
+	e2 := &oomEngine{fakeEngine: newFake(looping("fresh", t0, 0))}
+	if _, err := observe(context.Background(), e2, NewState(), DefaultPolicy(), nil, t0); err != nil || e2.asked != 0 {
+		t.Errorf("asked %d times (%v), want 0", e2.asked, err)
+	}
+}
+
+func TestMarkOOM(t *testing.T) {
+	restarted := looping("r", t0, 1) // exited 3s ago, up 2s
+	for _, tt := range []struct {
+		name string
+		c    Container
+		at   time.Time
+		want bool
+	}{
+		{"at the exit", oomKilled("x", t0), t0.Add(-time.Second), true},
+		{"long before the exit", oomKilled("x", t0), t0.Add(-time.Minute), false},
+		{"before the restart (20.10 keeps the flag)", restarted, t0.Add(-3 * time.Second), true},
+		{"during the current run (newer engines)", with(restarted, func(c *Container) { c.FinishedAt = time.Time{} }), t0.Add(-time.Second), true},
+	} {
+		c := tt.c
+		c.OOMKilled = false
+		MarkOOM(&c, []time.Time{tt.at})
+		if c.OOMKilled != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, c.OOMKilled, tt.want)
+		}
+	}
+}

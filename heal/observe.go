@@ -54,6 +54,36 @@ func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapsho
 	return observe(ctx, engine, st, pol, nil, time.Now())
 }
 
+// FillOOM marks the inspected containers an oom event since since was
+// about (see MarkOOM), when engine keeps an OOMHistory. It asks the engine
+// only when one of them may have been OOM-killed without the flag saying so:
+// a SIGKILL exit (137), or a restart by the engine.
+func FillOOM(ctx context.Context, engine any, cs []Container, since time.Time) error {
+	h, ok := engine.(OOMHistory)
+	if !ok {
+		return nil
+	}
+	maybe := false
+	for _, c := range cs {
+		if c.Inspected && !c.OOMKilled && (c.ExitCode == 137 || c.RestartCount > 0) {
+			maybe = true
+		}
+	}
+	if !maybe {
+		return nil
+	}
+	kills, err := h.OOMKills(ctx, since)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		if times := kills[cs[i].ID]; len(times) > 0 && cs[i].Inspected {
+			MarkOOM(&cs[i], times)
+		}
+	}
+	return nil
+}
+
 // troubled reports whether a listed container may be crash-looping or have
 // been OOM-killed: what the list tells (state, exit code, the coarse times
 // of its status text) is enough to pick the few worth an inspect.
@@ -153,6 +183,18 @@ func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map
 			c := byID[id]
 			c.Inspected = false
 			byID[id] = c
+		}
+	}
+	var inspectedIDs []string
+	var ins []Container
+	for _, id := range candidates {
+		if c, ok := byID[id]; ok && c.Inspected {
+			inspectedIDs, ins = append(inspectedIDs, id), append(ins, c)
+		}
+	}
+	if err := FillOOM(ctx, engine, ins, now.Add(-pol.Window)); err == nil {
+		for i, id := range inspectedIDs {
+			byID[id] = ins[i]
 		}
 	}
 	for _, c := range byID {

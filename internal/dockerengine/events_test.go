@@ -197,3 +197,24 @@ func TestFollowWaitsForAnEngineThatIsAway(t *testing.T) {
 		t.Fatalf("got %+v, want connected", ev)
 	}
 }
+
+func TestOOMKillsReplaysOOMEvents(t *testing.T) {
+	oom := func(id string, sec int64) events.Message {
+		return events.Message{Type: events.ContainerEventType, Action: events.ActionOOM, Time: sec, Actor: events.Actor{ID: id}}
+	}
+	d := newEventsDaemon(t, []events.Message{oom("a", 100), oom("b", 200), oom("a", 300)})
+	e := d.engine(t)
+	if _, err := e.api.Ping(context.Background(), client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		t.Fatal(err)
+	}
+	kills, err := e.OOMKills(context.Background(), time.Unix(50, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kills["a"]) != 2 || !kills["a"][1].Equal(time.Unix(300, 0)) || len(kills["b"]) != 1 {
+		t.Errorf("kills %v", kills)
+	}
+	if q := <-d.queries; !strings.Contains(q, `"oom":true`) || !strings.Contains(q, `"container":true`) {
+		t.Errorf("filters %s, want type=container and event=oom", q)
+	}
+}
