@@ -30,6 +30,9 @@ type lintOptions struct {
 	platform    string
 	// engine returns the local engine for image lookups; nil: none.
 	engine func() imagelookup.Engine
+	// stdin is what PATH "-" reads; stdinFilename names it.
+	stdin         io.Reader
+	stdinFilename string
 	// fix writes the safe fixes, diff prints them; unsafeFixes adds the
 	// unsafe ones to either.
 	fix, diff, unsafeFixes bool
@@ -44,7 +47,12 @@ func newLintCommand(dockerCli command.Cli, version string) *cobra.Command {
 
 With no PATH, lints the compose project of the current folder (found as
 docker compose finds it) and the Dockerfiles its services build. A PATH may be
-a compose file, a Dockerfile or a folder, searched recursively.
+a compose file, a Dockerfile or a folder, searched recursively; - reads a compose
+file or a Dockerfile from standard input (--stdin-filename names it: positions,
+and whether it is a compose file or a Dockerfile; without it, the content says).
+
+Every flag can be set by a DOCKER_HEAL_<FLAG> variable (DOCKER_HEAL_FAIL_ON=none);
+the command line wins over the environment, the environment over the config file.
 
 With --fix, the fixes of the findings that have one are written to the files
 that define the values (text edits: comments, anchors, quoting and layout
@@ -57,7 +65,11 @@ Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job. With --diff: 0 when there is nothing to fix, 1 when
 the diff is not empty.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyFlagEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			opts.engine = func() imagelookup.Engine { return lookupEngine(dockerCli) }
+			opts.stdin = dockerCli.In()
 			return runLint(cmd.Context(), dockerCli.Out(), dockerCli.Err(), opts, args)
 		},
 	}
@@ -68,6 +80,7 @@ the diff is not empty.`,
 	flags.StringArrayVar(&opts.envFiles, "env-file", nil, "Alternate environment files for interpolation (repeatable)")
 	flags.StringVar(&opts.projectDir, "project-directory", "", "The compose project's working directory (default: the first file's folder)")
 	flags.StringVar(&opts.imageConfig, "image-config", "", `Where to read the images' configs (entrypoint, user, healthcheck): engine (the local engine, never pulling), registry (the engine, then the image's registry: manifest and config only), off (default "engine", or the config's image-config)`)
+	flags.StringVar(&opts.stdinFilename, "stdin-filename", "", `The path the file read from standard input (PATH "-") is reported as, and whose name says compose file or Dockerfile`)
 	flags.BoolVar(&opts.fix, "fix", false, "Apply the safe fixes to the files, then report the findings that remain")
 	flags.BoolVar(&opts.diff, "diff", false, "Print the fixes as a unified diff, write nothing; exit 1 when there is one")
 	flags.BoolVar(&opts.unsafeFixes, "unsafe-fixes", false, "With --fix or --diff: apply the unsafe fixes too (they change behaviour a service may rely on)")
@@ -87,7 +100,10 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if searchDir == "" && len(opts.files) > 0 {
 		searchDir = dirOf(opts.files[0])
 	}
-	if searchDir == "" && len(paths) == 1 {
+	if searchDir == "" && len(paths) == 1 && paths[0] == lint.StdinPath && opts.stdinFilename != "" {
+		searchDir = dirOf(opts.stdinFilename)
+	}
+	if searchDir == "" && len(paths) == 1 && paths[0] != lint.StdinPath {
 		searchDir = dirOf(paths[0])
 	}
 	if searchDir == "" {
@@ -110,9 +126,26 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if err != nil {
 		return err
 	}
+	var stdin *lint.Stdin
+	if slices.Contains(paths, lint.StdinPath) {
+		if opts.stdin == nil {
+			return usageError("PATH -: no standard input")
+		}
+		content, err := io.ReadAll(opts.stdin)
+		if err != nil {
+			return withCode(ExitError, "reading standard input: %v", err)
+		}
+		stdin = &lint.Stdin{Name: opts.stdinFilename, Content: content}
+		if opts.fix || opts.diff {
+			return usageError("--fix and --diff edit files: they do not take PATH -")
+		}
+	} else if opts.stdinFilename != "" {
+		return usageError("--stdin-filename names the file read from standard input: give PATH -")
+	}
 	runOpts := lint.RunOptions{
 		Images: images,
 		Paths:  paths,
+		Stdin:  stdin,
 		Project: lint.ProjectOptions{
 			WorkingDir:  opts.projectDir,
 			ConfigFiles: opts.files,
@@ -124,7 +157,7 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 	if err != nil {
 		return err
 	}
-	wd, wdErr := os.Getwd()
+	wd, _ := os.Getwd()
 	if opts.fix || opts.diff {
 		mode := lint.FixSafe
 		if opts.unsafeFixes {
@@ -145,9 +178,6 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		if res, err = runLintOnce(ctx, setup.checker, runOpts); err != nil {
 			return err
 		}
-	}
-	if wdErr == nil {
-		res.Relativize(wd)
 	}
 	return setup.report(out, res, opts.version, "files")
 }

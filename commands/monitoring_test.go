@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/heal/store"
 )
 
 // exportedMetrics is every metric name docker heal exports, from once's
@@ -26,12 +27,12 @@ func exportedMetrics(t *testing.T) map[string]dto.MetricType {
 	st.OOMKillsTotal = map[string]int64{"web": 1}
 	st.EngineRestartsTotal = map[string]int64{"web": 1}
 	st.Conditions = heal.CountConditions(nil, time.Now())
-	m := newWatchMetrics()
+	m := store.NewLiveMetrics()
 	if err := m.Record(context.Background(), st, heal.RunSummary{Time: time.Now(), Success: true}); err != nil {
 		t.Fatal(err)
 	}
-	m.observeReaction(time.Second)
-	m.streamUp.Set(1)
+	m.ObserveReaction(time.Second)
+	m.SetStreamUp(true)
 	fams, err := m.Gather()
 	if err != nil {
 		t.Fatal(err)

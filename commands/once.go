@@ -159,10 +159,10 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	}
 	if !opts.dryRun {
 		// A dry run reads without the lock: it changes nothing.
-		lock, err := store.AcquireLock(ctx, statePath+".lock", opts.lockTimeout)
+		lock, err := store.LockRounds(ctx, statePath, opts.lockTimeout)
 		if errors.Is(err, store.ErrLocked) {
 			if !opts.quiet {
-				log.Info("another docker heal run is in progress; nothing done", "lock", statePath+".lock")
+				log.Info("another docker heal run is in progress; nothing done", "lock", store.LockPath(statePath))
 			}
 			return nil
 		}
@@ -172,19 +172,9 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 		defer lock.Release()
 	}
 
-	runner := &heal.Runner{Engine: engine, Store: &store.File{Path: statePath, ReadOnly: opts.dryRun, Log: log},
-		Policy: pol, Log: log, NotifyTimeout: opts.webhookTimeout}
-	if opts.now != nil {
-		runner.Clock = heal.ClockFunc(opts.now)
-	}
-	runner.Host, _ = os.Hostname()
-	notifier, err := newNotifier(opts.notify)
+	runner, err := opts.newRunner(engine, pol, statePath, log)
 	if err != nil {
 		return err
-	}
-	runner.Notifier = roundNotifier(opts.webhooks, notifier)
-	if opts.auditLog != "" {
-		runner.Audit = store.AuditLog{Path: opts.auditLog}
 	}
 	if opts.metricsFile != "" {
 		runner.Metrics = store.MetricsFile{Path: opts.metricsFile}
@@ -207,18 +197,45 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	return nil
 }
 
+// newRunner is the round runner once and watch share: the engine, the state
+// file, notifications and the audit log as the flags say (metrics are each
+// command's: a file for once, a live registry for watch).
+func (opts onceOptions) newRunner(engine heal.Engine, pol heal.Policy, statePath string, log *slog.Logger) (*heal.Runner, error) {
+	notifier, err := newNotifier(opts.notify)
+	if err != nil {
+		return nil, err
+	}
+	runner := &heal.Runner{Engine: engine, Store: &store.File{Path: statePath, ReadOnly: opts.dryRun, Log: log},
+		Policy: pol, Log: log, NotifyTimeout: opts.webhookTimeout, Notifier: roundNotifier(opts.webhooks, notifier)}
+	if opts.now != nil {
+		runner.Clock = heal.ClockFunc(opts.now)
+	}
+	runner.Host, _ = os.Hostname()
+	if opts.auditLog != "" {
+		runner.Audit = store.AuditLog{Path: opts.auditLog}
+	}
+	return runner, nil
+}
+
+// roundNotifier is every destination of notifications: webhooks and
+// shoutrrr URLs; nil when there is none.
+func roundNotifier(webhooks []string, shoutrrr *notify.Shoutrrr) heal.Notifier {
+	var all heal.Notifiers
+	if len(webhooks) > 0 {
+		all = append(all, &store.Notifier{URLs: webhooks})
+	}
+	if shoutrrr != nil {
+		all = append(all, shoutrrr)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}
+
 // roundPolicy completes and checks the merged policy, and adds --filter's scope.
 func (opts onceOptions) roundPolicy() (heal.Policy, error) {
-	pol := opts.policy
-	if pol.BackoffMax == 0 {
-		pol.BackoffMax = heal.DefaultPolicy().BackoffMax
-	}
-	if pol.BackoffMax < pol.Backoff {
-		pol.BackoffMax = pol.Backoff
-	}
-	if pol.RestartMargin == 0 {
-		pol.RestartMargin = heal.DefaultPolicy().RestartMargin
-	}
+	pol := opts.policy.WithDefaults()
 	if err := pol.Validate(); err != nil {
 		return pol, usageError("%v", err)
 	}

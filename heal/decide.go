@@ -28,6 +28,28 @@ const (
 	StepSkip  StepKind = "skip"
 )
 
+// WaitCause is what a wait step waits for: a watcher schedules its next
+// look by it (and never by the words of Reason).
+type WaitCause string
+
+// Wait causes.
+const (
+	// WaitPending: an earlier attempt has no known outcome yet.
+	WaitPending WaitCause = "pending"
+	// WaitGrace: the container started recently (start period or --grace).
+	WaitGrace WaitCause = "grace"
+	// WaitMinUnhealthy: not unhealthy long enough yet (--min-unhealthy).
+	WaitMinUnhealthy WaitCause = "min-unhealthy"
+	// WaitBackoff: the wait after its last restart.
+	WaitBackoff WaitCause = "backoff"
+	// WaitCircuitClosing: healthy again with its circuit open, which closes
+	// after a window of health.
+	WaitCircuitClosing WaitCause = "circuit-closing"
+	// WaitStormGuard: --max-per-run was reached this run; it falls due with
+	// the next run (a watcher's next storm-guard window), not at a time.
+	WaitStormGuard WaitCause = "storm-guard"
+)
+
 // Step is the decision for one container.
 type Step struct {
 	Kind      StepKind
@@ -48,6 +70,10 @@ type Step struct {
 	StopTimeoutAsked time.Duration
 	// Dependents are restarted after the container, in order, when its restart succeeded.
 	Dependents []Dependent
+	// Wait is what a StepWait waits for; WaitUntil is when it falls due,
+	// zero when no time is known (pending, storm guard).
+	Wait      WaitCause
+	WaitUntil time.Time
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
 	CircuitOpen bool
 	// Outcome, filled by the executor.
@@ -213,7 +239,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 			continue
 		}
 		s := &plan.Steps[a.index]
-		s.Kind = StepWait
+		s.Kind, s.Wait, s.WaitUntil = StepWait, WaitStormGuard, time.Time{}
 		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", humanize.Plural(pol.MaxPerRun, "action"))
 		s.Dependents = nil
 	}
@@ -312,7 +338,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 			return Step{Kind: StepCloseCircuit, Container: c,
 				Reason: fmt.Sprintf("healthy for %s", shortDuration(healthyFor))}, true
 		}
-		return Step{Kind: StepWait, Container: c,
+		return Step{Kind: StepWait, Wait: WaitCircuitClosing, WaitUntil: since.Add(pol.Window), Container: c,
 			Reason: fmt.Sprintf("circuit open, healthy since %s, closes at %s", clock(since, now), clock(since.Add(pol.Window), now))}, true
 	}
 	if !e.FirstSeenUnhealthy.IsZero() {
@@ -334,7 +360,10 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now time.Time) Step {
 	step := Step{Container: c}
 	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
-	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
+	wait := func(cause WaitCause, until time.Time, reason string) Step {
+		step.Kind, step.Wait, step.WaitUntil, step.Reason = StepWait, cause, until, reason
+		return step
+	}
 
 	if why := exclusion(c); why != "" {
 		return skip(why)
@@ -361,13 +390,13 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 	}
 	if since, ok := e.pendingSince(); ok {
 		// The engine may still be carrying it out: never a second one on top.
-		return wait(fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
+		return wait(WaitPending, time.Time{}, fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
 	}
 	if until := pol.graceUntil(c); now.Before(until) {
-		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
+		return wait(WaitGrace, until, fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
 	}
 	if step.UnhealthyFor < pol.MinUnhealthy {
-		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
+		return wait(WaitMinUnhealthy, now.Add(pol.MinUnhealthy-step.UnhealthyFor), fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
 	}
 	if cp.Action == ActionNotify {
 		if pending != nil {
@@ -390,7 +419,7 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 		return step
 	}
 	if e != nil && now.Before(e.BackoffUntil) {
-		return wait("backoff until " + clock(e.BackoffUntil, now))
+		return wait(WaitBackoff, e.BackoffUntil, "backoff until "+clock(e.BackoffUntil, now))
 	}
 	if cp.Action == ActionStop {
 		step.Kind = StepStop

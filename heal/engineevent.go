@@ -40,3 +40,12 @@ type EngineEvent struct {
 	// Err is why the stream broke, for StreamDisconnected.
 	Err error
 }
+
+// FollowOptions tunes an event source's Follow.
+type FollowOptions struct {
+	// Filters narrow the events as in `docker events --filter` (label=…);
+	// type=container and the watched actions are always added.
+	Filters map[string][]string
+	// ReconnectMin and ReconnectMax bound the backoff between reconnects.
+	ReconnectMin, ReconnectMax time.Duration
+}

@@ -326,12 +326,7 @@ func (x *Executor) startedAgain(ctx context.Context, c Container, before time.Ti
 	return err == nil && after.State == "running" && !before.IsZero() && after.StartedAt.After(before)
 }
 
-func (x *Executor) margin() time.Duration {
-	if x.Policy.RestartMargin > 0 {
-		return x.Policy.RestartMargin
-	}
-	return 30 * time.Second
-}
+func (x *Executor) margin() time.Duration { return x.Policy.WithDefaults().RestartMargin }
 
 func short(id string) string {
 	if len(id) > 12 {

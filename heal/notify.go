@@ -194,3 +194,26 @@ func deliveryRecords(ds []Delivery, now time.Time) []AuditRecord {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Container < recs[j].Container })
 	return recs
 }
+
+// Notifiers is several Notifiers as one: each target is delivered by the
+// one that names it.
+type Notifiers []Notifier
+
+// Targets lists every target of every notifier.
+func (ns Notifiers) Targets() []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Targets()...)
+	}
+	return out
+}
+
+// Deliver sends ev through the notifier that names target.
+func (ns Notifiers) Deliver(ctx context.Context, target string, ev Event) error {
+	for _, n := range ns {
+		if slices.Contains(n.Targets(), target) {
+			return n.Deliver(ctx, target, ev)
+		}
+	}
+	return fmt.Errorf("%s is not configured", target)
+}

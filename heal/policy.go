@@ -54,6 +54,10 @@ type Policy struct {
 	Scope map[string][]string
 }
 
+// DefaultRestartMargin is how much longer than a stop timeout a restart
+// call is given, when the policy sets no RestartMargin.
+const DefaultRestartMargin = 30 * time.Second
+
 // DefaultMaxStopTimeout is --max-stop-timeout's default.
 const DefaultMaxStopTimeout = 2 * time.Minute
 
@@ -69,9 +73,25 @@ func DefaultPolicy() Policy {
 		BackoffMax:     30 * time.Minute,
 		MaxPerRun:      10,
 		Concurrency:    4,
-		RestartMargin:  30 * time.Second,
+		RestartMargin:  DefaultRestartMargin,
 		MaxStopTimeout: DefaultMaxStopTimeout,
 	}
+}
+
+// WithDefaults fills what a policy built from flags and a config file may
+// leave unset: BackoffMax (never below Backoff) and RestartMargin. The one
+// place those defaults are applied; the Runner and the Executor call it.
+func (p Policy) WithDefaults() Policy {
+	if p.BackoffMax == 0 {
+		p.BackoffMax = DefaultPolicy().BackoffMax
+	}
+	if p.BackoffMax < p.Backoff {
+		p.BackoffMax = p.Backoff
+	}
+	if p.RestartMargin == 0 {
+		p.RestartMargin = DefaultRestartMargin
+	}
+	return p
 }
 
 // Validate reports the first setting that cannot work, naming it as a flag.

@@ -39,6 +39,10 @@ type Rule struct {
 	// (SARIF security-severity, 0.1-10 as CVSS: 9+ critical, 7+ high, 4+
 	// medium); 0 for rules that are not about security.
 	SecuritySeverity float64
+	// Category is what the findings are about, for reports that group
+	// them (GitLab Code Quality); a rule with a SecuritySeverity is about
+	// security unless it says otherwise.
+	Category Category
 	// CheckDockerfile runs once per Dockerfile when Scope has ScopeDockerfile.
 	CheckDockerfile func(r *Report, df *Dockerfile)
 	// CheckService runs once per compose service or container when Scope has
@@ -48,6 +52,43 @@ type Rule struct {
 	// does not parse, a variable with no value): it has no check function,
 	// and its findings go through the same filter as every other.
 	FromLoader bool
+}
+
+// Category groups rules by what their findings are about.
+type Category int
+
+const (
+	// CategoryReliability, the default: a container that does not start, stop,
+	// recover or report its health as meant.
+	CategoryReliability Category = iota
+	// CategoryResources: a limit missing or wrong, so one container can starve
+	// the host or be stopped for the wrong reason.
+	CategoryResources
+	// CategoryClarity: a file that says something it does not do.
+	CategoryClarity
+	// CategorySecurity: what an attacker in the container gains.
+	CategorySecurity
+)
+
+func (k Category) String() string {
+	switch k {
+	case CategoryResources:
+		return "resources"
+	case CategoryClarity:
+		return "clarity"
+	case CategorySecurity:
+		return "security"
+	}
+	return "reliability"
+}
+
+// CategoryOf is the rule's category: its own, or security for a rule with a
+// SecuritySeverity.
+func (r Rule) CategoryOf() Category {
+	if r.Category == CategoryReliability && r.SecuritySeverity > 0 {
+		return CategorySecurity
+	}
+	return r.Category
 }
 
 // Report collects the findings of one rule run; rules never format output.

@@ -26,6 +26,8 @@ type RunOptions struct {
 	// Images looks up the configs of the images services run and Dockerfiles
 	// build FROM; nil: none is looked up, rules say the config is unknown.
 	Images ImageResolver
+	// Stdin is what the PATH "-" reads.
+	Stdin *Stdin
 }
 
 // Result is what a lint run found, and which files it read.
@@ -80,7 +82,14 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	defer r.cleanup()
 	for _, p := range opts.Paths {
+		if p == StdinPath {
+			if err := r.stdin(opts.Stdin, opts.Project); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := r.path(p, opts.Project); err != nil {
 			return nil, err
 		}
@@ -94,6 +103,7 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	r.attachDockerfileBases()
 	r.lintDockerfiles()
 	r.filterInvalid()
+	r.applyRenames()
 	SortFindings(r.res.Findings)
 	// A fragment linted with its base repeats the base's findings.
 	r.res.Findings = slices.CompactFunc(r.res.Findings, SameFinding)
@@ -112,6 +122,16 @@ type runner struct {
 	projects    []ProjectOptions // found, not yet loaded
 	invalids    []invalidFinding
 	pragmas     map[string]*Ignores // by absolute path, from the loaders
+	// renames are temporary paths (standard input's copy) and the names
+	// the result gives them; cleanups remove those copies.
+	renames  [][2]string
+	cleanups []func()
+}
+
+func (r *runner) cleanup() {
+	for _, c := range r.cleanups {
+		c()
+	}
 }
 
 // projectResult is one project loaded and checked off the main goroutine.

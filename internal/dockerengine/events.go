@@ -24,14 +24,8 @@ const (
 	DefaultReconnectMax = 10 * time.Second
 )
 
-// FollowOptions tunes Follow.
-type FollowOptions struct {
-	// Filters narrow the events as in `docker events --filter` (label=…);
-	// type=container and the watched actions are always added.
-	Filters map[string][]string
-	// ReconnectMin and ReconnectMax bound the backoff between reconnects.
-	ReconnectMin, ReconnectMax time.Duration
-}
+// FollowOptions tunes Follow (heal's type: the watcher in heal/watch fills it).
+type FollowOptions = heal.FollowOptions
 
 // Follow streams container events into out until ctx ends, reconnecting with
 // backoff when the stream breaks or the engine is away. Every change of the

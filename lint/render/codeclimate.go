@@ -51,6 +51,20 @@ func codeClimateSeverity(s lint.Severity) string {
 	return "info"
 }
 
+// codeClimateCategory files a finding under the Code Climate category of its
+// rule's category (https://github.com/codeclimate/platform/blob/master/spec/analyzers/SPEC.md#categories).
+func codeClimateCategory(categories map[string]lint.Category, rule string) string {
+	switch categories[rule] {
+	case lint.CategorySecurity:
+		return "Security"
+	case lint.CategoryResources:
+		return "Performance"
+	case lint.CategoryClarity:
+		return "Clarity"
+	}
+	return "Bug Risk"
+}
+
 // lineNumbers matches the line references a message may carry ("on line 12"),
 // which move whenever the file is edited above them.
 var lineNumbers = regexp.MustCompile(`\blines? [0-9]+\b`)
@@ -79,6 +93,10 @@ func (r codeClimateRenderer) Render(w io.Writer, res *lint.Result) error {
 	// stage) get their order of appearance into the fingerprint, so each
 	// stays unique and still survives a line move.
 	seen := map[string]int{}
+	categories := map[string]lint.Category{}
+	for _, rule := range r.opts.Rules {
+		categories[rule.ID] = rule.CategoryOf()
+	}
 	for _, f := range res.Findings {
 		path := filepath.ToSlash(f.Pos.File)
 		if path == "" {
@@ -91,7 +109,7 @@ func (r codeClimateRenderer) Render(w io.Writer, res *lint.Result) error {
 			Type:        "issue",
 			CheckName:   f.Rule,
 			Description: f.Subject + ": " + f.Message,
-			Categories:  []string{"Bug Risk"},
+			Categories:  []string{codeClimateCategory(categories, f.Rule)},
 			Fingerprint: codeClimateFingerprint(f, path, occurrence),
 			Severity:    codeClimateSeverity(f.Severity),
 			Location:    codeClimateLocation{Path: path, Lines: codeClimateLines{Begin: max(f.Pos.Line, 1)}},

@@ -29,6 +29,9 @@ type Options struct {
 	// Verbose shows every finding in text; otherwise the same info-level rule
 	// on several services of one file is folded into one line.
 	Verbose bool
+	// Root is the absolute repository root the findings' relative paths
+	// start from (SARIF's %SRCROOT%); "" when unknown.
+	Root string
 }
 
 // formats are the renderers by name, in the order Formats lists them.

@@ -170,3 +170,48 @@ func TestTextAndGitHubEscapeControlCharacters(t *testing.T) {
 		t.Errorf("CleanText changed clean text: %q", got)
 	}
 }
+
+func TestCodeClimateCategoriesByRuleCategory(t *testing.T) {
+	rules := []lint.Rule{
+		{ID: "privileged", SecuritySeverity: 9},
+		{ID: "cpu-limit-missing", Category: lint.CategoryResources},
+		{ID: "duplicate-instruction", Category: lint.CategoryClarity},
+		{ID: "healthcheck-missing"},
+	}
+	res := &lint.Result{}
+	for _, r := range rules {
+		res.Findings = append(res.Findings, lint.Finding{Rule: r.ID, Severity: lint.SeverityWarning, Pos: lint.Position{File: "compose.yaml", Line: 1}, Subject: "web", Message: "m"})
+	}
+	var issues []struct {
+		CheckName  string   `json:"check_name"`
+		Categories []string `json:"categories"`
+	}
+	if err := json.Unmarshal([]byte(renderString(t, res, "codeclimate", Options{Rules: rules})), &issues); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"privileged": "Security", "cpu-limit-missing": "Performance", "duplicate-instruction": "Clarity", "healthcheck-missing": "Bug Risk"}
+	for _, is := range issues {
+		if len(is.Categories) != 1 || is.Categories[0] != want[is.CheckName] {
+			t.Errorf("%s: categories %v, want [%s]", is.CheckName, is.Categories, want[is.CheckName])
+		}
+	}
+}
+
+// Jenkins reads tests/failures/errors/skipped/time on every suite; a file
+// that could not be parsed was not checked: an error, not a failure.
+func TestJUnitErrorsAndTimes(t *testing.T) {
+	res := foldingResult()
+	res.Findings = append(res.Findings, lint.Finding{Rule: lint.InvalidFileRule, Severity: lint.SeverityError, Pos: lint.Position{File: "broken/compose.yaml", Line: 4, Col: 1}, Subject: "compose.yaml", Message: "yaml: bad indentation"})
+	res.Files = append(res.Files, "broken/compose.yaml")
+	out := renderString(t, res, "junit", Options{FailOn: lint.SeverityWarning})
+	for _, want := range []string{
+		`<testsuites name="docker-heal" tests="8" failures="2" errors="1" skipped="5" time="0">`,
+		`<testsuite name="broken/compose.yaml" tests="1" failures="0" errors="1" skipped="0" time="0">`,
+		`<testcase name="invalid-file compose.yaml" classname="broken/compose.yaml" file="broken/compose.yaml" time="0">`,
+		`<error message="yaml: bad indentation" type="invalid-file">broken/compose.yaml:4:1: yaml: bad indentation`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("junit lacks %s:\n%s", want, out)
+		}
+	}
+}

@@ -2,10 +2,12 @@ package render
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
 )
@@ -44,13 +46,30 @@ type sarifRuleProperties struct {
 }
 
 type sarifLocation struct {
-	PhysicalLocation struct {
-		ArtifactLocation struct {
-			URI string `json:"uri"`
-		} `json:"artifactLocation"`
-		Region *sarifRegion `json:"region,omitempty"`
-	} `json:"physicalLocation"`
+	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
 }
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI       string `json:"uri,omitempty"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+// sarifLogicalLocation names a running container audit found something on:
+// it has no file of its own.
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+	Kind               string `json:"kind"`
+}
+
+// srcRoot is the base id of the repository root, as CodeQL names it.
+const srcRoot = "%SRCROOT%"
 
 type sarifRegion struct {
 	StartLine   int `json:"startLine"`
@@ -89,11 +108,7 @@ func (r sarifRenderer) Render(w io.Writer, res *lint.Result) error {
 			continue
 		}
 		r := sarifResult{RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity), Message: sarifMessage{f.Subject + ": " + f.Message}}
-		if f.Pos.File != "" {
-			var loc sarifLocation
-			loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(f.Pos.File)
-			// startLine is required by code scanning; a file-level finding points at line 1.
-			loc.PhysicalLocation.Region = &sarifRegion{StartLine: max(f.Pos.Line, 1), StartColumn: f.Pos.Col}
+		if loc, ok := sarifLocationOf(f); ok {
 			r.Locations = []sarifLocation{loc}
 		}
 		results = append(results, r)
@@ -109,11 +124,79 @@ func (r sarifRenderer) Render(w io.Writer, res *lint.Result) error {
 				"version":        version,
 				"rules":          srules,
 			}},
-			"results": results,
+			"originalUriBaseIds": map[string]any{srcRoot: rootLocation(opts.Root)},
+			"results":            results,
 		}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// sarifLocationOf places a finding: a file relative to the repository root
+// (the renderer's paths are relative to it) under %SRCROOT%, an absolute one
+// (outside the repository) as a file URI, and a running container as a
+// logical location, with its compose file when audit found it.
+func sarifLocationOf(f lint.Finding) (sarifLocation, bool) {
+	var loc sarifLocation
+	if f.Pos.File != "" {
+		p := &sarifPhysicalLocation{}
+		if filepath.IsAbs(f.Pos.File) {
+			p.ArtifactLocation.URI = fileURI(f.Pos.File)
+		} else {
+			p.ArtifactLocation.URI = encodePath(filepath.ToSlash(f.Pos.File))
+			p.ArtifactLocation.URIBaseID = srcRoot
+		}
+		// startLine is required by code scanning; a file-level finding points at line 1.
+		p.Region = &sarifRegion{StartLine: max(f.Pos.Line, 1), StartColumn: f.Pos.Col}
+		loc.PhysicalLocation = p
+	}
+	if f.Pos.File == "" || f.Service != "" {
+		ll := sarifLogicalLocation{Name: f.Subject, Kind: "resource"}
+		if f.Service != "" {
+			ll.FullyQualifiedName = "service " + f.Service + "/container " + f.Subject
+		}
+		loc.LogicalLocations = []sarifLogicalLocation{ll}
+	}
+	return loc, loc.PhysicalLocation != nil || loc.LogicalLocations != nil
+}
+
+// rootLocation is the artifact location of %SRCROOT%: the repository root as
+// a file URI ending in a slash (SARIF 3.14.14), or only a description when
+// the root is unknown.
+func rootLocation(root string) map[string]any {
+	if root == "" {
+		return map[string]any{"description": sarifMessage{"The repository root"}}
+	}
+	uri := fileURI(root)
+	if !strings.HasSuffix(uri, "/") {
+		uri += "/"
+	}
+	return map[string]any{"uri": uri}
+}
+
+// fileURI is the file:// URI of an absolute path, percent-encoded.
+func fileURI(p string) string {
+	p = filepath.ToSlash(p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // C:/x -> /C:/x
+	}
+	return "file://" + encodePath(p)
+}
+
+// encodePath percent-encodes a slash-separated path for a URI: every byte
+// but RFC 3986's unreserved characters and the slash, so a folder named
+// "my app,v2" or "100%" gives a valid uri-reference.
+func encodePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '/' || c == '-' || c == '.' || c == '_' || c == '~' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

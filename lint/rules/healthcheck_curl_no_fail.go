@@ -103,8 +103,9 @@ func curlFixService(svc *lint.Service) *lint.Fix {
 			}
 			words = append(words, c.Value)
 		}
-		i := len(n.Content) - len(commandWords(words)) // the curl item
-		if i >= len(n.Content)-1 || !isCurl(n.Content[i].Value) {
+		cw := commandWords(words)
+		i := len(n.Content) - len(cw) // the curl item
+		if i >= len(n.Content)-1 || !isCurl(n.Content[i].Value) || !curlFails(append([]string{"-f"}, cw[1:]...)) {
 			return nil
 		}
 		next := n.Content[i+1]
@@ -165,7 +166,7 @@ func curlFailInserts(script string) []int {
 			continue
 		}
 		old, now := commandWords(before[changed].words), commandWords(after[changed].words)
-		if len(old) == 0 || !isCurl(old[0]) || curlFails(old[1:]) || len(now) != len(old)+1 || now[1] != "-f" || !slices.Equal(now[2:], old[1:]) {
+		if len(old) == 0 || !isCurl(old[0]) || curlFails(old[1:]) || len(now) != len(old)+1 || now[1] != "-f" || !slices.Equal(now[2:], old[1:]) || !curlFails(now[1:]) {
 			continue
 		}
 		out = append(out, at)
@@ -216,7 +217,7 @@ func curlFixDockerfile(df *lint.Dockerfile, in lint.Instruction) *lint.Fix {
 			return nil
 		}
 		want := slices.Concat(hc.Test[1:len(hc.Test)-len(words)+1], []string{"-f"}, words[1:])
-		if !slices.Equal(got, want) {
+		if !slices.Equal(got, want) || !curlFails(append([]string{"-f"}, words[1:]...)) {
 			return nil
 		}
 		at := start + cmd[1] + m[1]

@@ -15,6 +15,7 @@ var LogRotationMissing = lint.Rule{
 	Severity:     lint.SeverityWarning,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "json-file (or the default driver) without `max-size`; `max-file` alone does nothing; `local` rotates by itself",
+	Category:     lint.CategoryResources,
 	CheckService: logRotationMissing,
 }
 

@@ -13,6 +13,7 @@ var MemorySwapUnlimited = lint.Rule{
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "a memory limit without `memswap_limit` equal to it",
+	Category:     lint.CategoryResources,
 	CheckService: memorySwapUnlimited,
 }
 

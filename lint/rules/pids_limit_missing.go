@@ -12,6 +12,7 @@ var PidsLimitMissing = lint.Rule{
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `pids_limit`",
+	Category:     lint.CategoryResources,
 	CheckService: pidsLimitMissing,
 }
 
@@ -38,6 +39,12 @@ func pidsFix(svc *lint.Service) *lint.Fix {
 	e := svc.Edit()
 	if e.Has("pids_limit") || e.Has("deploy.resources.limits.pids") {
 		return nil
+	}
+	// compose refuses pids_limit beside deploy.resources.limits (unless
+	// equal): the limit goes where the others are.
+	if e.Has("deploy.resources.limits") {
+		e.AddKeysAt("deploy.resources.limits", "pids: 512")
+		return e.Fix("add deploy.resources.limits.pids: 512", true)
 	}
 	e.AddKeys("pids_limit: 512")
 	return e.Fix("add pids_limit: 512", true)

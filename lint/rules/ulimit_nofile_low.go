@@ -13,6 +13,7 @@ var UlimitNofileLow = lint.Rule{
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "`nofile` unset, or set with a soft limit below 4096",
+	Category:     lint.CategoryResources,
 	CheckService: ulimitNofileLow,
 }
 
