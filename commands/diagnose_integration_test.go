@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/enginetest"
 )
 
@@ -220,5 +221,53 @@ func TestRealOnceNotifiesCrashLoopAndOOMOnce(t *testing.T) {
 	}
 	if got := count(); got[heal.EventOOMKilled+" "+oom.Name] != 2 || got[heal.EventCrashLoop+" "+loop.Name] != 1 {
 		t.Errorf("after a second kill the receiver got %v, want two oom_killed and still one crash_loop", got)
+	}
+}
+
+// watch tells a local receiver exactly once per crash-loop episode, once per
+// OOM kill, and once when it gives up on a container (its circuit opens),
+// however many die events the crash loop sends.
+func TestWatchRealNotifiesCrashLoopOOMAndGivingUpOnce(t *testing.T) {
+	labels, filter := caseLabel()
+	labels[heal.LabelEnable] = "true"
+	recv := &scriptedHook{statuses: []int{200}}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	opts := realWatchOpts(t)
+	opts.filters = []string{filter}
+	opts.webhooks = []string{srv.URL}
+	opts.webhookTimeout = 10 * time.Second
+	opts.policy.MaxRestarts = 1
+	startRealWatch(t, dockerengine.New(enginetest.Client(t)), opts)
+
+	loop := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Cmd: []string{"exit", "1", "300"}, Restart: "always", Healthcheck: enginetest.NoHealthcheck})
+	oom := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Cmd: []string{"hog"}, Memory: 16 << 20, MemorySwap: 16 << 20, Healthcheck: enginetest.NoHealthcheck})
+	// Unhealthy a second after each start: restarted once, then given up on.
+	hopeless := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Env: []string{"APP_FAIL_AFTER=1"}})
+
+	count := func() map[string]int {
+		evs, _ := recv.got()
+		n := map[string]int{}
+		for _, ev := range evs {
+			n[ev.Event+" "+ev.Container]++
+		}
+		return n
+	}
+	waitFor(t, "the three notices", 90*time.Second, func() bool {
+		n := count()
+		return n[heal.EventCrashLoop+" "+loop.Name] > 0 && n[heal.EventOOMKilled+" "+oom.Name] > 0 && n[heal.EventCircuitOpened+" "+hopeless.Name] > 0
+	})
+	// The loop goes on, sending die events; watch looks again each time.
+	before := enginetest.Inspect(t, loop.ID).RestartCount
+	waitInspect(t, loop.ID, func(c container.InspectResponse) bool { return c.RestartCount >= before+2 }, "restarted twice more")
+	time.Sleep(2 * time.Second)
+	n := count()
+	for _, want := range []string{heal.EventCrashLoop + " " + loop.Name, heal.EventOOMKilled + " " + oom.Name, heal.EventCircuitOpened + " " + hopeless.Name} {
+		if n[want] != 1 {
+			t.Errorf("%q delivered %d times, want exactly 1 (all: %v)", want, n[want], n)
+		}
+	}
+	if n[heal.EventRestarted+" "+loop.Name] > 0 {
+		t.Errorf("watch restarted the container the engine is restarting: %v", n)
 	}
 }
