@@ -96,7 +96,9 @@ func troubled(c Container, now time.Time, pol Policy) bool {
 		return c.ExitCode == 137 && !c.FinishedAt.IsZero() && now.Sub(c.FinishedAt) < pol.Window
 	case "running":
 		// Started again a moment ago: by the engine, maybe over and over.
-		return !c.StartedAt.IsZero() && now.Sub(c.StartedAt) < CrashLoopWindow
+		// The list's "Up 5 minutes" is a lower bound read after now: a
+		// second of slack keeps it out of a five-minute window.
+		return !c.StartedAt.IsZero() && now.Sub(c.StartedAt) < CrashLoopWindow-time.Second
 	}
 	return false
 }
