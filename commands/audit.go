@@ -41,11 +41,15 @@ ulimits, init, privileged, mounts, user, and what PID 1 runs.
 
 With no CONTAINER, audits every running container. A container created by
 compose is reported with its compose file and service, so the fix is easy to
-find. Formats, --fail-on, --disable/--only and .docker-heal.yaml are lint's.
+find. Formats, --fail-on, --disable/--only, .docker-heal.yaml and the
+DOCKER_HEAL_<FLAG> variables are lint's.
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
 			engine, err := engineFor(cmd, dockerCli)
 			if err != nil {
 				return err
@@ -86,13 +90,6 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		res.Findings = append(res.Findings, setup.checker.CheckService(svc, nil)...)
 	}
 	lint.SortFindings(res.Findings)
-	if setup.format == "codeclimate" {
-		// GitLab links a Code Quality path relative to the repository root,
-		// where the job runs; compose labels hold absolute paths.
-		if wd, err := os.Getwd(); err == nil {
-			res.Relativize(wd)
-		}
-	}
 	if swarm > 0 && (setup.format == "text" || setup.format == "") {
 		// Swarm restarts and replaces its tasks: the restart and heal rules
 		// stay silent on them, and the reader should know why.

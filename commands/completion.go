@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docker-heal/docker-heal/heal"
-	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
 
@@ -49,7 +49,7 @@ func registerCompletions(root *cobra.Command, dockerCli command.Cli) {
 		}
 		switch cmd.Name() {
 		case "lint", "audit":
-			flagValues(cmd, "format", lint.Formats...)
+			flagValues(cmd, "format", render.Formats...)
 			flagValues(cmd, "fail-on", "error", "warning", "info", "none")
 			ruleListFlag(cmd, "disable")
 			ruleListFlag(cmd, "only")

@@ -11,7 +11,7 @@ import (
 	cliflags "github.com/docker/cli/cli/flags"
 
 	"github.com/docker-heal/docker-heal/internal/enginetest"
-	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
 
@@ -55,8 +55,8 @@ func TestCompletionValues(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"lint", "--format", ""}, lint.Formats},
-		{[]string{"audit", "--format", ""}, lint.Formats},
+		{[]string{"lint", "--format", ""}, render.Formats},
+		{[]string{"audit", "--format", ""}, render.Formats},
 		{[]string{"lint", "--fail-on", ""}, []string{"error", "warning", "info", "none"}},
 		{[]string{"rules", ""}, ids},
 		{[]string{"lint", "--only", ""}, ids},

@@ -35,7 +35,9 @@ func checkEndpoint(cmd *cobra.Command, dockerCli command.Cli) error {
 	where := endpointName(cmd, name)
 	fail := func(err error) error {
 		reason, hint := endpointProblem(name, err)
-		return withCode(ExitError, "cannot use the Docker engine at %s: %s (%s)", where, reason, hint)
+		// The endpoint may carry a password (ssh://user:PW@host): never print it.
+		return withCode(ExitError, "cannot use the Docker engine at %s: %s (%s)",
+			dockerengine.Redact(where), dockerengine.Redact(reason), hint)
 	}
 	store := dockerCli.ContextStore()
 	if store == nil {

@@ -134,3 +134,33 @@ func TestLintWithBrokenEngineConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// A password in the endpoint (ssh://user:PW@host, which the CLI refuses, or
+// tcp://) is never printed; the user and host are, so the error still says where.
+func TestEndpointPasswordIsNeverPrinted(t *testing.T) {
+	config.SetDir(t.TempDir())
+	t.Setenv("DOCKER_CONTEXT", "")
+	state := filepath.Join(t.TempDir(), "state.json")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{
+		"ssh://user:s3cretPW@nonexistent.invalid",
+		"ssh://user:s3cretPW@nonexistent.invalid:22x",
+		"tcp://user:s3cretPW@bad_host:x",
+	} {
+		for _, cmd := range [][]string{{"status"}, {"audit"}, {"once", "--state-file", state}, {"watch", "--state-file", state}, {"lint", dir}} {
+			t.Run(host+"/"+cmd[0], func(t *testing.T) {
+				t.Setenv("DOCKER_HOST", host)
+				_, stderr := runStandalone(t, cmd...)
+				if strings.Contains(stderr, "s3cretPW") {
+					t.Errorf("stderr prints the password:\n%s", stderr)
+				}
+				if cmd[0] != "lint" && !strings.Contains(stderr, "user:xxxxx@") {
+					t.Errorf("stderr does not name the endpoint, redacted:\n%s", stderr)
+				}
+			})
+		}
+	}
+}

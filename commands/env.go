@@ -22,6 +22,16 @@ func envName(flag string) string {
 // environment over the config file. Repeatable flags take values separated
 // by spaces or newlines.
 func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	return applyEnvFrom(flags, lookup, true)
+}
+
+// applyFlagEnv is applyEnv without autoheal's variables, for lint and audit:
+// DOCKER_HEAL_FAIL_ON=none docker heal lint is --fail-on none.
+func applyFlagEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	return applyEnvFrom(flags, lookup, false)
+}
+
+func applyEnvFrom(flags *pflag.FlagSet, lookup func(string) (string, bool), autoheal bool) error {
 	var err error
 	set := func(name, value, from string) {
 		if err != nil {
@@ -52,6 +62,9 @@ func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	})
 	if err != nil {
 		return err
+	}
+	if !autoheal {
+		return nil
 	}
 	if e := applyAutohealEnv(flags, lookup, set); e != nil {
 		return e

@@ -29,7 +29,8 @@ import (
 // These run on the private engine (scripts/engine.sh run go test -tags
 // integration ./commands/ -run 'TestFaults').
 
-// hookEngine calls beforeRestart before passing each Restart to the engine.
+// hookEngine calls beforeRestart before passing each Restart to the engine
+// (WatchStops is the embedded engine's: heal.Engine has it).
 type hookEngine struct {
 	heal.Engine
 	restarts      atomic.Int64
@@ -42,11 +43,6 @@ func (h *hookEngine) Restart(ctx context.Context, id string, timeout time.Durati
 		h.beforeRestart(n, id)
 	}
 	return h.Engine.Restart(ctx, id, timeout)
-}
-
-// WatchStops passes the engine's own through, so the executor sees it.
-func (h *hookEngine) WatchStops(ctx context.Context, id string) (func(bool) int, error) {
-	return h.Engine.(heal.StopWatcher).WatchStops(ctx, id)
 }
 
 func running(t *testing.T, id string) bool {

@@ -1,12 +1,16 @@
 package commands
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/internal/config"
+	"github.com/docker-heal/docker-heal/internal/reporoot"
 	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 	"github.com/moby/term"
 	"github.com/spf13/pflag"
@@ -15,7 +19,12 @@ import (
 // findingOptions are the flags lint and audit share: output format, the
 // failure threshold, rule selection and the config file.
 type findingOptions struct {
+	// formats are the --format values: NAME, or NAME=FILE for a report
+	// written to a file; format is one more NAME (tests fill it).
+	formats []string
 	format  string
+	// output is --output: the file the format without =FILE goes to.
+	output  string
 	failOn  string
 	disable []string
 	only    []string
@@ -23,11 +32,40 @@ type findingOptions struct {
 	verbose bool
 	// flags are the ones addFlags bound; nil when a test fills the options.
 	flags *pflag.FlagSet
+	// fromEnv are the flags a DOCKER_HEAL_<FLAG> variable set, so errors
+	// name the variable the user wrote.
+	fromEnv map[string]bool
+}
+
+// applyEnv sets the flags the command line left alone from their
+// DOCKER_HEAL_<FLAG> variables, and remembers which.
+func (o *findingOptions) applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	flags.Visit(func(f *pflag.Flag) { given[f.Name] = true })
+	if err := applyFlagEnv(flags, lookup); err != nil {
+		return err
+	}
+	o.fromEnv = map[string]bool{}
+	flags.Visit(func(f *pflag.Flag) {
+		if !given[f.Name] {
+			o.fromEnv[f.Name] = true
+		}
+	})
+	return nil
+}
+
+// source names where a flag's value came from: --name, or its variable.
+func (o *findingOptions) source(name string) string {
+	if o.fromEnv[name] {
+		return envName(name)
+	}
+	return "--" + name
 }
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	o.flags = flags
-	flags.StringVar(&o.format, "format", "", "Output format: "+strings.Join(lint.Formats, ", ")+` (default "text", or the config's)`)
+	flags.StringArrayVar(&o.formats, "format", nil, "Output format: "+strings.Join(render.Formats, ", ")+`; FORMAT=FILE writes that format to FILE (repeatable: --format github --format sarif=docker-heal.sarif) (default "text", or the config's)`)
+	flags.StringVarP(&o.output, "output", "o", "", "Write the report to this file instead of standard output")
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
 	flags.StringSliceVar(&o.only, "only", nil, "Run only these rule ids (comma-separated, repeatable)")
@@ -39,6 +77,10 @@ func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 type findingSetup struct {
 	checker *lint.Checker
 	failOn  lint.Severity
+	// outputs are the reports to write: one format to standard output (or
+	// --output), the others to their files.
+	outputs []reportOutput
+	// format is the format written to standard output, "" when none is.
 	format  string
 	all     []lint.Rule
 	verbose bool
@@ -52,11 +94,11 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if path == "" {
 		path = config.Nearest(searchDir)
 	} else if _, err := os.Stat(path); err != nil {
-		return nil, usageError("--config %s: %v", path, err)
+		return nil, usageError("%s %s: %v", o.source("config"), path, err)
 	}
 	file := config.Empty()
 	if path != "" {
-		f, err := config.Load(path)
+		f, err := config.LoadFor(path, lint.KnownIDs(all))
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
@@ -77,19 +119,20 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if o.failOn != "" {
 		sev, err := lint.ParseSeverity(o.failOn)
 		if err != nil {
-			return nil, usageError("--fail-on: %v", err)
+			return nil, usageError("%s: %v", o.source("fail-on"), err)
 		}
 		setup.failOn = sev
 	}
-	if format := o.format; format != "" {
-		known := false
-		for _, f := range lint.Formats {
-			known = known || f == format
+	outputs, err := parseOutputs(o.formats, o.output, o.source("format"))
+	if err != nil {
+		return nil, err
+	}
+	setup.outputs = outputs
+	setup.format = ""
+	for _, out := range outputs {
+		if out.file == "" {
+			setup.format = out.format
 		}
-		if !known {
-			return nil, usageError("--format %q: use one of %s", format, strings.Join(lint.Formats, ", "))
-		}
-		setup.format = format
 	}
 	return setup, nil
 }
@@ -102,10 +145,13 @@ func (o *findingOptions) merge(file *config.File) error {
 		given := *o
 		flags = pflag.NewFlagSet("", pflag.ContinueOnError)
 		o.addFlags(flags)
-		for name, v := range map[string]string{"format": given.format, "fail-on": given.failOn, "config": given.config} {
+		for name, v := range map[string]string{"format": given.format, "fail-on": given.failOn, "config": given.config, "output": given.output} {
 			if v != "" {
 				flags.Set(name, v)
 			}
+		}
+		for _, v := range given.formats {
+			flags.Set("format", v)
 		}
 		o.disable, o.only, o.verbose = given.disable, given.only, given.verbose
 		defer func() { o.flags = nil }()
@@ -114,29 +160,119 @@ func (o *findingOptions) merge(file *config.File) error {
 		return err
 	}
 	// The flags are bound to the options addFlags saw; o may be a copy.
-	o.format, _ = flags.GetString("format")
+	o.formats, _ = flags.GetStringArray("format")
+	o.output, _ = flags.GetString("output")
 	o.failOn, _ = flags.GetString("fail-on")
 	return nil
 }
 
-// report renders the result and turns --fail-on into the exit status.
+// reportOutput is one report: a format, to a file or ("") standard output.
+type reportOutput struct {
+	format string
+	file   string
+}
+
+// parseOutputs reads the --format values (NAME or NAME=FILE) and --output:
+// one format goes to standard output, or to --output, the others to their
+// files. No --format is text.
+func parseOutputs(values []string, output, flag string) ([]reportOutput, error) {
+	var outs []reportOutput
+	toStdout := 0
+	for _, v := range values {
+		name, file, hasFile := strings.Cut(v, "=")
+		name = strings.TrimSpace(name)
+		if !slices.Contains(render.Formats, name) {
+			return nil, usageError("%s %q: use one of %s, optionally with =FILE", flag, v, strings.Join(render.Formats, ", "))
+		}
+		if hasFile && file == "" {
+			return nil, usageError("%s %q: name the file after =", flag, v)
+		}
+		if !hasFile {
+			toStdout++
+			file = output
+		}
+		outs = append(outs, reportOutput{format: name, file: file})
+	}
+	if toStdout > 1 {
+		return nil, usageError("%s: %d formats without a file; one goes to standard output (or --output), give the others one: --format sarif=docker-heal.sarif", flag, toStdout)
+	}
+	if toStdout == 0 && (len(outs) == 0 || output != "") {
+		outs = append(outs, reportOutput{format: "text", file: output})
+	}
+	seen := map[string]bool{}
+	for _, o := range outs {
+		if o.file != "" && seen[o.file] {
+			return nil, usageError("%s: two reports to %s", flag, o.file)
+		}
+		seen[o.file] = true
+	}
+	return outs, nil
+}
+
+// report renders the result in every format asked for and turns --fail-on
+// into the exit status. Every format names files relative to the repository
+// root (GITHUB_WORKSPACE, CI_PROJECT_DIR, or git's top level), whatever
+// folder lint ran in: that is where code scanning, annotations and Code
+// Quality look for them. A report that cannot be written is exit 2.
 func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label string) error {
-	err := lint.Render(out, res, lint.RenderOptions{
-		Format:    s.format,
-		Color:     isTerminal(out) && os.Getenv("NO_COLOR") == "",
+	root := reporoot.Find(".", os.LookupEnv)
+	res.Relativize(root)
+	opts := render.Options{
+		Root:      root,
 		Rules:     s.all,
 		Version:   version,
 		FileLabel: label,
 		FailOn:    s.failOn,
 		Verbose:   s.verbose,
-	})
-	if err != nil {
-		return withCode(ExitError, "writing the report: %v", err)
+	}
+	outputs := s.outputs
+	if len(outputs) == 0 {
+		outputs = []reportOutput{{format: "text"}}
+	}
+	for _, o := range outputs {
+		if err := writeReport(out, res, o, opts); err != nil {
+			return withCode(ExitError, "writing the %s report: %v", o.format, err)
+		}
 	}
 	if lint.Failing(res.Findings, s.failOn) {
 		return silentExit(ExitFindings)
 	}
 	return nil
+}
+
+// noteNotChecked says on stderr what the rules could not check, when no
+// output format has a place for it (text, json and sarif carry it; the
+// others have none that is not a result).
+func (s *findingSetup) noteNotChecked(errOut io.Writer, res *lint.Result) {
+	outputs := s.outputs
+	if len(outputs) == 0 {
+		return // text
+	}
+	for _, o := range outputs {
+		switch o.format {
+		case "text", "json", "sarif":
+			return
+		}
+	}
+	for _, g := range res.NotCheckedSummary() {
+		fmt.Fprintln(errOut, "docker heal: not checked: "+lint.CleanText(g.Text))
+	}
+}
+
+func writeReport(stdout io.Writer, res *lint.Result, o reportOutput, opts render.Options) error {
+	if o.file == "" {
+		opts.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		return render.Render(stdout, res, o.format, opts)
+	}
+	f, err := os.Create(o.file)
+	if err != nil {
+		return err
+	}
+	if err := render.Render(f, res, o.format, opts); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func isTerminal(w io.Writer) bool {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 )
 
 // Identical input gives byte-identical output in every format: a project
@@ -29,7 +29,7 @@ func TestLintOutputIsByteIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, format := range lint.Formats {
+	for _, format := range render.Formats {
 		first, _, code := runCLI(t, dir, "lint", ".", "--format", format)
 		if code != 1 || first == "" {
 			t.Fatalf("%s: exit %d, output %q", format, code, first)

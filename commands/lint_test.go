@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,11 +22,29 @@ var goldenRoot, _ = filepath.Abs(filepath.Join("testdata", "golden"))
 
 // runCLI runs `docker-heal ARGS...` in dir as a user would and returns what
 // it printed and its exit code.
+// runCLI runs docker heal in dir, which is the repository root, as a
+// checkout in CI is, so paths and golden files do not depend on where this
+// repository is.
 func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runCLIInRepo(t, dir, dir, args...)
+}
+
+// runCLIInRepo runs docker heal in dir with GITHUB_WORKSPACE set to
+// workspace; "" leaves no CI variable, so the root is git's top level.
+func runCLIInRepo(t *testing.T, dir, workspace string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runCLIWithInput(t, dir, workspace, "", args...)
+}
+
+// runCLIWithInput is runCLIInRepo with stdin as standard input.
+func runCLIWithInput(t *testing.T, dir, workspace, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	t.Chdir(dir)
+	t.Setenv("GITHUB_WORKSPACE", workspace)
+	t.Setenv("CI_PROJECT_DIR", "")
 	var out, errOut bytes.Buffer
-	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
+	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut), command.WithInputStream(io.NopCloser(strings.NewReader(stdin))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +96,8 @@ func TestLintFormatsGolden(t *testing.T) {
 			if code != ExitFindings {
 				t.Errorf("exit %d, want 1 (an error-level finding); stderr: %s", code, errOut)
 			}
+			// SARIF names the checkout's absolute root; the golden file must not.
+			out = strings.ReplaceAll(out, `"uri": "file://`+filepath.ToSlash(project)+`/"`, `"uri": "file:///ROOT/"`)
 			golden(t, "project."+format, out)
 		})
 	}
@@ -87,7 +108,12 @@ type jsonDoc struct {
 		Rule, Severity, File, Subject, Message, URL string
 		Line, Column                                int
 	}
-	Summary struct{ Files, Error, Warning, Info int }
+	NotChecked []struct {
+		Rule, File, Subject, Reason, What string
+		Line                              int
+	}
+	NotCheckedSummary []string
+	Summary           struct{ Files, Error, Warning, Info int }
 }
 
 func lintJSON(t *testing.T, dir string, args ...string) (jsonDoc, int) {
@@ -198,7 +224,10 @@ func TestLintFailOnAndExitCodes(t *testing.T) {
 		{"only warnings, fail-on error", project, []string{"--disable", "healthcheck-curl-no-fail"}, 0, ""},
 		{"only warnings, fail-on warning", project, []string{"--disable", "healthcheck-curl-no-fail", "--fail-on", "warning"}, 1, ""},
 		{"only info, fail-on warning", project, []string{"--only", "init-missing,restart-always", "--fail-on", "warning"}, 0, ""},
-		{"only info, fail-on info", project, []string{"--only", "init-missing", "--fail-on", "info"}, 1, ""},
+		{"only info, fail-on info", project, []string{"--only", "restart-always", "--fail-on", "info"}, 1, ""},
+		// The project's images are not inspected: init-missing is not run on
+		// them, and a check not run never fails the run.
+		{"only checks not run, fail-on info", project, []string{"--only", "init-missing", "--fail-on", "info"}, 0, ""},
 		{"clean project", clean, []string{"--fail-on", "info"}, 0, ""},
 		{"unknown rule", project, []string{"--only", "no-such-rule"}, 2, "unknown rule \"no-such-rule\""},
 		{"unknown disable", project, []string{"--disable", "nope"}, 2, "unknown rule"},

@@ -339,3 +339,8 @@ func optsOf(t *testing.T, cmd *cobra.Command) onceOptions {
 	o.webhooks, _ = f.GetStringArray("webhook")
 	return o
 }
+
+// WatchStops: the fake follows no events.
+func (e *onceEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return nil, heal.ErrStopsUnwatched
+}

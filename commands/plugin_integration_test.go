@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker-heal/docker-heal/internal/enginetest"
-	"github.com/docker-heal/docker-heal/lint"
+	"github.com/docker-heal/docker-heal/lint/render"
 	"github.com/docker-heal/docker-heal/lint/rules"
 )
 
@@ -74,8 +74,8 @@ func TestPluginCompletionThroughDockerCLI(t *testing.T) {
 		{"heal", "__complete", "lint", "--format", ""},
 		{"__complete", "heal", "lint", "--format", ""},
 	} {
-		if got := completions(t, dockerWithPlugin(t, config, args...)); !slices.Equal(got, lint.Formats) {
-			t.Errorf("docker %q: %v, want %v", args, got, lint.Formats)
+		if got := completions(t, dockerWithPlugin(t, config, args...)); !slices.Equal(got, render.Formats) {
+			t.Errorf("docker %q: %v, want %v", args, got, render.Formats)
 		}
 	}
 	for _, args := range [][]string{

@@ -79,7 +79,7 @@ func runReset(ctx context.Context, out, errOut io.Writer, names []string, opts r
 
 // withStateLocked takes the lock, loads the state, changes it and saves it.
 func withStateLocked(ctx context.Context, errOut io.Writer, statePath string, lockTimeout time.Duration, now time.Time, change func(*heal.State)) error {
-	lock, err := store.AcquireLock(ctx, statePath+".lock", lockTimeout)
+	lock, err := store.LockRounds(ctx, statePath, lockTimeout)
 	if errors.Is(err, store.ErrLocked) {
 		return withCode(ExitError, "%v; try again, or pass --lock-timeout 2m", err)
 	}

@@ -1,19 +1,15 @@
 package commands
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/docker/cli/cli/command"
-	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -43,6 +39,14 @@ type statusOptions struct {
 	now func() time.Time
 	// healColumn fills the HEAL column; nil means "on"/"off" from labels only.
 	healColumn func(c heal.Container, now time.Time) string
+	// state is once's state, for the detail of one container; nil: none.
+	state *heal.State
+	// detail shows the one named container in detail (status NAME).
+	detail bool
+	// progress receives what --wait waits for (stderr); tty rewrites it in place.
+	progress io.Writer
+	tty      bool
+	ttyWidth uint
 }
 
 // statusEngine is what status needs from the engine: a list, and inspects
@@ -57,12 +61,17 @@ func newStatusCommand(dockerCli command.Cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [OPTIONS] [CONTAINER...]",
 		Short: "Show the health of running containers: why sick, since when, and whether heal acts",
-		Long: `Show the health of running containers (or the named ones): health, failing
-streak, the last probe's result, uptime, and whether docker heal once would act.
+		Long: `Show the condition of running containers (or the named ones): healthy,
+running, starting, unhealthy, crash-loop, oom-killed, restarting, exited, dead,
+created or paused; why (failing streak and last probe, exit code and what it
+means, restarts by the engine), since when, and whether docker heal once would
+act. status NAME shows one container in detail: its probes with their output
+and duration, its last exit, and what docker heal did to it.
 
 --wait is a deploy gate: it blocks until every selected container that has a
 healthcheck is healthy (those without one count once running), and exits 1
-with the reasons when --timeout passes first.
+with the reasons when --timeout passes first, or at once when a container
+exited, crash-loops or was OOM-killed.
 
 Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 2 the engine could not be asked.`,
@@ -70,6 +79,12 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 			opts.names = args
 			if err := opts.configure(cmd.Flags()); err != nil {
 				return err
+			}
+			// status NAME: one container in detail, unless a format is asked for.
+			opts.detail = len(args) == 1 && !cmd.Flags().Changed("format") && !opts.wait
+			opts.progress, opts.tty = dockerCli.Err(), dockerCli.Err().IsTerminal()
+			if opts.tty {
+				_, opts.ttyWidth = dockerCli.Err().GetTtySize()
 			}
 			engine, err := engineFor(cmd, dockerCli)
 			if err != nil {
@@ -84,7 +99,7 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 	f.StringVar(&opts.project, "project", "", "Only the containers of this compose project")
 	f.BoolVar(&opts.unhealthy, "unhealthy", false, "Only unhealthy containers")
 	f.BoolVar(&opts.noTrunc, "no-trunc", false, "Do not truncate the last probe's output")
-	f.StringVar(&opts.format, "format", "table", "Output format: table, json (one object per line), or a Go template such as '{{.Name}} {{.Health}}'")
+	f.StringVar(&opts.format, "format", "table", "Output format: table, json (one object per line), or a Go template as docker ps takes, e.g. 'table {{.Name}}\t{{.Condition}}\t{{.Reason}}'")
 	f.BoolVar(&opts.wait, "wait", false, "Wait until every selected container is healthy (or running, without a healthcheck)")
 	f.DurationVar(&opts.timeout, "timeout", opts.timeout, "How long --wait waits")
 	f.StringVar(&opts.stateFile, "state-file", "", "docker heal once's state file, for the HEAL column (default: once's default)")
@@ -100,7 +115,23 @@ func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
 		return err
 	}
 	opts.stateFile, _ = flags.GetString("state-file")
-	opts.healColumn = stateHealColumn(opts.stateFile, pol)
+	opts.state = readStateQuietly(opts.stateFile)
+	opts.healColumn = func(c heal.Container, now time.Time) string { return heal.HealColumn(c, opts.state, pol, now) }
+	return nil
+}
+
+// readStateQuietly reads once's state (read-only, no lock). A missing or
+// unreadable state file means no history, not an error: status must
+// always answer.
+func readStateQuietly(path string) *heal.State {
+	if path == "" {
+		path, _ = store.DefaultStatePath()
+	}
+	if path != "" {
+		if s, err := store.ReadState(path); err == nil {
+			return s
+		}
+	}
 	return nil
 }
 
@@ -108,15 +139,7 @@ func (opts *statusOptions) configure(flags *pflag.FlagSet) error {
 // column: backoff and open circuits show there. A missing or unreadable
 // state file means no history, not an error: status must always answer.
 func stateHealColumn(path string, pol heal.Policy) func(heal.Container, time.Time) string {
-	if path == "" {
-		path, _ = store.DefaultStatePath()
-	}
-	var st *heal.State
-	if path != "" {
-		if s, err := store.ReadState(path); err == nil {
-			st = s
-		}
-	}
+	st := readStateQuietly(path)
 	return func(c heal.Container, now time.Time) string { return heal.HealColumn(c, st, pol, now) }
 }
 
@@ -161,6 +184,9 @@ func runStatus(ctx context.Context, out io.Writer, engine statusEngine, opts sta
 	if err != nil {
 		return err
 	}
+	if opts.detail && len(cs) == 1 {
+		return renderStatusDetail(out, cs[0], opts)
+	}
 	return render(out, cs, opts)
 }
 
@@ -203,6 +229,9 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	if err != nil {
 		return nil, engineError(err)
 	}
+	// The engine's oom events say what its OOMKilled flag may miss; status
+	// shows a container all the same when they cannot be read.
+	_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 	sortContainers(cs)
 	return cs, nil
 }
@@ -266,34 +295,49 @@ func oneLine(s string) string {
 }
 
 // ready says whether a container passes the deploy gate, and if not, why.
-func ready(c heal.Container, now time.Time) (bool, string) {
+// failed is true when it will not pass by waiting: it exited, crash-loops,
+// was OOM-killed or is dead (see heal.Condition.Failing). A container that
+// was only listed (not inspected) is never failed: the list does not know
+// enough (restart counts, the OOM flag).
+func ready(c heal.Container, now time.Time) (ok, failed bool, why string) {
+	d := heal.Diagnose(c, now)
+	if c.Inspected && d.Condition.Failing() {
+		return false, true, string(d.Condition) + ": " + d.Reason
+	}
 	if c.State != "running" {
-		return false, c.State
+		return false, false, c.State
 	}
 	switch c.Health {
 	case heal.HealthHealthy, heal.HealthNone, "":
-		return true, ""
+		return true, false, ""
 	}
-	why := c.Health
+	why = c.Health
 	if c.Health == heal.HealthUnhealthy {
 		why += fmt.Sprintf(" (failing streak %d)", c.FailingStreak)
+	}
+	if c.Health == heal.HealthStarting && d.StartPeriodLeft > 0 {
+		why += fmt.Sprintf(" (start period: %s left)", humanize.Duration(d.StartPeriodLeft.Round(time.Second)))
 	}
 	if p := c.LastProbe(); p != nil {
 		why += ", last probe " + probeText(p, now, true)
 	} else {
 		why += ", no probe result yet"
 	}
-	return false, why
+	return false, false, why
 }
 
 // waitHealthy is the deploy gate. Each round lists the selection; only the
 // containers the list cannot already call ready are inspected. It needs at
-// least one container: a gate over nothing (a typo in --project) must not pass.
+// least one container: a gate over nothing (a typo in --project) must not
+// pass. It fails at once when a container exited, crash-loops or was
+// OOM-killed: waiting would not make it healthy.
 func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo heal.ListOptions, opts statusOptions, render statusRenderer) error {
 	poll := opts.pollEvery
 	if poll <= 0 {
 		poll = time.Second
 	}
+	progress := newWaitProgress(opts.progress, opts.tty, int(opts.ttyWidth))
+	defer progress.done()
 	deadline := opts.now().Add(opts.timeout)
 	for {
 		listed, err := selectContainers(ctx, engine, lo, opts.names)
@@ -303,25 +347,45 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 		var pending []string
 		for _, c := range listed {
 			// The list's health is the status text on 20.10: healthy and
-			// "no healthcheck" are final enough; anything else is inspected.
-			if ok, _ := ready(c, opts.now()); !ok {
+			// "no healthcheck" are final enough, unless the container started
+			// a moment ago (the engine may be restarting it over and over);
+			// anything else is inspected.
+			ok, _, _ := ready(c, opts.now())
+			if !ok || opts.now().Sub(c.StartedAt) < heal.CrashLoopWindow {
 				pending = append(pending, c.ID)
 			}
 		}
-		var notReady []heal.Container
+		var notReady, failed []heal.Container
 		if len(pending) > 0 {
 			cs, err := engine.InspectMany(ctx, pending, opts.concurrency)
 			if err != nil {
 				return engineError(err)
 			}
+			_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 			for _, c := range cs {
-				if ok, _ := ready(c, opts.now()); !ok {
+				ok, fail, _ := ready(c, opts.now())
+				switch {
+				case fail:
+					failed = append(failed, c)
+				case !ok:
 					notReady = append(notReady, c)
 				}
 			}
 		}
 		now := opts.now()
+		if len(failed) > 0 {
+			progress.done()
+			sortContainers(failed)
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s of %d will not become healthy by waiting:", humanize.Plural(len(failed), "container"), len(listed))
+			for _, c := range failed {
+				_, _, why := ready(c, now)
+				fmt.Fprintf(&b, "\n  %s: %s", safetext.Escape(c.Name), safetext.Escape(why))
+			}
+			return withCode(ExitFindings, "%s", b.String())
+		}
 		if len(listed) > 0 && len(notReady) == 0 {
+			progress.done()
 			cs, err := statusSnapshot(ctx, engine, lo, opts)
 			if err != nil {
 				return err
@@ -329,6 +393,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			return render(out, cs, opts)
 		}
 		if !now.Before(deadline) {
+			progress.done()
 			if len(listed) == 0 {
 				return withCode(ExitFindings, "timed out after %v: no container matches the selection", opts.timeout)
 			}
@@ -336,11 +401,12 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			var b strings.Builder
 			fmt.Fprintf(&b, "timed out after %v waiting for %s of %d:", opts.timeout, humanize.Plural(len(notReady), "container"), len(listed))
 			for _, c := range notReady {
-				_, why := ready(c, now)
+				_, _, why := ready(c, now)
 				fmt.Fprintf(&b, "\n  %s: %s", safetext.Escape(c.Name), why)
 			}
 			return withCode(ExitFindings, "%s", b.String())
 		}
+		progress.show(waitingText(listed, notReady, deadline.Sub(now), now))
 		wait := poll
 		if left := deadline.Sub(now); left < wait {
 			wait = left
@@ -353,137 +419,64 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 	}
 }
 
-// statusRow is one container as json and templates see it.
-type statusRow struct {
-	Name          string      `json:"name"`
-	ID            string      `json:"id"`
-	Project       string      `json:"project"`
-	Service       string      `json:"service"`
-	State         string      `json:"state"`
-	Health        string      `json:"health"`
-	FailingStreak int         `json:"failing_streak"`
-	LastProbe     *heal.Probe `json:"last_probe"`
-	StartedAt     *time.Time  `json:"started_at"`
-	Heal          string      `json:"heal"`
-	// For templates only.
-	Uptime string `json:"-"`
-	Probe  string `json:"-"`
+// waitingText is what --wait is waiting for, in one line.
+func waitingText(listed, notReady []heal.Container, left time.Duration, now time.Time) string {
+	if len(listed) == 0 {
+		return fmt.Sprintf("waiting for a container to match the selection (%s left)", humanize.Duration(left.Round(time.Second)))
+	}
+	sortContainers(notReady)
+	parts := make([]string, 0, len(notReady))
+	for _, c := range notReady {
+		d := heal.Diagnose(c, now)
+		part := safetext.Escape(c.Name) + " " + string(d.Condition)
+		if d.Condition == heal.CondStarting && d.StartPeriodLeft > 0 {
+			part += fmt.Sprintf(" (start period %s left)", humanize.Duration(d.StartPeriodLeft.Round(time.Second)))
+		}
+		if d.Condition == heal.CondUnhealthy {
+			part += fmt.Sprintf(" (streak %d)", c.FailingStreak)
+		}
+		parts = append(parts, part)
+	}
+	return fmt.Sprintf("waiting for %d of %d (%s left): %s", len(notReady), len(listed),
+		humanize.Duration(left.Round(time.Second)), strings.Join(parts, ", "))
 }
 
-func newRow(c heal.Container, opts statusOptions, now time.Time) statusRow {
-	r := statusRow{
-		Name: c.Name, ID: c.ID, Project: c.Project, Service: c.Service,
-		State: c.State, Health: c.Health, FailingStreak: c.FailingStreak,
-		Heal: opts.healColumn(c, now), Uptime: "-", Probe: "-",
-	}
-	if r.Health == "" {
-		r.Health = heal.HealthNone
-	}
-	if p := c.LastProbe(); p != nil {
-		last := *p
-		r.LastProbe = &last
-		r.Probe = probeText(p, now, opts.noTrunc)
-	}
-	if !c.StartedAt.IsZero() {
-		t := c.StartedAt
-		r.StartedAt = &t
-		if c.State == "running" {
-			r.Uptime = units.HumanDuration(now.Sub(c.StartedAt))
-		}
-	}
-	return r
+// waitProgress shows what --wait waits for: on a terminal one line,
+// rewritten in place; otherwise a line each time it changes.
+type waitProgress struct {
+	w     io.Writer
+	tty   bool
+	width int
+	last  string
+	shown bool
 }
 
-// probeWidth is how much of a probe's output the table shows without --no-trunc.
-const probeWidth = 40
-
-// probeText is "3s ago, exit 1: first line of output".
-func probeText(p *heal.Probe, now time.Time, noTrunc bool) string {
-	out := strings.TrimSpace(p.Output)
-	if !noTrunc {
-		out = safetext.Escape(oneLine(out))
-		if r := []rune(out); len(r) > probeWidth {
-			out = string(r[:probeWidth-1]) + "…"
-		}
-	} else {
-		out = safetext.Escape(strings.Join(strings.Fields(strings.ReplaceAll(out, "\n", " ⏎ ")), " "))
+func newWaitProgress(w io.Writer, tty bool, width int) *waitProgress {
+	if width <= 0 {
+		width = 80
 	}
-	text := fmt.Sprintf("%s ago, exit %d", humanize.Age(now.Sub(p.Start)), p.ExitCode)
-	if out != "" {
-		text += ": " + out
-	}
-	return text
+	return &waitProgress{w: w, tty: tty, width: width}
 }
 
-// age is a compact duration: 4s, 3m, 2h, 5d.
-type statusRenderer func(out io.Writer, cs []heal.Container, opts statusOptions) error
-
-func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
-	switch format {
-	case "", "table":
-		return renderStatusTable, nil
-	case "json":
-		return renderStatusJSON, nil
+func (p *waitProgress) show(text string) {
+	if p.w == nil || text == p.last {
+		return
 	}
-	tmpl, err := template.New("format").Funcs(template.FuncMap{
-		"json": func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
-	}).Parse(format)
-	if err != nil {
-		return nil, usageError("--format: %v (use table, json or a Go template such as '{{.Name}} {{.Health}}')", err)
+	p.last = text
+	if p.tty {
+		// Carriage return, erase the line: the line is rewritten in place,
+		// so it must not wrap.
+		fmt.Fprintf(p.w, "\r\x1b[K%s", truncate(text, p.width-1))
+		p.shown = true
+		return
 	}
-	return func(out io.Writer, cs []heal.Container, opts statusOptions) error {
-		now := opts.now()
-		for _, c := range cs {
-			// A template may print any field (.LastProbe.Output too): its
-			// output is escaped as a whole, keeping the template's own
-			// newlines and tabs.
-			var b strings.Builder
-			if err := tmpl.Execute(&b, newRow(c, opts, now)); err != nil {
-				return withCode(ExitError, "--format: %v", err)
-			}
-			if _, err := io.WriteString(out, safetext.EscapeKeepLines(b.String())+"\n"); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, nil
+	fmt.Fprintln(p.w, text)
 }
 
-func renderStatusJSON(out io.Writer, cs []heal.Container, opts statusOptions) error {
-	now := opts.now()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for _, c := range cs {
-		if err := enc.Encode(newRow(c, opts, now)); err != nil {
-			return err
-		}
+// done ends the line a terminal shows.
+func (p *waitProgress) done() {
+	if p.w != nil && p.tty && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
 	}
-	// encoding/json leaves C1 controls raw; a terminal may obey them.
-	_, err := out.Write(safetext.JSON(buf.Bytes()))
-	return err
-}
-
-func renderStatusTable(out io.Writer, cs []heal.Container, opts statusOptions) error {
-	now := opts.now()
-	table, flush := newPlainTable(out)
-	table.Header("NAME", "PROJECT/SERVICE", "STATE", "HEALTH", "STREAK", "LAST PROBE", "UPTIME", "HEAL")
-	for _, c := range cs {
-		r := newRow(c, opts, now)
-		ps := "-"
-		if r.Project != "" || r.Service != "" {
-			ps = r.Project + "/" + r.Service
-		}
-		streak := "-"
-		if r.Health != heal.HealthNone {
-			streak = fmt.Sprint(r.FailingStreak)
-		}
-		if err := appendClean(table, r.Name, ps, r.State, r.Health, streak, r.Probe, r.Uptime, r.Heal); err != nil {
-			return err
-		}
-	}
-	if err := table.Render(); err != nil {
-		return err
-	}
-	return flush()
 }

@@ -101,6 +101,12 @@ func TestStatusJSON(t *testing.T) {
 		LastProbe     *probe     `json:"last_probe"`
 		StartedAt     *time.Time `json:"started_at"`
 		Heal          string     `json:"heal"`
+		Condition     string     `json:"condition"`
+		Reason        string     `json:"reason"`
+		Restarts      int        `json:"restarts"`
+		Since         *time.Time `json:"since"`
+		ExitCode      *int       `json:"exit_code"`
+		OOMKilled     bool       `json:"oom_killed"`
 	}
 	got := map[string]row{}
 	for _, l := range lines {
@@ -114,15 +120,16 @@ func TestStatusJSON(t *testing.T) {
 	}
 	tests := []struct {
 		name, health, heal, project, service string
+		condition                            string
 		streak                               int
 		probeExit                            int // -1: no probe
 		probeOut                             string
 		up                                   time.Duration
 	}{
-		{"shop-web-1", "healthy", "on", "shop", "web", 0, 0, "ok: up 300s\n", 3 * time.Hour},
-		{"shop-worker-1", "unhealthy", "on", "shop", "worker", 7, 1, "sick: made sick by `app sicken`\nsecond line\n", 10 * time.Minute},
-		{"cache", "starting", "off", "", "", 0, -1, "", 2 * time.Second},
-		{"sidecar", "none", "off", "", "", 0, -1, "", 26 * time.Hour},
+		{"shop-web-1", "healthy", "on", "shop", "web", "healthy", 0, 0, "ok: up 300s\n", 3 * time.Hour},
+		{"shop-worker-1", "unhealthy", "on", "shop", "worker", "unhealthy", 7, 1, "sick: made sick by `app sicken`\nsecond line\n", 10 * time.Minute},
+		{"cache", "starting", "off", "", "", "starting", 0, -1, "", 2 * time.Second},
+		{"sidecar", "none", "off", "", "", "running", 0, -1, "", 26 * time.Hour},
 	}
 	for _, tt := range tests {
 		r, ok := got[tt.name]
@@ -132,6 +139,9 @@ func TestStatusJSON(t *testing.T) {
 		}
 		if r.Health != tt.health || r.Heal != tt.heal || r.Project != tt.project || r.Service != tt.service || r.FailingStreak != tt.streak || r.State != "running" {
 			t.Errorf("%s: %+v", tt.name, r)
+		}
+		if r.Condition != tt.condition || r.Reason == "" || r.Since == nil || r.ExitCode != nil {
+			t.Errorf("%s: condition %q reason %q since %v exit %v, want %q with a reason, a time and no exit code", tt.name, r.Condition, r.Reason, r.Since, r.ExitCode, tt.condition)
 		}
 		if r.StartedAt == nil || !r.StartedAt.Equal(statusT0.Add(-tt.up)) {
 			t.Errorf("%s: started_at %v, want %v", tt.name, r.StartedAt, statusT0.Add(-tt.up))
@@ -389,20 +399,29 @@ func TestStatusWait(t *testing.T) {
 func TestReadyAndProbeText(t *testing.T) {
 	p := heal.Probe{Start: statusT0.Add(-90 * time.Second), ExitCode: 1, Output: "line one\nline two"}
 	tests := []struct {
-		c     heal.Container
-		ok    bool
-		would string
+		c      heal.Container
+		ok     bool
+		failed bool
+		would  string
 	}{
-		{heal.Container{State: "running", Health: "healthy"}, true, ""},
-		{heal.Container{State: "running", Health: "none"}, true, ""},
-		{heal.Container{State: "restarting", Health: "none"}, false, "restarting"},
-		{heal.Container{State: "running", Health: "starting"}, false, "starting, no probe result yet"},
-		{heal.Container{State: "running", Health: "unhealthy", FailingStreak: 4, Probes: []heal.Probe{p}}, false, "unhealthy (failing streak 4), last probe 1m ago, exit 1: line one ⏎ line two"},
+		{heal.Container{State: "running", Health: "healthy"}, true, false, ""},
+		{heal.Container{State: "running", Health: "none"}, true, false, ""},
+		{heal.Container{State: "restarting", Health: "none"}, false, false, "restarting"},
+		{heal.Container{State: "restarting", Inspected: true, RestartCount: 1, RestartPolicy: "always", ExitCode: 1}, false, false, "restarting"},
+		{heal.Container{State: "restarting", Inspected: true, RestartCount: 5, RestartPolicy: "always", ExitCode: 1}, false, true,
+			"crash-loop: exit 1 (error); restarted 5 times by the engine, waiting to start it again"},
+		{heal.Container{State: "exited", Inspected: true, ExitCode: 137, OOMKilled: true}, false, true, "oom-killed: exit 137 (SIGKILL, out of memory: OOMKilled)"},
+		{heal.Container{State: "exited", ExitCode: 3}, false, false, "exited"}, // listed only: inspected before failing
+		{heal.Container{State: "exited", Inspected: true, ExitCode: 3}, false, true, "exited: exit 3"},
+		{heal.Container{State: "running", Health: "starting"}, false, false, "starting, no probe result yet"},
+		{heal.Container{State: "running", Inspected: true, Health: "starting", StartedAt: statusT0.Add(-5 * time.Second), StartPeriod: time.Minute}, false, false,
+			"starting (start period: 55s left), no probe result yet"},
+		{heal.Container{State: "running", Health: "unhealthy", FailingStreak: 4, Probes: []heal.Probe{p}}, false, false, "unhealthy (failing streak 4), last probe 1m ago, exit 1: line one ⏎ line two"},
 	}
 	for _, tt := range tests {
-		ok, why := ready(tt.c, statusT0)
-		if ok != tt.ok || why != tt.would {
-			t.Errorf("%+v: ready %v %q, want %v %q", tt.c, ok, why, tt.ok, tt.would)
+		ok, failed, why := ready(tt.c, statusT0)
+		if ok != tt.ok || failed != tt.failed || why != tt.would {
+			t.Errorf("%+v: ready %v failed %v %q, want %v %v %q", tt.c, ok, failed, why, tt.ok, tt.failed, tt.would)
 		}
 	}
 }
@@ -481,16 +500,19 @@ func TestStatusEscapesProbeOutputAndLabels(t *testing.T) {
 	f.Add(ok, sick)
 
 	for _, opts := range []statusOptions{
-		{format: "table"},
-		{format: "table", noTrunc: true},
+		{format: "table {{.Name}}\t{{.ProjectService}}\t{{.Probe}}"},
+		{format: "table {{.Name}}\t{{.Project}}\t{{.Reason}}\t{{.Probe}}", noTrunc: true},
 		{format: "{{.Name}} {{.Project}} {{.LastProbe.Output}} {{.Probe}}"},
-		{format: "table", wait: true, timeout: time.Minute, names: []string{"hostile-ok"}},
+		{format: "table {{.Name}}\t{{.LastProbe.Output}}", wait: true, timeout: time.Minute, names: []string{"hostile-ok"}},
 	} {
 		out, err := statusRun(t, f, opts)
 		if err != nil {
 			t.Fatalf("%+v: %v", opts, err)
 		}
 		noControl(t, fmt.Sprintf("status --format %q --no-trunc=%v --wait=%v", opts.format, opts.noTrunc, opts.wait), out)
+		if opts.noTrunc && !strings.Contains(out, "last probe: exit 1: sick "+hostileEscaped) {
+			t.Errorf("the reason does not show the probe escaped:\n%s", out)
+		}
 		if !strings.Contains(out, hostileEscaped) {
 			t.Errorf("format %q: the probe output is not shown escaped:\n%s", opts.format, out)
 		}

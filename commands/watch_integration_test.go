@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,7 +88,7 @@ func stateRestarts(t *testing.T, path, id string) []heal.RestartRecord {
 	return nil
 }
 
-var reactionRE = regexp.MustCompile(`msg="restart issued" id=(\S+) reaction=(\S+)`)
+var reactionRE = regexp.MustCompile(`msg="restart issued" container=\S+ id=(\S+) reaction=(\S+)`)
 
 // webhookReceiver records what reaches it.
 type webhookReceiver struct {
@@ -384,6 +385,10 @@ func TestWatchRealImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// issue 18: the image served /metrics on every interface.
+	if !slices.Contains(ins.Config.Env, "DOCKER_HEAL_LISTEN=127.0.0.1:9580") {
+		t.Errorf("image env %v: want DOCKER_HEAL_LISTEN=127.0.0.1:9580 (the loopback)", ins.Config.Env)
+	}
 	if hc := ins.Config.Healthcheck; hc == nil || strings.Join(hc.Test, " ") != "CMD /docker-heal watch --healthcheck" {
 		t.Errorf("image healthcheck %+v", ins.Config.Healthcheck)
 	}
@@ -452,5 +457,36 @@ func TestWatchRealBudgetOpensTheCircuit(t *testing.T) {
 	}
 	if !strings.Contains(w.out.String(), "open-circuit") {
 		t.Errorf("the opened circuit is not reported:\n%s", w.out.String())
+	}
+}
+
+// issue 18: watch undid an operator's stop that landed during its own
+// restart (its stopwatch wrapper hid WatchStops from the executor; once
+// honoured the stop). A slow-stopping container is made sick; while watch's
+// restart waits for it to exit, the operator runs `docker stop -t 1`.
+func TestWatchRealOperatorStopDuringItsRestartWins(t *testing.T) {
+	c := slowSick(t, nil)
+	enginetest.WaitHealth(t, c.ID, "healthy", 30*time.Second)
+	opts := realWatchOpts(t)
+	w := startRealWatch(t, dockerengine.New(enginetest.Client(t)), opts)
+	enginetest.MustExec(t, c.ID, "/app", "sicken")
+	waitFor(t, "watch's restart issued", 60*time.Second, func() bool { return strings.Contains(w.errOut.String(), "restart issued") })
+	// The app takes 3s to exit on our SIGTERM: the operator's stop lands
+	// in the middle of it.
+	time.Sleep(time.Second)
+	one := 1
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := enginetest.Client(t).ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &one}); err != nil {
+		t.Fatalf("operator stop: %v", err)
+	}
+	// Our restart's start undid the operator's stop: watch stops it again
+	// (the app takes 3s to stop, again).
+	waitFor(t, "watch honouring the operator's stop", 60*time.Second, func() bool {
+		return strings.Contains(w.errOut.String(), "operator's stop honoured")
+	})
+	waitFor(t, "the round's outcome saved", 30*time.Second, func() bool { return len(stateRestarts(t, opts.stateFile, c.ID)) == 1 })
+	if running(t, c.ID) {
+		t.Errorf("the container the operator stopped during watch's restart is running:\n%s", w.errOut.String())
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/heal/store"
+	"github.com/docker-heal/docker-heal/heal/watch"
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 )
 
@@ -179,6 +179,9 @@ func TestWatchRestartsOnTheUnhealthyEvent(t *testing.T) {
 	if h == nil || h.GetMetric()[0].GetHistogram().GetSampleCount() != 1 {
 		t.Errorf("docker_heal_reaction_seconds: %v, want one sample", h)
 	}
+	if up := fams["docker_heal_event_stream_up"]; up == nil || up.GetMetric()[0].GetGauge().GetValue() != 1 {
+		t.Errorf("docker_heal_event_stream_up: %v, want 1 while connected", up)
+	}
 	for _, name := range []string{"docker_heal_restarts_total", "docker_heal_circuit_open", "docker_heal_last_run_timestamp_seconds"} {
 		if fams[name] == nil {
 			t.Errorf("/metrics lacks %s (a --metrics-file name)", name)
@@ -188,7 +191,7 @@ func TestWatchRestartsOnTheUnhealthyEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep healthReport
+	var rep watch.Report
 	_ = json.NewDecoder(resp.Body).Decode(&rep)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || rep.Events != "connected" {
@@ -226,35 +229,6 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-func TestWatchMaxPerRunIsPerResyncWindow(t *testing.T) {
-	var cs []heal.Container
-	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		cs = append(cs, sickContainer(n))
-	}
-	e := newOnceEngine(cs...)
-	opts := watchTestOpts(t)
-	opts.policy.MaxPerRun = 2
-	r := startWatch(t, e, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	held := func(n int) func() bool {
-		return func() bool { return strings.Count(r.errOut.String(), "held back by --max-per-run") >= n }
-	}
-	eventually(t, "the first round's report", held(1))
-	if n := e.restarts(); n != 2 {
-		t.Fatalf("first round: %d restarts, want 2", n)
-	}
-	// More events in the same window: the cap holds, they are held back.
-	for _, c := range cs {
-		r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: c.ID, Health: heal.HealthUnhealthy, Time: time.Now()})
-	}
-	eventually(t, "the event round's report", held(2))
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()}) // and a full round
-	eventually(t, "the full round's report", held(3))
-	if n := e.restarts(); n != 2 {
-		t.Errorf("%d restarts in one window, want 2 (--max-per-run)", n)
-	}
-}
-
 func TestSecondWatchRefusesNamingTheFirst(t *testing.T) {
 	e := newOnceEngine()
 	opts := watchTestOpts(t)
@@ -267,73 +241,6 @@ func TestSecondWatchRefusesNamingTheFirst(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "another docker heal watch is running") || !regexp.MustCompile(`pid \d+ on `).MatchString(err.Error()) {
 		t.Errorf("error %q does not name the first watch", err)
-	}
-}
-
-func TestWatchStopsCleanlyAndSavesTheRoundInFlight(t *testing.T) {
-	slow := &slowEngine{onceEngine: newOnceEngine(sickContainer("web")), started: make(chan struct{}), release: make(chan struct{})}
-	opts := watchTestOpts(t)
-	r := startWatch(t, slow, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	<-slow.started
-	r.cancel() // SIGTERM while the restart runs
-	close(slow.release)
-	if err := r.stop(t); err != nil {
-		t.Fatalf("exit: %v", err)
-	}
-	st, err := store.ReadState(opts.stateFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if en := st.Entry("id-web"); en == nil || len(en.Restarts) != 1 || en.Restarts[0].Result != heal.ResultSuccess {
-		t.Errorf("the restart in flight was not saved: %+v", en)
-	}
-}
-
-// slowEngine's restarts wait for release, ignoring cancellation as the
-// engine does once a stop has begun.
-type slowEngine struct {
-	*onceEngine
-	once    sync.Once
-	started chan struct{}
-	release chan struct{}
-}
-
-func (s *slowEngine) Restart(ctx context.Context, id string, timeout time.Duration) error {
-	s.once.Do(func() { close(s.started) })
-	<-s.release
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return s.onceEngine.Restart(ctx, id, timeout)
-}
-
-func TestWatchMinUnhealthyFiresByTimer(t *testing.T) {
-	e := newOnceEngine(sickContainer("web"))
-	opts := watchTestOpts(t)
-	opts.policy.MinUnhealthy = 300 * time.Millisecond
-	r := startWatch(t, e, opts)
-	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
-	// No event and no resync follow: only the timer can bring the restart.
-	eventually(t, "the restart after --min-unhealthy", func() bool { return e.restarts() == 1 })
-	if n := e.lists(); n > 6 {
-		t.Errorf("%d lists: it polled instead of waiting for the timer", n)
-	}
-}
-
-func TestHealthzUnhealthyAfterAMinuteDisconnected(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	h := newStreamHealth(t0)
-	h.set(true, nil, t0)
-	if _, ok := h.report(t0.Add(time.Hour)); !ok {
-		t.Error("connected: unhealthy")
-	}
-	h.set(false, errors.New("the engine closed the event stream"), t0.Add(time.Hour))
-	if r, ok := h.report(t0.Add(time.Hour + 30*time.Second)); !ok || r.Events != "disconnected" {
-		t.Errorf("30s down: %+v ok=%v, want ok and disconnected", r, ok)
-	}
-	if r, ok := h.report(t0.Add(time.Hour + 61*time.Second)); ok || r.Status != "unhealthy" || r.Error == "" {
-		t.Errorf("61s down: %+v ok=%v, want unhealthy with the reason", r, ok)
 	}
 }
 
@@ -441,5 +348,82 @@ func TestOnceNotifiesThroughShoutrrrAndWebhooks(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, "t0ken") {
 		t.Error("the notify URL's token is in the output")
+	}
+}
+
+// operatorStopEngine is an engine that follows stop events: during each
+// restart it reports an operator's `docker stop` beside our own.
+type operatorStopEngine struct{ *onceEngine }
+
+func (operatorStopEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return func(bool) int { return 2 }, nil
+}
+
+// issue 18: watch's own engine wrapper hid WatchStops, so an operator's stop
+// during watch's restart was undone (once honoured it).
+func TestWatchHonoursAnOperatorStopDuringItsRestart(t *testing.T) {
+	web := sickContainer("web")
+	web.Health = heal.HealthHealthy
+	e := operatorStopEngine{newOnceEngine(web)}
+	r := startWatch(t, e, watchTestOpts(t))
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the first full round", func() bool { return e.lists() >= 1 })
+	e.setHealth(web.ID, heal.HealthUnhealthy)
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: web.ID, Name: web.Name, Health: heal.HealthUnhealthy, Time: time.Now()})
+	eventually(t, "the restart", func() bool { return e.restarts() == 1 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	calls := strings.Join(e.calls, "\n")
+	e.mu.Unlock()
+	if !strings.Contains(calls, "restart id-web\nstop id-web") {
+		t.Errorf("the operator's stop was undone: no stop after the restart\n%s", calls)
+	}
+}
+
+// issue 16: with --log-format json, watch writes one JSON object a line,
+// each decision its own line naming the container, and no text table.
+func TestWatchJSONLogsOneLinePerDecision(t *testing.T) {
+	web, db := sickContainer("web"), sickContainer("db")
+	db.Health = heal.HealthHealthy
+	e := newOnceEngine(web, db)
+	opts := watchTestOpts(t)
+	opts.logFormat = "json"
+	r := startWatch(t, e, opts)
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the first restart", func() bool { return e.restarts() == 1 })
+	e.setHealth(db.ID, heal.HealthUnhealthy)
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: db.ID, Name: db.Name, Health: heal.HealthUnhealthy, Time: time.Now()})
+	eventually(t, "the second restart", func() bool { return e.restarts() == 2 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if out := r.out.String(); out != "" {
+		t.Errorf("stdout has text beside the JSON log:\n%s", out)
+	}
+	decisions := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.errOut.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not one JSON object a line: %q: %v", line, err)
+		}
+		switch rec["msg"] {
+		case "decision":
+			name, _ := rec["container"].(string)
+			if res, _ := rec["result"].(string); res != "" {
+				decisions[name] = res
+			}
+			if rec["decision"] == nil || rec["id"] == nil {
+				t.Errorf("decision line lacks its decision or id: %q", line)
+			}
+		case "restart issued", "restarted":
+			if rec["container"] != "db" && rec["container"] != "web" {
+				t.Errorf("%s line does not name the container: %q", rec["msg"], line)
+			}
+		}
+	}
+	if decisions["web"] != heal.ResultSuccess || decisions["db"] != heal.ResultSuccess {
+		t.Errorf("decision lines %v, want web and db restarted\n%s", decisions, r.errOut.String())
 	}
 }

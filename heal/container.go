@@ -10,6 +10,7 @@ package heal
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -57,8 +58,30 @@ type Container struct {
 	// NetworkMode is HostConfig.NetworkMode, e.g. "container:<id>" for a shared namespace.
 	NetworkMode   string
 	RestartPolicy string
+	// RestartCount is the engine's: how often its restart policy restarted
+	// the container since it was last started by hand (docker start or
+	// restart, or docker heal, reset it to 0; daemon/monitor.go counts it).
+	RestartCount int
+	// CreatedAt is when the container was created.
+	CreatedAt time.Time
+	// FinishedAt is when its process last exited (zero: never).
+	FinishedAt time.Time
+	// ExitCode is the last exit's code while it is exited or restarting;
+	// the engine sets it to 0 when the container starts again.
+	ExitCode int
+	// OOMKilled is the engine's flag: the kernel's OOM killer ended a process
+	// of the container. Engine 20.10 keeps it from the last exit until the
+	// next one, across a restart; newer engines clear it at start and set it
+	// as soon as the oom event comes.
+	OOMKilled bool
+	// Error is the engine's error for the last start (e.g. "exec: \"x\":
+	// executable file not found in $PATH").
+	Error string
 	// Inspected is true once the fields only inspect gives (Probes, StartedAt,
-	// Healthcheck, StopTimeout, NetworkMode) are filled.
+	// Healthcheck, StopTimeout, NetworkMode, RestartCount, OOMKilled) are
+	// filled. A listed container has State, Health, and ExitCode,
+	// StartedAt and FinishedAt as the list's status text tells them
+	// ("Exited (137) 5 minutes ago": to the minute).
 	Inspected bool
 }
 
@@ -69,6 +92,30 @@ func (c *Container) LastProbe() *Probe {
 	}
 	return &c.Probes[len(c.Probes)-1]
 }
+
+// OOMHistory is what an Engine may also tell: the times of the engine's
+// recent oom events by container id. The OOMKilled flag of inspect is racy
+// on Engine 20.10; the event is not.
+type OOMHistory interface {
+	OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+}
+
+// MarkOOM sets c.OOMKilled when one of the oom event times is its: within
+// oomSlack of its last exit (the kill ended it), or during its current run
+// on an engine that keeps it running (a child process was killed).
+func MarkOOM(c *Container, times []time.Time) {
+	for _, at := range times {
+		nearExit := !c.FinishedAt.IsZero() && at.Sub(c.FinishedAt).Abs() <= oomSlack
+		inRun := c.State == "running" && !c.StartedAt.IsZero() && !at.Before(c.StartedAt) && c.FinishedAt.Before(c.StartedAt)
+		if nearExit || inRun {
+			c.OOMKilled = true
+			return
+		}
+	}
+}
+
+// oomSlack is how far apart an oom event and the exit it caused may be.
+const oomSlack = 5 * time.Second
 
 // ListOptions selects containers to list.
 type ListOptions struct {
@@ -86,4 +133,16 @@ type Engine interface {
 	// killing it) and starts the container.
 	Restart(ctx context.Context, id string, timeout time.Duration) error
 	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// WatchStops counts the container's stop events from now until done is
+	// called, so that a restart notices an operator's `docker stop` landing
+	// while it is in flight (our own restart's stop counts as one). It is
+	// part of Engine, not an optional interface, so that a wrapper that
+	// embeds an Engine forwards it and cannot hide it (issue 18: watch's
+	// stopwatch wrapper did, and undid operators' stops). An engine that
+	// cannot follow events returns ErrStopsUnwatched.
+	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
 }
+
+// ErrStopsUnwatched is what an Engine that cannot follow stop events
+// returns from WatchStops: a restart then proceeds without the check.
+var ErrStopsUnwatched = errors.New("this engine cannot follow stop events")

@@ -21,8 +21,33 @@ const (
 	StepOpenCircuit  StepKind = "open-circuit"
 	StepCloseCircuit StepKind = "close-circuit"
 	StepRecovered    StepKind = "recovered"
-	StepWait         StepKind = "wait"
-	StepSkip         StepKind = "skip"
+	// StepAlert tells someone what the engine is going through (a crash
+	// loop, an OOM kill): nothing to restart, the engine does that.
+	StepAlert StepKind = "alert"
+	StepWait  StepKind = "wait"
+	StepSkip  StepKind = "skip"
+)
+
+// WaitCause is what a wait step waits for: a watcher schedules its next
+// look by it (and never by the words of Reason).
+type WaitCause string
+
+// Wait causes.
+const (
+	// WaitPending: an earlier attempt has no known outcome yet.
+	WaitPending WaitCause = "pending"
+	// WaitGrace: the container started recently (start period or --grace).
+	WaitGrace WaitCause = "grace"
+	// WaitMinUnhealthy: not unhealthy long enough yet (--min-unhealthy).
+	WaitMinUnhealthy WaitCause = "min-unhealthy"
+	// WaitBackoff: the wait after its last restart.
+	WaitBackoff WaitCause = "backoff"
+	// WaitCircuitClosing: healthy again with its circuit open, which closes
+	// after a window of health.
+	WaitCircuitClosing WaitCause = "circuit-closing"
+	// WaitStormGuard: --max-per-run was reached this run; it falls due with
+	// the next run (a watcher's next storm-guard window), not at a time.
+	WaitStormGuard WaitCause = "storm-guard"
 )
 
 // Step is the decision for one container.
@@ -31,6 +56,11 @@ type Step struct {
 	Container Container
 	// Reason says why, in words ("backoff until 12:03:00").
 	Reason string
+	// Event is what an alert step reports: EventCrashLoop or EventOOMKilled.
+	Event string
+	// OOMAt identifies the OOM kill an EventOOMKilled alert reports (the
+	// exit's time), so the next rounds know it was told.
+	OOMAt time.Time
 	// UnhealthyFor is how long the container has been seen unhealthy across runs (0 = just now).
 	UnhealthyFor time.Duration
 	// StopTimeout for restart and stop.
@@ -40,6 +70,10 @@ type Step struct {
 	StopTimeoutAsked time.Duration
 	// Dependents are restarted after the container, in order, when its restart succeeded.
 	Dependents []Dependent
+	// Wait is what a StepWait waits for; WaitUntil is when it falls due,
+	// zero when no time is known (pending, storm guard).
+	Wait      WaitCause
+	WaitUntil time.Time
 	// CircuitOpen marks a container whose restart budget is spent (open or opening).
 	CircuitOpen bool
 	// Outcome, filled by the executor.
@@ -117,6 +151,8 @@ func (s Step) line(now time.Time) string {
 		return fmt.Sprintf("close circuit %s: %s", name, s.Reason)
 	case StepRecovered:
 		return fmt.Sprintf("recovered %s: %s", name, s.Reason)
+	case StepAlert:
+		return fmt.Sprintf("alert %s %s: %s", name, s.Event, s.Reason)
 	default:
 		return fmt.Sprintf("%s %s: %s", s.Kind, name, s.Reason)
 	}
@@ -170,6 +206,10 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 	var acting []actionable
 	for _, c := range cs {
 		e := st.Entry(c.ID)
+		if step, ok := decideAlert(c, e, pol, now); ok {
+			plan.Steps = append(plan.Steps, step)
+			continue
+		}
 		if c.Health != HealthUnhealthy {
 			if step, ok := decideHealthy(c, e, pol, now); ok {
 				plan.Steps = append(plan.Steps, step)
@@ -199,7 +239,7 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 			continue
 		}
 		s := &plan.Steps[a.index]
-		s.Kind = StepWait
+		s.Kind, s.Wait, s.WaitUntil = StepWait, WaitStormGuard, time.Time{}
 		s.Reason = fmt.Sprintf("storm guard: %s already this run (--max-per-run)", humanize.Plural(pol.MaxPerRun, "action"))
 		s.Dependents = nil
 	}
@@ -253,6 +293,34 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 	return plan
 }
 
+// decideAlert says whether c's crash loop or OOM kill is news: once per
+// crash-loop episode (until it is seen out of the loop), once per OOM kill
+// (identified by its exit's time), for the containers docker heal looks
+// after. Kills older than the policy's window are history, not news.
+func decideAlert(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
+	if !c.Inspected || IsSwarmTask(c) || IsKubernetes(c) || !pol.PolicyFor(c).Enabled {
+		return Step{}, false
+	}
+	d := Diagnose(c, now)
+	if at := OOMKey(c); c.OOMKilled && now.Sub(at) < pol.Window && (e == nil || at.After(e.LastOOM)) {
+		return Step{Kind: StepAlert, Container: c, Event: EventOOMKilled, OOMAt: at, Reason: d.Reason}, true
+	}
+	if d.Condition == CondCrashLoop && (e == nil || !e.Notified[EventCrashLoop]) {
+		return Step{Kind: StepAlert, Container: c, Event: EventCrashLoop, Reason: d.Reason}, true
+	}
+	return Step{}, false
+}
+
+// OOMKey identifies an OOM kill of c: the time of the exit it caused (on
+// Engine 20.10 the flag is the last exit's, kept across the restart), or the
+// start of the run it happened in when there was no exit yet.
+func OOMKey(c Container) time.Time {
+	if !c.FinishedAt.IsZero() {
+		return c.FinishedAt
+	}
+	return c.StartedAt
+}
+
 // decideHealthy handles a container that is not unhealthy: recoveries and
 // closing circuits.
 func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
@@ -270,7 +338,7 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 			return Step{Kind: StepCloseCircuit, Container: c,
 				Reason: fmt.Sprintf("healthy for %s", shortDuration(healthyFor))}, true
 		}
-		return Step{Kind: StepWait, Container: c,
+		return Step{Kind: StepWait, Wait: WaitCircuitClosing, WaitUntil: since.Add(pol.Window), Container: c,
 			Reason: fmt.Sprintf("circuit open, healthy since %s, closes at %s", clock(since, now), clock(since.Add(pol.Window), now))}, true
 	}
 	if !e.FirstSeenUnhealthy.IsZero() {
@@ -292,7 +360,10 @@ func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool
 func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now time.Time) Step {
 	step := Step{Container: c}
 	skip := func(reason string) Step { step.Kind, step.Reason = StepSkip, reason; return step }
-	wait := func(reason string) Step { step.Kind, step.Reason = StepWait, reason; return step }
+	wait := func(cause WaitCause, until time.Time, reason string) Step {
+		step.Kind, step.Wait, step.WaitUntil, step.Reason = StepWait, cause, until, reason
+		return step
+	}
 
 	if why := exclusion(c); why != "" {
 		return skip(why)
@@ -308,19 +379,24 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 		// Listed as unhealthy but gone before it could be inspected.
 		return Step{}
 	}
+	if d := Diagnose(c, now); d.Condition == CondCrashLoop || c.State == "restarting" {
+		// Its restart policy is at it already; one more restart would only
+		// reset the engine's count and backoff.
+		return skip(fmt.Sprintf("the engine is restarting it (%s): not restarted by docker heal", d.Reason))
+	}
 	step.StopTimeout, step.StopTimeoutAsked = cp.StopTimeout, cp.StopTimeoutAsked
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {
 		step.UnhealthyFor = now.Sub(e.FirstSeenUnhealthy)
 	}
 	if since, ok := e.pendingSince(); ok {
 		// The engine may still be carrying it out: never a second one on top.
-		return wait(fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
+		return wait(WaitPending, time.Time{}, fmt.Sprintf("the attempt of %s has no known outcome yet (pending); read from the engine next round", clock(since, now)))
 	}
 	if until := pol.graceUntil(c); now.Before(until) {
-		return wait(fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
+		return wait(WaitGrace, until, fmt.Sprintf("in grace until %s (started %s ago)", clock(until, now), shortDuration(now.Sub(c.StartedAt))))
 	}
 	if step.UnhealthyFor < pol.MinUnhealthy {
-		return wait(fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
+		return wait(WaitMinUnhealthy, now.Add(pol.MinUnhealthy-step.UnhealthyFor), fmt.Sprintf("unhealthy for %s, acting after %s (--min-unhealthy)", shortDuration(step.UnhealthyFor), shortDuration(pol.MinUnhealthy)))
 	}
 	if cp.Action == ActionNotify {
 		if pending != nil {
@@ -343,7 +419,7 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 		return step
 	}
 	if e != nil && now.Before(e.BackoffUntil) {
-		return wait("backoff until " + clock(e.BackoffUntil, now))
+		return wait(WaitBackoff, e.BackoffUntil, "backoff until "+clock(e.BackoffUntil, now))
 	}
 	if cp.Action == ActionStop {
 		step.Kind = StepStop

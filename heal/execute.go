@@ -32,14 +32,6 @@ type Journal interface {
 	Begin(c Container, action Action, cause string) error
 }
 
-// StopWatcher is an Engine that can follow a container's stop events
-// (internal/dockerengine's is one): a restart then notices an operator's
-// `docker stop` that lands while it is in flight.
-type StopWatcher interface {
-	// WatchStops counts the container's stop events from now until done.
-	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
-}
-
 // ErrRoundTimeout ends a round that ran out of time (--round-timeout).
 var ErrRoundTimeout = errors.New("the round ran out of time (--round-timeout)")
 
@@ -168,19 +160,18 @@ func stateNote(state string) string {
 // the container is stopped again.
 func (x *Executor) restart(ctx context.Context, c Container, timeout time.Duration, cause string, refresh bool, log *slog.Logger) outcome {
 	var watchDone func(bool) int
-	if w, ok := x.Engine.(StopWatcher); ok {
-		// Subscribed before the re-read: a stop after it is seen.
-		done, err := w.WatchStops(ctx, c.ID)
-		if err != nil {
-			log.Warn("cannot follow the container's events; an operator's stop during the restart would go unseen", "container", c.Name, "error", err.Error())
-		} else {
-			watchDone = done
-			defer func() {
-				if watchDone != nil {
-					watchDone(false)
-				}
-			}()
-		}
+	// Subscribed before the re-read: a stop after it is seen.
+	switch done, err := x.Engine.WatchStops(ctx, c.ID); {
+	case errors.Is(err, ErrStopsUnwatched):
+	case err != nil:
+		log.Warn("cannot follow the container's events; an operator's stop during the restart would go unseen", "container", c.Name, "error", err.Error())
+	default:
+		watchDone = done
+		defer func() {
+			if watchDone != nil {
+				watchDone(false)
+			}
+		}()
 	}
 	fresh, o, ok := x.reread(ctx, c, "restarting")
 	if !ok {
@@ -224,6 +215,13 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 		o.result, o.note = ResultSkipped, "removed since the round observed it: left alone"
 		return o
 	}
+	if x.removedDuring(ctx, c, err) {
+		// `docker rm -f` landed during the restart: the engine refused the
+		// start ("marked for removal"), and the container is gone or going.
+		o.result, o.note = ResultSkipped, "removed during the restart: left alone"
+		log.Info("not restarted", "container", c.Name, "id", short(c.ID), "why", o.note)
+		return o
+	}
 	if ctx.Err() != nil {
 		// The round ran out of time with the call in flight: the engine may
 		// still carry it out. The next round reads what happened.
@@ -254,7 +252,7 @@ func (x *Executor) restop(ctx context.Context, c Container, timeout time.Duratio
 	callCtx, cancel := context.WithTimeout(ctx, timeout+x.margin())
 	err := x.Engine.Stop(callCtx, c.ID, timeout)
 	cancel()
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !IsRemoved(err) {
 		o.result, o.errText = ResultFailure, fmt.Sprintf("an operator stopped %s during the restart, and stopping it again failed: %v", c.Name, err)
 		log.Error("operator's stop not restored", "container", c.Name, "error", o.errText)
 		return
@@ -288,7 +286,7 @@ func (x *Executor) stop(ctx context.Context, c Container, timeout time.Duration,
 	inspectCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.inspectTimeout())
 	after, ierr := x.Engine.Inspect(inspectCtx, c.ID)
 	cancel()
-	if (ierr == nil && after.State != "running" && after.State != "restarting") || IsNotFound(ierr) {
+	if (ierr == nil && after.State != "running" && after.State != "restarting") || IsRemoved(ierr) || IsRemoved(err) {
 		o.result = ResultSuccess
 		return o
 	}
@@ -303,6 +301,22 @@ func (x *Executor) stop(ctx context.Context, c Container, timeout time.Duration,
 
 func (x *Executor) inspectTimeout() time.Duration { return 15 * time.Second }
 
+// removedDuring says whether c was removed (or is being removed) while a call
+// on it failed with err: the engine said so, or a look at it finds it gone,
+// being removed, or dead (what a removal that failed half-way leaves).
+func (x *Executor) removedDuring(ctx context.Context, c Container, err error) bool {
+	if IsRemoved(err) {
+		return true
+	}
+	inspectCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.inspectTimeout())
+	defer cancel()
+	now, ierr := x.Engine.Inspect(inspectCtx, c.ID)
+	if ierr != nil {
+		return IsRemoved(ierr)
+	}
+	return now.State == "removing" || now.State == "dead"
+}
+
 // startedAgain inspects c after a failed restart call: running with a start
 // time newer than before means the engine did restart it.
 func (x *Executor) startedAgain(ctx context.Context, c Container, before time.Time) bool {
@@ -312,12 +326,7 @@ func (x *Executor) startedAgain(ctx context.Context, c Container, before time.Ti
 	return err == nil && after.State == "running" && !before.IsZero() && after.StartedAt.After(before)
 }
 
-func (x *Executor) margin() time.Duration {
-	if x.Policy.RestartMargin > 0 {
-		return x.Policy.RestartMargin
-	}
-	return 30 * time.Second
-}
+func (x *Executor) margin() time.Duration { return x.Policy.WithDefaults().RestartMargin }
 
 func short(id string) string {
 	if len(id) > 12 {

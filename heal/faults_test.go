@@ -3,6 +3,7 @@ package heal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -358,5 +359,60 @@ func TestExecuteTimedOutDependentJudgedByItsReread(t *testing.T) {
 	plan := execute(t, f, pol, web, side)
 	if got := results(plan); !strings.Contains(got, "side: success") {
 		t.Errorf("results:\n%s", got)
+	}
+}
+
+// removedDuringRestart is `docker rm -f` landing while our restart is in
+// flight: the call fails with the engine's words (err), and the container is
+// then in state (or gone when state is "").
+type removedDuringRestart struct {
+	*fakeEngine
+	err   error
+	state string
+}
+
+func (r removedDuringRestart) Restart(_ context.Context, id string, _ time.Duration) error {
+	r.record("restart " + id)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == "" {
+		delete(r.containers, id)
+	} else {
+		c := r.containers[id]
+		c.State = r.state
+		r.containers[id] = c
+	}
+	return r.err
+}
+
+// Issue 18: a container removed during our restart is skipped, as the
+// README says, whatever words the engine used.
+func TestExecuteRemovedDuringRestartIsSkipped(t *testing.T) {
+	marked := errors.New("restarting container id-a on unix:///x: Error response from daemon: Cannot restart container id-a: container is marked for removal and cannot be started")
+	for name, r := range map[string]removedDuringRestart{
+		"classified by the engine":      {err: fmt.Errorf("restarting: %w", ErrRemoving), state: "removing"},
+		"marked for removal, then gone": {err: marked},
+		"marked for removal, removing":  {err: marked, state: "removing"},
+		"marked for removal, dead":      {err: marked, state: "dead"},
+		"unclassified error, then gone": {err: errors.New("Error response from daemon: conflict")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := sick("a")
+			r.fakeEngine = newFake(a)
+			plan := Decide([]Container{a}, nil, DefaultPolicy(), t0)
+			(&Executor{Engine: r, Policy: DefaultPolicy()}).Execute(context.Background(), &plan)
+			s := plan.Steps[0]
+			if s.Result != ResultSkipped || !strings.Contains(s.Note, "removed") || plan.Failed() {
+				t.Errorf("removed during the restart: %s %q %q, failed %v", s.Result, s.Error, s.Note, plan.Failed())
+			}
+		})
+	}
+	// A failure that is not a removal stays a failure.
+	a := sick("a")
+	r := removedDuringRestart{fakeEngine: newFake(a), err: errors.New("Error response from daemon: OCI runtime failed"), state: "exited"}
+	plan := Decide([]Container{a}, nil, DefaultPolicy(), t0)
+	(&Executor{Engine: r, Policy: DefaultPolicy()}).Execute(context.Background(), &plan)
+	if s := plan.Steps[0]; s.Result != ResultFailure {
+		t.Errorf("a restart that failed on a container still there: %s %q", s.Result, s.Note)
 	}
 }

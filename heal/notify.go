@@ -45,8 +45,11 @@ func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery 
 	fresh := plan.Events(r.Host)
 	if len(targets) == 0 {
 		for i := range plan.Steps {
-			if s := &plan.Steps[i]; s.Kind == StepNotify {
+			switch s := &plan.Steps[i]; s.Kind {
+			case StepNotify:
 				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook, --notify, or heal.webhooks)"
+			case StepAlert:
+				s.Note = "nobody told: no notification target is configured"
 			}
 		}
 		return nil
@@ -138,9 +141,19 @@ func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery 
 		}
 	}
 
-	// A notify step succeeded when its event reached every target now.
+	// A notify step succeeded when its event reached every target now. An
+	// alert is a notice like a restart's: its delivery is only noted.
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
+		if s.Kind == StepAlert {
+			s.Note = "notified"
+			for _, d := range out {
+				if d.Event.Event == s.Event && d.Event.ID == s.Container.ID && d.Event.Time.Equal(plan.Now) && d.Error != "" {
+					s.Note = "notification not delivered (retried next round): " + d.Error
+				}
+			}
+			continue
+		}
 		if s.Kind != StepNotify {
 			continue
 		}
@@ -180,4 +193,27 @@ func deliveryRecords(ds []Delivery, now time.Time) []AuditRecord {
 	}
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Container < recs[j].Container })
 	return recs
+}
+
+// Notifiers is several Notifiers as one: each target is delivered by the
+// one that names it.
+type Notifiers []Notifier
+
+// Targets lists every target of every notifier.
+func (ns Notifiers) Targets() []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Targets()...)
+	}
+	return out
+}
+
+// Deliver sends ev through the notifier that names target.
+func (ns Notifiers) Deliver(ctx context.Context, target string, ev Event) error {
+	for _, n := range ns {
+		if slices.Contains(n.Targets(), target) {
+			return n.Deliver(ctx, target, ev)
+		}
+	}
+	return fmt.Errorf("%s is not configured", target)
 }

@@ -126,6 +126,7 @@ func (r *Runner) log() *slog.Logger {
 func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error) {
 	begun := time.Now() // the real clock: the round's deadline
 	start := r.now()
+	pol := r.Policy.WithDefaults()
 	round := Round{Start: start}
 	st, err := r.Store.Load(ctx, start)
 	if err != nil {
@@ -138,7 +139,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 			only[id] = true
 		}
 	}
-	round.Snapshot, err = observe(ctx, r.Engine, st, r.Policy, only)
+	round.Snapshot, err = observe(ctx, r.Engine, st, pol, only, start)
 	if err != nil {
 		if !opts.DryRun {
 			r.recordMetrics(ctx, st, RunSummary{Time: start, Duration: r.now().Sub(start)})
@@ -146,7 +147,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 		return round, err
 	}
 	r.resolvePending(ctx, st, round.Snapshot, start)
-	round.Plan = Decide(round.Snapshot.Containers, st, r.Policy, start)
+	round.Plan = Decide(round.Snapshot.Containers, st, pol, start)
 	applied := round.Snapshot
 	if only != nil {
 		round.Plan, applied = focus(round.Plan, round.Snapshot, only)
@@ -157,15 +158,18 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 
 	timeout := opts.Timeout
 	if timeout <= 0 {
-		timeout = DefaultRoundTimeout(round.Plan, r.Policy)
+		timeout = DefaultRoundTimeout(round.Plan, pol)
 	}
 	journal := &stateJournal{ctx: context.WithoutCancel(ctx), store: r.Store, st: st, at: start}
-	x := &Executor{Engine: r.Engine, Policy: r.Policy, Log: r.log(), Journal: journal, Deadline: begun.Add(timeout)}
+	x := &Executor{Engine: r.Engine, Policy: pol, Log: r.log(), Journal: journal, Deadline: begun.Add(timeout)}
 	x.Execute(ctx, &round.Plan)
 	// What was done is recorded even when a signal ended the round early.
 	ctx = context.WithoutCancel(ctx)
 	round.Deliveries = r.deliver(ctx, st, &round.Plan)
-	st.Apply(applied, round.Plan, r.Policy)
+	st.Apply(applied, round.Plan, pol)
+	if only == nil {
+		st.Conditions = CountConditions(round.Snapshot.Containers, start)
+	}
 	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
 		r.log().Error("state not saved: the next run will not know what this one did", "error", round.SaveErr.Error())
 	}
@@ -194,10 +198,8 @@ func (r *Runner) recordMetrics(ctx context.Context, st *State, run RunSummary) {
 // restart margin) for every wave of Policy.Concurrency actions, plus one
 // margin.
 func DefaultRoundTimeout(plan Plan, pol Policy) time.Duration {
+	pol = pol.WithDefaults()
 	margin := pol.RestartMargin
-	if margin <= 0 {
-		margin = 30 * time.Second
-	}
 	var longest time.Duration
 	actions := 0
 	for _, s := range plan.Steps {
@@ -247,10 +249,7 @@ func (r *Runner) resolvePending(ctx context.Context, st *State, snap Snapshot, n
 	for _, c := range snap.Containers {
 		seen[c.ID] = c
 	}
-	margin := r.Policy.RestartMargin
-	if margin <= 0 {
-		margin = 30 * time.Second
-	}
+	margin := r.Policy.WithDefaults().RestartMargin
 	for _, id := range slices.Sorted(maps.Keys(st.Containers)) {
 		e := st.Containers[id]
 		if _, ok := e.pendingSince(); !ok {

@@ -153,6 +153,7 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 			continue
 		}
 		svc := normaliseService(cp, &sc, idx.locate(po.ConfigPaths, name))
+		svc.sources = idx.files
 		svc.Env = idx.rawEnvironment(po.ConfigPaths, name, sc.Environment)
 		idx.portPositions(po.ConfigPaths, name, svc)
 		if sc.Build != nil {
@@ -427,6 +428,9 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 		if err != nil {
 			return nil, asParseError(err, workDir)
 		}
+		if b.Context != "" && !remoteContext(b.Context) {
+			df.Context = b.Context
+		}
 		return df, nil
 	}
 	ctxDir := b.Context
@@ -464,6 +468,7 @@ func loadBuildDockerfile(workDir string, b *types.BuildConfig, cache map[string]
 		return nil, pe
 	}
 	df.UsedByCompose = true
+	df.Context = ctxDir
 	cache[path] = df
 	return df, nil
 }

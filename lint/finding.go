@@ -90,6 +90,16 @@ type Finding struct {
 	// Service is the compose service a running container was created from,
 	// so an audit finding points at the file and service to fix.
 	Service string
+	// Fix turns the file into one without this finding (lint --fix); nil
+	// when the rule has none, or the finding is not certain enough for one.
+	Fix *Fix
+}
+
+// SameFinding compares findings without their fixes: a fragment linted with
+// its base reports the base's findings again, with fixes of their own.
+func SameFinding(a, b Finding) bool {
+	a.Fix, b.Fix = nil, nil
+	return a == b
 }
 
 // SortFindings orders findings by file, line, column, rule, subject so that

@@ -22,6 +22,7 @@ const (
 
 type sourceFile struct {
 	path    string
+	src     []byte     // the text as read, for fixes
 	root    *yaml.Node // the document's top mapping, or nil
 	ignores *Ignores
 }
@@ -63,7 +64,7 @@ func (ix *positionIndex) addFile(path string) error {
 		}
 		return pe
 	}
-	sf := &sourceFile{path: path}
+	sf := &sourceFile{path: path, src: src}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		sf.root = doc.Content[0]
 	}
@@ -77,6 +78,9 @@ func (ix *positionIndex) addFile(path string) error {
 	// list takes it half a minute); no real compose file nests this deep.
 	if d, line := nodeDepth(sf.root, 0); d > maxComposeDepth {
 		return refused(path, line, "nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)
+	}
+	if err := checkInterpolation(path, src); err != nil {
+		return err
 	}
 	var spans [][2]int
 	budget := maxWalkNodes

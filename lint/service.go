@@ -113,10 +113,15 @@ type ImageConfig struct {
 	// Unknown lists the fields whose value is not known: a Dockerfile's base
 	// image that was not inspected leaves every field it does not set unknown.
 	Unknown Field
-	// NotInspected names the image whose config was not inspected, for messages.
+	// NotInspected names the image whose config was not inspected, for
+	// not-checked notes; UnknownWhy says why (UnknownImage, UnknownBuildArg).
 	NotInspected string
+	UnknownWhy   Unknown
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
+	// files are the files the Dockerfile copies in from its build context,
+	// for Follow; nil for an image from a lookup.
+	files *imageFiles
 }
 
 // Field names one part of an image's config, for ImageConfig.Unknown.
@@ -240,6 +245,8 @@ type Service struct {
 	// Keys maps dotted compose key paths ("healthcheck.test",
 	// "deploy.resources.limits.memory") to where they are written.
 	Keys map[string]Position
+	// sources are the compose files read, parsed, by path: fixes edit them.
+	sources map[string]*sourceFile
 	// StopGracePeriod is stop_grace_period, the time the engine waits after
 	// the stop signal before SIGKILL; nil when unset (the engine's 10 s).
 	StopGracePeriod *time.Duration

@@ -16,7 +16,17 @@
 # exec root, in its own namespace). Containers get no network
 # (--bridge=none, no iptables). It never touches another engine: it stops only
 # the dockerd whose PID it wrote.
+#
+# ENGINE picks the engine:
+#   20.10   (default) Debian's docker.io package, API 1.41
+#   28      Docker Engine 28.5.2, API 1.51
+#   newest  moby v2.0.0-beta.24 (Engine 29's successor), API 1.56, with runc 1.3.3
+# 28 and newest are built from the Go module proxy by scripts/engine-build.sh
+# into ${XDG_CACHE_HOME:-~/.cache}/docker-heal/engines/<version>/ (once;
+# several minutes the first time) and run with the machine's containerd.
 set -euo pipefail
+
+ENGINE=${ENGINE:-20.10}
 
 START_TIMEOUT=${ENGINE_START_TIMEOUT:-60} # seconds to wait for the engine to answer
 STOP_TIMEOUT=${ENGINE_STOP_TIMEOUT:-60}   # seconds to wait for it to exit
@@ -35,7 +45,26 @@ paths() {
 	host=unix://$sock
 }
 
+# ensure_dockerd: set DOCKERD (the binary) and ENGINE_PATH (the PATH dockerd
+# runs with: it starts containerd and runc from it) for $ENGINE.
 ensure_dockerd() {
+	ENGINE_PATH=$PATH
+	case "$ENGINE" in
+	20.10 | "") ensure_debian_dockerd; DOCKERD=$(command -v dockerd) ;;
+	28 | newest)
+		local bin
+		bin=$("$(dirname "$0")/engine-build.sh" "$ENGINE") || die "could not build engine $ENGINE"
+		DOCKERD=$bin/dockerd
+		# Its own docker-proxy (and, for newest, runc) come first; containerd
+		# comes from the machine (Debian's docker.io depends on it).
+		ENGINE_PATH=$bin:$PATH
+		command -v containerd >/dev/null 2>&1 || ensure_debian_dockerd
+		;;
+	*) die "ENGINE=$ENGINE: want 20.10, 28 or newest" ;;
+	esac
+}
+
+ensure_debian_dockerd() {
 	command -v dockerd >/dev/null 2>&1 && return 0
 	[ "$(id -u)" = 0 ] || die "dockerd is not installed and we are not root: install Debian's docker.io (apt-get install -y docker.io)"
 	echo "engine.sh: dockerd missing, installing docker.io" >&2
@@ -45,16 +74,27 @@ ensure_dockerd() {
 }
 
 # answers HOST: does an engine answer there? Uses the API's /_ping, so it
-# needs only curl or the docker CLI.
+# needs only curl or the docker CLI. curl first: /_ping has no API version,
+# so it works whatever the engine's minimum API is.
 answers() {
 	local h=$1
-	if command -v docker >/dev/null 2>&1; then
-		timeout 5 docker -H "$h" version >/dev/null 2>&1
-	elif [[ $h == unix://* ]] && command -v curl >/dev/null 2>&1; then
+	if [[ $h == unix://* ]] && command -v curl >/dev/null 2>&1; then
 		timeout 5 curl -fsS --unix-socket "${h#unix://}" http://localhost/_ping >/dev/null 2>&1
+	elif command -v docker >/dev/null 2>&1; then
+		timeout 5 docker -H "$h" version >/dev/null 2>&1
 	else
 		return 1
 	fi
+}
+
+# api_versions: the engine's API version and the oldest it accepts, from
+# /version (which needs no API version in the path).
+api_versions() {
+	local v
+	v=$(timeout 5 curl -fsS --unix-socket "$sock" http://localhost/version 2>/dev/null) || { echo "API ?"; return 0; }
+	printf 'API %s (min %s)' \
+		"$(printf '%s' "$v" | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/\1/p')" \
+		"$(printf '%s' "$v" | sed -n 's/.*"MinAPIVersion":"\([^"]*\)".*/\1/p')"
 }
 
 # running: is the dockerd of our pidfile alive?
@@ -72,7 +112,7 @@ launch() {
 	echo '{}' >"$dir/daemon.json" # not the machine's /etc/docker/daemon.json
 	# setsid: the engine must not get the terminal's signals (Ctrl-C on a
 	# test run); `stop` ends it.
-	setsid dockerd \
+	PATH=$ENGINE_PATH setsid "$DOCKERD" \
 		--config-file "$dir/daemon.json" \
 		--host "$host" \
 		--data-root "$dir/data" \
@@ -122,7 +162,7 @@ cmd_start() {
 	for driver in $STORAGE_DRIVERS; do
 		if launch "$driver"; then
 			echo "$driver" >"$dir/driver"
-			echo "engine.sh: dockerd $(dockerd --version | sed 's/^Docker version //') ($driver) pid $(cat "$pidfile") on $host" >&2
+			echo "engine.sh: ENGINE=$ENGINE dockerd $("$DOCKERD" --version | sed 's/^Docker version //') ($driver), $(api_versions) pid $(cat "$pidfile") on $host" >&2
 			echo "export DOCKER_HOST=$host"
 			return 0
 		fi
@@ -199,6 +239,7 @@ cmd_restart() {
 	running || die "no engine running under $dir (scripts/engine.sh start)"
 	[ -s "$dir/driver" ] || die "$dir was started by an older engine.sh; stop and start it"
 	stop_dockerd
+	ensure_dockerd
 	launch "$(cat "$dir/driver")" || die "dockerd did not start again under $dir; see $log"
 	echo "engine.sh: dockerd restarted, pid $(cat "$pidfile") on $host" >&2
 	echo "export DOCKER_HOST=$host"

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/docker-heal/docker-heal/heal"
+	"github.com/docker-heal/docker-heal/internal/filelock"
 )
 
 // AuditLog is --audit-log as a heal.AuditLog.
@@ -30,7 +32,12 @@ func AppendAudit(path string, recs []heal.AuditRecord) error {
 			return fmt.Errorf("audit log %s: %w", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	// Never through a symbolic or hard link: the records hold text a
+	// container controls (its probe output), and root writes them.
+	f, err := filelock.Open(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if errors.Is(err, filelock.ErrUnsafe) {
+		return fmt.Errorf("audit log: %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("audit log %s: %w (check the folder exists and is writable)", path, err)
 	}

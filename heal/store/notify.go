@@ -20,8 +20,28 @@ import (
 // a secret, so it never appears in an error, a log line or the state file:
 // hooks are named by position in errors and by a hash in the outbox.
 type Notifier struct {
-	URLs   []string
-	Client *http.Client // nil: http.DefaultClient; the round bounds the time
+	URLs []string
+	// Client nil: http.DefaultClient's transport; the round bounds the time.
+	// Either way a redirect to another host (or scheme) is never followed.
+	Client *http.Client
+}
+
+// errCrossHostRedirect is a hook answering with a redirect to another host:
+// following it would POST the event (and the hook's path) to a host nobody
+// configured.
+var errCrossHostRedirect = errors.New("refused to follow a redirect to another host (configure the final URL)")
+
+// sameHostRedirects follows at most 10 redirects, all to the scheme and host
+// of the first request.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+		return errCrossHostRedirect
+	}
+	return nil
 }
 
 func postEvent(ctx context.Context, client *http.Client, target string, ev heal.Event) error {
@@ -103,8 +123,10 @@ func (n *Notifier) Deliver(ctx context.Context, target string, ev heal.Event) er
 }
 
 func (n *Notifier) client() *http.Client {
+	c := http.Client{}
 	if n.Client != nil {
-		return n.Client
+		c = *n.Client
 	}
-	return http.DefaultClient
+	c.CheckRedirect = sameHostRedirects
+	return &c
 }

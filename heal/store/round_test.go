@@ -115,3 +115,7 @@ func TestRoundWebhookDelivery(t *testing.T) {
 		}
 	}
 }
+
+func (stillEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return nil, heal.ErrStopsUnwatched
+}

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/docker-heal/docker-heal/heal"
@@ -118,20 +117,20 @@ const maxStateSize = 64 << 20
 var errTooLarge = errors.New("larger than a state file can be")
 
 // readRegular reads path if it is a regular file of at most limit bytes.
-// It opens without blocking, so a FIFO cannot hang the read, and checks the
-// open file, not the name.
+// It opens without blocking, so a FIFO cannot hang the read, never follows a
+// symbolic link, and checks the open file, not the name.
 func readRegular(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := filelock.Open(path, os.O_RDONLY, 0)
 	if err != nil {
+		if errors.Is(err, filelock.ErrUnsafe) {
+			return nil, fmt.Errorf("%w: pass --state-file with the path of a file", err)
+		}
 		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s): pass --state-file with the path of a file", fi.Mode().Type())
 	}
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%d bytes, %w (%d)", fi.Size(), errTooLarge, limit)
@@ -201,17 +200,18 @@ func SaveState(path string, s *heal.State, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("state file %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := filelock.PrepareDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("state folder %s: %w", filepath.Dir(path), err)
 	}
 	return WriteFileAtomic(path, append(data, '\n'), 0o600)
 }
 
 // WriteFileAtomic replaces path with data so readers see the old or the new
-// content, never a part.
+// content, never a part. The temporary file is created new (O_EXCL,
+// O_NOFOLLOW), and the rename replaces a link at path, never its target.
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := filelock.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*", 0o600)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -256,10 +256,10 @@ var ErrLocked = errors.New("another docker heal run holds the lock")
 // AcquireLock takes the lock at path (state file + ".lock"), waiting up to
 // timeout (0: try once). It returns ErrLocked when the wait ran out.
 func AcquireLock(ctx context.Context, path string, timeout time.Duration) (*Lock, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := filelock.PrepareDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("state folder %s: %w", filepath.Dir(path), err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := filelock.Open(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock file %s: %w", path, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,8 +40,8 @@ var _ heal.Engine = (*Engine)(nil)
 func New(api client.APIClient) *Engine { return &Engine{api: api} }
 
 // Endpoint is the engine's address as the client uses it, e.g.
-// unix:///var/run/docker.sock; errors name it.
-func (e *Engine) Endpoint() string { return e.api.DaemonHost() }
+// unix:///var/run/docker.sock, with any password redacted; errors name it.
+func (e *Engine) Endpoint() string { return Redact(e.api.DaemonHost()) }
 
 func (e *Engine) callTimeout() time.Duration {
 	if e.CallTimeout > 0 {
@@ -86,6 +87,10 @@ func fromSummary(s container.Summary) heal.Container {
 	if s.HostConfig.NetworkMode != "" {
 		c.NetworkMode = s.HostConfig.NetworkMode
 	}
+	if s.Created > 0 {
+		c.CreatedAt = time.Unix(s.Created, 0)
+	}
+	statusTimes(&c, s.Status, time.Now())
 	if s.Health != nil {
 		c.Health = string(s.Health.Status)
 		c.FailingStreak = s.Health.FailingStreak
@@ -110,6 +115,68 @@ func healthFromStatus(status string) string {
 		return heal.HealthHealthy
 	}
 	return heal.HealthNone
+}
+
+// statusTimes reads what the list's status text tells beyond the state (the
+// list has no start or finish time, and no exit code): "Up 3 minutes",
+// "Exited (137) 5 seconds ago", "Restarting (1) Less than a second ago"
+// (daemon container/state.go, go-units HumanDuration). Times are as coarse
+// as the text; observe only uses them to pick what to inspect.
+func statusTimes(c *heal.Container, status string, now time.Time) {
+	status = strings.TrimSpace(status)
+	if rest, ok := strings.CutPrefix(status, "Up "); ok {
+		if i := strings.Index(rest, " ("); i >= 0 {
+			rest = rest[:i] // "(healthy)", "(Paused)"
+		}
+		if d, ok := parseHumanDuration(rest); ok {
+			c.StartedAt = now.Add(-d)
+		}
+		return
+	}
+	for _, prefix := range []string{"Exited (", "Restarting ("} {
+		rest, ok := strings.CutPrefix(status, prefix)
+		if !ok {
+			continue
+		}
+		code, rest, ok := strings.Cut(rest, ")")
+		if !ok {
+			return
+		}
+		if n, err := strconv.Atoi(code); err == nil {
+			c.ExitCode = n
+		}
+		if d, ok := parseHumanDuration(strings.TrimSuffix(strings.TrimSpace(rest), " ago")); ok {
+			c.FinishedAt = now.Add(-d)
+		}
+		return
+	}
+}
+
+// parseHumanDuration reads go-units' HumanDuration, to its precision.
+func parseHumanDuration(s string) (time.Duration, bool) {
+	switch s {
+	case "Less than a second":
+		return 0, true
+	case "About a minute":
+		return time.Minute, true
+	case "About an hour":
+		return time.Hour, true
+	}
+	n, unit, ok := strings.Cut(s, " ")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(n)
+	if err != nil {
+		return 0, false
+	}
+	units := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour,
+		"day": 24 * time.Hour, "week": 7 * 24 * time.Hour, "month": 30 * 24 * time.Hour, "year": 365 * 24 * time.Hour}
+	d, ok := units[strings.TrimSuffix(unit, "s")]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(v) * d, true
 }
 
 // Inspect returns a container with every field filled (Inspected is true).
@@ -243,9 +310,15 @@ func FromInspect(ins container.InspectResponse) heal.Container {
 			c.RestartPolicy = "no"
 		}
 	}
+	c.RestartCount = ins.RestartCount
+	c.CreatedAt = parseTime(ins.Created)
 	if st := ins.State; st != nil {
 		c.State = string(st.Status)
 		c.StartedAt = parseTime(st.StartedAt)
+		c.FinishedAt = parseTime(st.FinishedAt)
+		c.ExitCode = st.ExitCode
+		c.OOMKilled = st.OOMKilled
+		c.Error = st.Error
 		if h := st.Health; h != nil {
 			c.Health = string(h.Status)
 			c.FailingStreak = h.FailingStreak
@@ -292,6 +365,28 @@ type notFoundError struct {
 func (e *notFoundError) Error() string   { return e.what + ": " + e.err.Error() }
 func (e *notFoundError) Unwrap() []error { return []error{heal.ErrNotFound, e.err} }
 
+// removingError is the engine refusing because the container is being
+// removed; it is heal.ErrRemoving too.
+type removingError struct {
+	what, endpoint string
+	err            error
+}
+
+func (e *removingError) Error() string {
+	return e.what + " on " + e.endpoint + ": " + e.err.Error()
+}
+func (e *removingError) Unwrap() []error { return []error{heal.ErrRemoving, e.err} }
+
+// isRemoving reads the engine's words for a container being removed. They
+// come as a 409 Conflict (start, delete) or, from restart, as a 500 whose
+// text wraps the start's (daemon/restart.go formats it with %v, so the
+// Conflict type is lost): the text is all there is, on 20.10 to 29.
+func isRemoving(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "marked for removal") ||
+		(strings.Contains(msg, "removal of container") && strings.Contains(msg, "already in progress"))
+}
+
 // UnreachableError is the engine not answering at all: nothing listens on the
 // endpoint, the socket refuses us, or the engine does not answer in time.
 type UnreachableError struct {
@@ -335,8 +430,10 @@ func (e *Engine) wrap(ctx context.Context, err error, what string) error {
 			Hint: "the engine may be overloaded or hung; check `docker info`"}
 	case IsNotFound(err):
 		return &notFoundError{what: what, err: err}
+	case isRemoving(err):
+		return RedactError(&removingError{what: what, endpoint: endpoint, err: err})
 	}
-	return fmt.Errorf("%s on %s: %w", what, endpoint, err)
+	return RedactError(fmt.Errorf("%s on %s: %w", what, endpoint, err))
 }
 
 // CheckClientOptions reports whether a client can be made with opts (as the

@@ -534,3 +534,27 @@ func TestNotFoundIsHealErrNotFound(t *testing.T) {
 		t.Errorf("error %q does not name the container", err)
 	}
 }
+
+// `docker rm -f` during a restart: the engine's words (20.10 to 29) make a
+// heal.ErrRemoving, so the executor skips the container instead of failing.
+func TestRemovalInProgressIsHealErrRemoving(t *testing.T) {
+	for code, msg := range map[int]string{
+		http.StatusInternalServerError: "Cannot restart container fx-sick: container is marked for removal and cannot be started",
+		http.StatusConflict:            "removal of container fx-sick is already in progress",
+	} {
+		f := fixtureDaemon(t)
+		f.RestartError.Code, f.RestartError.Message = code, msg
+		err := New(f.Client()).Restart(context.Background(), "fx-sick", time.Second)
+		if !errors.Is(err, heal.ErrRemoving) || !heal.IsRemoved(err) || heal.IsNotFound(err) {
+			t.Errorf("%d %q: %v is not heal.ErrRemoving", code, msg, err)
+		}
+		if !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), "restarting container fx-sick") {
+			t.Errorf("error %q lost the engine's words or the container", err)
+		}
+	}
+	f := fixtureDaemon(t)
+	f.RestartError.Code, f.RestartError.Message = http.StatusInternalServerError, "OCI runtime create failed"
+	if err := New(f.Client()).Restart(context.Background(), "fx-sick", time.Second); heal.IsRemoved(err) {
+		t.Errorf("%v taken for a removal", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // watchedActions are the container events watch follows. health_status is
 // matched by prefix by the engine ("health_status: unhealthy"), since API 1.25.
-var watchedActions = []string{"health_status", "start", "die", "destroy", "pause", "unpause"}
+var watchedActions = []string{"health_status", "start", "die", "oom", "destroy", "pause", "unpause"}
 
 // Backoff between reconnects when none is given: 250ms doubling to 10s.
 const (
@@ -23,14 +24,8 @@ const (
 	DefaultReconnectMax = 10 * time.Second
 )
 
-// FollowOptions tunes Follow.
-type FollowOptions struct {
-	// Filters narrow the events as in `docker events --filter` (label=…);
-	// type=container and the watched actions are always added.
-	Filters map[string][]string
-	// ReconnectMin and ReconnectMax bound the backoff between reconnects.
-	ReconnectMin, ReconnectMax time.Duration
-}
+// FollowOptions tunes Follow (heal's type: the watcher in heal/watch fills it).
+type FollowOptions = heal.FollowOptions
 
 // Follow streams container events into out until ctx ends, reconnecting with
 // backoff when the stream breaks or the engine is away. Every change of the
@@ -167,6 +162,11 @@ func fromMessage(m events.Message) (heal.EngineEvent, bool) {
 		ev.Kind = heal.EventStart
 	case events.ActionDie:
 		ev.Kind = heal.EventDie
+		if code, err := strconv.Atoi(m.Actor.Attributes["exitCode"]); err == nil {
+			ev.ExitCode = code
+		}
+	case events.ActionOOM:
+		ev.Kind = heal.EventOOM
 	case events.ActionDestroy:
 		ev.Kind = heal.EventDestroy
 	case events.ActionPause:

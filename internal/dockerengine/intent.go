@@ -12,7 +12,7 @@ import (
 	"github.com/docker-heal/docker-heal/heal"
 )
 
-var _ heal.StopWatcher = (*Engine)(nil)
+var _ heal.Engine = (*Engine)(nil)
 
 // restartSettle bounds how long a watch waits, after a restart call
 // returned, for the engine's "restart" event: every event of that restart

@@ -36,6 +36,14 @@ type FakeDaemon struct {
 	FailWith int
 	// Delay is added to every answer but /_ping.
 	Delay time.Duration
+	// RestartError, when its Code is set, is the answer to every restart:
+	// e.g. 500 "Cannot restart container x: container is marked for removal
+	// and cannot be started", what an engine says when `docker rm -f` lands
+	// during the restart.
+	RestartError struct {
+		Code    int
+		Message string
+	}
 
 	calls atomic.Int64
 	byKey sync.Map // "GET /containers/{id}/json" -> *atomic.Int64
@@ -192,6 +200,13 @@ func (f *FakeDaemon) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.mu.Lock()
+		restartErr := f.RestartError
+		f.mu.Unlock()
+		if parts[2] == "restart" && restartErr.Code != 0 {
+			apiError(w, restartErr.Code, restartErr.Message)
+			return
+		}
+		f.mu.Lock()
 		rec := c.ID + " t=" + r.URL.Query().Get("t")
 		if parts[2] == "restart" {
 			f.Restarted = append(f.Restarted, rec)
@@ -244,7 +259,8 @@ func (f *FakeDaemon) list(w http.ResponseWriter, q url.Values) {
 	defer f.mu.Unlock()
 	out := []summary141{}
 	for _, c := range f.containers {
-		if c.State == nil || (!all && c.State.Status != container.StateRunning) {
+		// Without all, the engine lists what runs: restarting and paused too.
+		if c.State == nil || (!all && c.State.Status != container.StateRunning && c.State.Status != container.StateRestarting && c.State.Status != container.StatePaused) {
 			continue
 		}
 		if !matchFilters(c, filters) {
@@ -331,6 +347,8 @@ func summarize(c container.InspectResponse) summary141 {
 		}
 	case container.StateExited:
 		s.Status = fmt.Sprintf("Exited (%d) 2 minutes ago", c.State.ExitCode)
+	case container.StateRestarting:
+		s.Status = fmt.Sprintf("Restarting (%d) 2 seconds ago", c.State.ExitCode)
 	default:
 		s.Status = string(c.State.Status)
 	}

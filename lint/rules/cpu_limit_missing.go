@@ -11,6 +11,7 @@ var CPULimitMissing = lint.Rule{
 	Severity:     lint.SeverityInfo,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `cpus` nor `deploy.resources.limits.cpus`",
+	Category:     lint.CategoryResources,
 	CheckService: cpuLimitMissing,
 }
 

@@ -14,6 +14,7 @@ var DuplicateInstruction = lint.Rule{
 	Severity:        lint.SeverityWarning,
 	Scope:           lint.ScopeDockerfile,
 	Summary:         "more than one CMD, ENTRYPOINT or HEALTHCHECK in a stage; only the last counts",
+	Category:        lint.CategoryClarity,
 	CheckDockerfile: duplicateInstruction,
 }
 

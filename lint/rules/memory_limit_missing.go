@@ -12,6 +12,7 @@ var MemoryLimitMissing = lint.Rule{
 	Severity:     lint.SeverityWarning,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `mem_limit` nor `deploy.resources.limits.memory`",
+	Category:     lint.CategoryResources,
 	CheckService: memoryLimitMissing,
 }
 

@@ -15,6 +15,7 @@ var ReservationExceedsLimit = lint.Rule{
 	Severity:     lint.SeverityError,
 	Scope:        lint.ScopeCompose,
 	Summary:      "a reservation (memory or cpus) above its limit",
+	Category:     lint.CategoryResources,
 	CheckService: reservationExceedsLimit,
 }
 

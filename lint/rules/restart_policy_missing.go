@@ -12,6 +12,7 @@ var RestartPolicyMissing = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "long-running service with no `restart` and no `deploy.restart_policy`",
 	CheckService: restartPolicyMissing,
+	Fix:          "safe",
 }
 
 // One-shot jobs are exempt (an explicit restart: "no" makes a service one), as
@@ -29,4 +30,16 @@ func restartPolicyMissing(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	r.Add(svc.Pos, svc.Name, "no restart policy: the service stays down after a crash or a daemon restart; set restart: unless-stopped (or restart: \"no\" for a one-shot job)")
+	r.Fix(restartFix(svc))
+}
+
+// restartFix adds restart: unless-stopped to the service, when no file
+// sets restart at all (an empty value is the author's to resolve).
+func restartFix(svc *lint.Service) *lint.Fix {
+	e := svc.Edit()
+	if svc.Restart.Name != "" || e.Has("restart") || e.Has("deploy.restart_policy") {
+		return nil
+	}
+	e.AddKeys("restart: unless-stopped")
+	return e.Fix("add restart: unless-stopped", false)
 }

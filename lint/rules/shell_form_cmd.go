@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -17,6 +18,7 @@ var ShellFormCmd = lint.Rule{
 	Summary:         "CMD/ENTRYPOINT in shell form in the final stage: PID 1 is /bin/sh, SIGTERM is not forwarded",
 	CheckDockerfile: shellFormCmdDockerfile,
 	CheckService:    shellFormCmdService,
+	Fix:             "safe, unsafe",
 }
 
 // Only the final image matters: a builder stage's CMD never runs. Within it,
@@ -65,10 +67,43 @@ func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv [
 	}
 	if s.simple() {
 		r.Add(pos, subject, "%s %s is in shell form: %s; write the exec form %s %s", keyword, shorten(script), problem, keyword, execFormOf(s))
+		r.Fix(execFormFix(df, pos, keyword, script, s, keyword == "ENTRYPOINT" || underEntrypoint))
 		return
 	}
 	r.Add(pos, subject, "%s %s is in shell form: %s; use the exec form, or end the script with `exec app ...`", keyword, shorten(script), problem)
 }
+
+// execFormFix rewrites a one-line shell-form CMD or ENTRYPOINT as its exec
+// form, keyword and flags as written. The script must be one plain command
+// (simple: no operators, redirections, variables or globs) with no
+// backslash or quote the shell would read differently from JSON. Turning
+// an ENTRYPOINT into exec form, or a CMD handed to an ENTRYPOINT, changes
+// what the program receives as arguments (CMD and run arguments are then
+// appended): those fixes are unsafe.
+func execFormFix(df *lint.Dockerfile, pos lint.Position, keyword, script string, s shellScript, unsafe bool) *lint.Fix {
+	in := df.Instruction(pos)
+	if in == nil || in.EndLine != in.Pos.Line || strings.ContainsAny(script, "\\'\"`") {
+		return nil
+	}
+	start, text, ok := df.InstructionText(in.Pos.Line, in.EndLine)
+	if !ok {
+		return nil
+	}
+	m := shellFormRe.FindStringSubmatchIndex(text)
+	if m == nil || !strings.EqualFold(text[m[2]:m[3]], keyword) || strings.TrimRight(text[m[1]:], " \t") != script {
+		return nil
+	}
+	end := start + len(strings.TrimRight(text, " \t"))
+	return &lint.Fix{
+		Unsafe:      unsafe,
+		Description: "write " + keyword + " in exec form",
+		Edits:       []lint.Edit{{File: df.Path, Start: start + m[1], End: end, Text: execFormOf(s)}},
+	}
+}
+
+// shellFormRe finds the keyword (group 1) of a CMD or ENTRYPOINT line and
+// the blanks before its script.
+var shellFormRe = regexp.MustCompile(`(?i)^\s*(cmd|entrypoint)\s+`)
 
 // A container cannot tell shell form from exec form: the image stores both as
 // an argv. The builder writes shell form as exactly ["/bin/sh", "-c", script],

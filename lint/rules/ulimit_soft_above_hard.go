@@ -15,6 +15,7 @@ var UlimitSoftAboveHard = lint.Rule{
 	Severity:     lint.SeverityError,
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "a soft ulimit above its hard limit",
+	Category:     lint.CategoryResources,
 	CheckService: ulimitSoftAboveHard,
 }
 

@@ -1,19 +1,21 @@
-package lint
+package render
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
 func TestCodeClimateFingerprintIgnoresLines(t *testing.T) {
-	at := func(line, other int) Finding {
-		return Finding{Rule: "duplicate-instruction", Severity: SeverityWarning, Pos: Position{File: "Dockerfile", Line: line, Col: 1},
+	at := func(line, other int) lint.Finding {
+		return lint.Finding{Rule: "duplicate-instruction", Severity: lint.SeverityWarning, Pos: lint.Position{File: "Dockerfile", Line: line, Col: 1},
 			Subject: "stage 0", Message: "CMD is overridden by the CMD on line " + itoa(other) + ": only the last CMD of a stage counts; delete this one"}
 	}
-	fingerprints := func(fs ...Finding) []string {
+	fingerprints := func(fs ...lint.Finding) []string {
 		var buf bytes.Buffer
-		if err := renderCodeClimate(&buf, &Result{Findings: fs}); err != nil {
+		if err := (codeClimateRenderer{}).Render(&buf, &lint.Result{Findings: fs}); err != nil {
 			t.Fatal(err)
 		}
 		var issues []struct{ Fingerprint string }
@@ -34,7 +36,7 @@ func TestCodeClimateFingerprintIgnoresLines(t *testing.T) {
 	if before[0] != after[0] || before[1] != after[1] {
 		t.Errorf("fingerprints moved with the lines: %v then %v", before, after)
 	}
-	other := fingerprints(Finding{Rule: "privileged", Severity: SeverityError, Subject: "web", Message: "m"})
+	other := fingerprints(lint.Finding{Rule: "privileged", Severity: lint.SeverityError, Subject: "web", Message: "m"})
 	if other[0] == before[0] {
 		t.Error("different findings share a fingerprint")
 	}

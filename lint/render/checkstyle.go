@@ -1,9 +1,11 @@
-package lint
+package render
 
 import (
 	"encoding/xml"
 	"io"
 	"path/filepath"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
 // Checkstyle XML as Jenkins' warnings-ng (and most CI dashboards) read it:
@@ -22,11 +24,11 @@ type checkstyleFile struct {
 }
 
 // checkstyleSeverity uses checkstyle's own levels: error, warning, info.
-func checkstyleSeverity(s Severity) string {
+func checkstyleSeverity(s lint.Severity) string {
 	switch s {
-	case SeverityError:
+	case lint.SeverityError:
 		return "error"
-	case SeverityWarning:
+	case lint.SeverityWarning:
 		return "warning"
 	}
 	return "info"
@@ -35,7 +37,9 @@ func checkstyleSeverity(s Severity) string {
 // renderCheckstyle writes one <file> per file (or container) in the order the
 // findings are sorted, one <error> per finding, and an empty <file> for each
 // clean file so the report shows what was checked.
-func renderCheckstyle(w io.Writer, res *Result) error {
+type checkstyleRenderer struct{}
+
+func (checkstyleRenderer) Render(w io.Writer, res *lint.Result) error {
 	doc := struct {
 		XMLName xml.Name         `xml:"checkstyle"`
 		Version string           `xml:"version,attr"`

@@ -1,4 +1,4 @@
-package lint
+package render
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
 // codeClimateIssue is one entry of GitLab's Code Quality report, which is a
@@ -39,14 +41,28 @@ type codeClimateLines struct {
 
 // codeClimateSeverity maps our three levels onto Code Climate's five
 // (info, minor, major, critical, blocker).
-func codeClimateSeverity(s Severity) string {
+func codeClimateSeverity(s lint.Severity) string {
 	switch s {
-	case SeverityError:
+	case lint.SeverityError:
 		return "major"
-	case SeverityWarning:
+	case lint.SeverityWarning:
 		return "minor"
 	}
 	return "info"
+}
+
+// codeClimateCategory files a finding under the Code Climate category of its
+// rule's category (https://github.com/codeclimate/platform/blob/master/spec/analyzers/SPEC.md#categories).
+func codeClimateCategory(categories map[string]lint.Category, rule string) string {
+	switch categories[rule] {
+	case lint.CategorySecurity:
+		return "Security"
+	case lint.CategoryResources:
+		return "Performance"
+	case lint.CategoryClarity:
+		return "Clarity"
+	}
+	return "Bug Risk"
 }
 
 // lineNumbers matches the line references a message may carry ("on line 12"),
@@ -57,7 +73,7 @@ var lineNumbers = regexp.MustCompile(`\blines? [0-9]+\b`)
 // fingerprints between the base and the merge request to say what is new,
 // so it must not contain the line: a blank line inserted above a service
 // would otherwise make all its findings look fixed and new again.
-func codeClimateFingerprint(f Finding, path string, occurrence int) string {
+func codeClimateFingerprint(f lint.Finding, path string, occurrence int) string {
 	h := sha256.New()
 	for _, part := range []string{f.Rule, path, f.Subject, lineNumbers.ReplaceAllString(f.Message, "line N"), strconv.Itoa(occurrence)} {
 		io.WriteString(h, part)
@@ -69,12 +85,18 @@ func codeClimateFingerprint(f Finding, path string, occurrence int) string {
 // renderCodeClimate writes GitLab Code Quality JSON. A finding on a running
 // container (no file) is reported at the container's name, line 1: GitLab
 // requires a path.
-func renderCodeClimate(w io.Writer, res *Result) error {
+type codeClimateRenderer struct{ opts Options }
+
+func (r codeClimateRenderer) Render(w io.Writer, res *lint.Result) error {
 	issues := []codeClimateIssue{}
 	// Two findings alike but for their line (the same rule twice in one
 	// stage) get their order of appearance into the fingerprint, so each
 	// stays unique and still survives a line move.
 	seen := map[string]int{}
+	categories := map[string]lint.Category{}
+	for _, rule := range r.opts.Rules {
+		categories[rule.ID] = rule.CategoryOf()
+	}
 	for _, f := range res.Findings {
 		path := filepath.ToSlash(f.Pos.File)
 		if path == "" {
@@ -87,7 +109,7 @@ func renderCodeClimate(w io.Writer, res *Result) error {
 			Type:        "issue",
 			CheckName:   f.Rule,
 			Description: f.Subject + ": " + f.Message,
-			Categories:  []string{"Bug Risk"},
+			Categories:  []string{codeClimateCategory(categories, f.Rule)},
 			Fingerprint: codeClimateFingerprint(f, path, occurrence),
 			Severity:    codeClimateSeverity(f.Severity),
 			Location:    codeClimateLocation{Path: path, Lines: codeClimateLines{Begin: max(f.Pos.Line, 1)}},

@@ -1,0 +1,152 @@
+package commands
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const badCompose = "services:\n  web:\n    image: nginx:latest\n    privileged: true\n"
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLintReadsStandardInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, input string
+		args        []string
+		want        []string
+	}{
+		{"compose, named", badCompose, []string{"--stdin-filename", "svc/compose.yaml"}, []string{"::warning file=svc/compose.yaml,line=4,col=5,title=privileged::"}},
+		{"compose, guessed from its services", badCompose, nil, []string{"::warning file=-,line=4,col=5,title=privileged::"}},
+		{"Dockerfile, named", "FROM alpine:3.20\nCMD /usr/local/bin/api --listen :8080\n", []string{"--stdin-filename", "api/Dockerfile"}, []string{"::notice file=api/Dockerfile,line=1,col=1,title=healthcheck-missing::"}},
+		{"Dockerfile, guessed", "FROM alpine:3.20\nCMD /usr/local/bin/api --listen :8080\n", nil, []string{"::notice file=-,line=1,col=1,title=healthcheck-missing::"}},
+	} {
+		args := append([]string{"lint", "--image-config", "off", "--format", "github"}, tc.args...)
+		out, errOut, code := runCLIWithInput(t, dir, dir, tc.input, append(args, "-")...)
+		if code == ExitError {
+			t.Errorf("%s: exit 2: %s", tc.name, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s%s", tc.name, w, out, errOut)
+			}
+		}
+	}
+	if _, errOut, code := runCLIWithInput(t, dir, dir, "", "lint", "--stdin-filename", "x/compose.yaml", "."); code != ExitError || !strings.Contains(errOut, "PATH -") {
+		t.Errorf("--stdin-filename without -: exit %d, %s", code, errOut)
+	}
+}
+
+func TestLintWritesSeveralFormats(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"compose.yaml": badCompose})
+	if err := os.MkdirAll(filepath.Join(dir, "reports"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// reports/ did not exist: writing there is a failure, exit 2.
+	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--format", "github", "--format", "sarif=missing/x.sarif"); code != ExitError || !strings.Contains(errOut, "sarif") {
+		t.Errorf("report into a missing folder: exit %d, %s", code, errOut)
+	}
+	out, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--fail-on", "warning", "--format", "github", "--format", "sarif=reports/docker-heal.sarif", "--format", "json=out.json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want 1: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "::") {
+		t.Errorf("standard output is not the github format:\n%s", out)
+	}
+	sarif, err := os.ReadFile(filepath.Join(dir, "reports", "docker-heal.sarif"))
+	if err != nil || !strings.Contains(string(sarif), `"ruleId": "privileged"`) {
+		t.Errorf("SARIF file: %v\n%s", err, sarif)
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "out.json"))
+	if err != nil || !strings.Contains(string(js), `"rule": "privileged"`) {
+		t.Errorf("JSON file: %v\n%s", err, js)
+	}
+
+	// -o: the report goes to the file, nothing to standard output.
+	out, errOut, code = runCLI(t, dir, "lint", "--image-config", "off", "-o", "report.txt")
+	if code != ExitOK || out != "" {
+		t.Errorf("-o: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if text, err := os.ReadFile(filepath.Join(dir, "report.txt")); err != nil || !strings.Contains(string(text), "privileged") {
+		t.Errorf("-o report.txt: %v\n%s", err, text)
+	}
+
+	for _, bad := range [][]string{
+		{"--format", "github", "--format", "text"},
+		{"--format", "xml=x"},
+		{"--format", "sarif="},
+		{"--format", "sarif=a", "--format", "json=a"},
+	} {
+		if _, errOut, code := runCLI(t, dir, append([]string{"lint"}, bad...)...); code != ExitError || !strings.Contains(errOut, "--format") {
+			t.Errorf("%q: exit %d, %s", bad, code, errOut)
+		}
+	}
+}
+
+// Every lint flag has a DOCKER_HEAL_<FLAG> variable, under the command line.
+func TestLintFlagsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx:latest\n    healthcheck:\n      test: curl http://localhost\n"})
+	t.Setenv("DOCKER_HEAL_IMAGE_CONFIG", "off")
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitFindings {
+		t.Fatalf("without DOCKER_HEAL_FAIL_ON: exit %d, want 1 (an error finding): %s", code, errOut)
+	}
+	t.Setenv("DOCKER_HEAL_FAIL_ON", "none")
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitOK {
+		t.Errorf("DOCKER_HEAL_FAIL_ON=none: exit %d, want 0: %s", code, errOut)
+	}
+	if _, _, code := runCLI(t, dir, "lint", "--fail-on", "error"); code != ExitFindings {
+		t.Errorf("--fail-on error over DOCKER_HEAL_FAIL_ON=none: exit %d, want 1", code)
+	}
+	t.Setenv("DOCKER_HEAL_FORMAT", "json sarif=env.sarif")
+	out, errOut, _ := runCLI(t, dir, "lint")
+	if !strings.HasPrefix(out, "{") {
+		t.Errorf("DOCKER_HEAL_FORMAT=json: %s %s", out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "env.sarif")); err != nil {
+		t.Errorf("DOCKER_HEAL_FORMAT=... sarif=env.sarif: %v", err)
+	}
+	t.Setenv("DOCKER_HEAL_FAIL_ON", "bogus")
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "DOCKER_HEAL_FAIL_ON: unknown severity") {
+		t.Errorf("DOCKER_HEAL_FAIL_ON=bogus: exit %d, %s", code, errOut)
+	}
+}
+
+// `**` in an ignore path ignores what it says, at any depth.
+func TestIgnorePathDoubleStar(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		".docker-heal.yaml":            "ignore:\n  - path: \"**/legacy/**\"\n",
+		"apps/legacy/old/compose.yaml": badCompose,
+		"legacy/compose.yaml":          badCompose,
+		"apps/current/compose.yaml":    badCompose,
+		"apps/legacyish/compose.yaml":  badCompose,
+	})
+	doc, code := lintJSON(t, dir, "--image-config", "off", ".")
+	if code == ExitError {
+		t.Fatalf("exit 2")
+	}
+	files := map[string]bool{}
+	for _, f := range doc.Findings {
+		files[f.File] = true
+	}
+	for file, want := range map[string]bool{"apps/legacy/old/compose.yaml": false, "legacy/compose.yaml": false, "apps/current/compose.yaml": true, "apps/legacyish/compose.yaml": true} {
+		if files[file] != want {
+			t.Errorf("%s has findings: %v, want %v (all: %v)", file, files[file], want, files)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package watch
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker-heal/docker-heal/heal"
+)
+
+func TestMaxPerRunIsPerResyncWindow(t *testing.T) {
+	var cs []heal.Container
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		cs = append(cs, sick(n))
+	}
+	e := newFake(cs...)
+	pol := heal.DefaultPolicy()
+	pol.MaxPerRun = 2
+	r := start(t, e, pol)
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	held := func(n int) func() bool {
+		return func() bool { return strings.Count(r.log.String(), "held back by --max-per-run") >= n }
+	}
+	eventually(t, "the first round's report", held(1))
+	if n := e.count("restart "); n != 2 {
+		t.Fatalf("first round: %d restarts, want 2", n)
+	}
+	// More events in the same window: the cap holds, they are held back.
+	for _, c := range cs {
+		r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: c.ID, Health: heal.HealthUnhealthy, Time: time.Now()})
+	}
+	eventually(t, "the event round's report", held(2))
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()}) // and a full round
+	eventually(t, "the full round's report", held(3))
+	if n := e.count("restart "); n != 2 {
+		t.Errorf("%d restarts in one window, want 2 (--max-per-run)", n)
+	}
+}
+
+func TestStopsCleanlyAndSavesTheRoundInFlight(t *testing.T) {
+	slow := &slowEngine{fakeEngine: newFake(sick("web")), started: make(chan struct{}), release: make(chan struct{})}
+	r := start(t, slow, heal.DefaultPolicy())
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	<-slow.started
+	r.cancel() // SIGTERM while the restart runs
+	close(slow.release)
+	if err := r.stop(t); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	if en := r.store.entry("id-web"); en == nil || len(en.Restarts) != 1 || en.Restarts[0].Result != heal.ResultSuccess {
+		t.Errorf("the restart in flight was not saved: %+v", en)
+	}
+}
+
+// slowEngine's restarts wait for release, ignoring cancellation as the
+// engine does once a stop has begun.
+type slowEngine struct {
+	*fakeEngine
+	once    sync.Once
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *slowEngine) Restart(ctx context.Context, id string, timeout time.Duration) error {
+	s.once.Do(func() { close(s.started) })
+	<-s.release
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return s.fakeEngine.Restart(ctx, id, timeout)
+}
+
+func TestMinUnhealthyFiresByTimer(t *testing.T) {
+	e := newFake(sick("web"))
+	pol := heal.DefaultPolicy()
+	pol.MinUnhealthy = 300 * time.Millisecond
+	r := start(t, e, pol)
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	// No event and no resync follow: only the timer can bring the restart.
+	eventually(t, "the restart after --min-unhealthy", func() bool { return e.count("restart ") == 1 })
+	if n := e.count("list"); n > 6 {
+		t.Errorf("%d lists: it polled instead of waiting for the timer", n)
+	}
+}
+
+// operatorStopEngine follows stop events: during each restart it reports
+// an operator's `docker stop` beside our own.
+type operatorStopEngine struct{ *fakeEngine }
+
+func (operatorStopEngine) WatchStops(context.Context, string) (func(bool) int, error) {
+	return func(bool) int { return 2 }, nil
+}
+
+// issue 18: watch's stopwatch wrapper hid WatchStops, so an operator's stop
+// during watch's restart was undone (once honoured it).
+func TestHonoursAnOperatorStopDuringItsRestart(t *testing.T) {
+	web := sick("web")
+	web.Health = heal.HealthHealthy
+	e := operatorStopEngine{newFake(web)}
+	r := start(t, e, heal.DefaultPolicy(), func(c *Config) { c.Reaction = func(time.Duration) {} })
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the first full round", func() bool { return e.count("list") >= 1 })
+	e.setHealth(web.ID, heal.HealthUnhealthy)
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: web.ID, Name: web.Name, Health: heal.HealthUnhealthy, Time: time.Now()})
+	eventually(t, "the restart", func() bool { return e.count("restart ") == 1 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.callLog(), "restart id-web\nstop id-web") {
+		t.Errorf("the operator's stop was undone: no stop after the restart\n%s", e.callLog())
+	}
+	if !strings.Contains(r.log.String(), "restart issued") {
+		t.Errorf("the restart was not timed through the stopwatch:\n%s", r.log.String())
+	}
+}
+
+// The storm guard is recognised by the step's cause, whatever its words.
+func TestRechecksByWaitCause(t *testing.T) {
+	c := func(name string) heal.Container { return heal.Container{ID: "id-" + name, Name: name} }
+	plan := heal.Plan{Now: t0, Steps: []heal.Step{
+		{Kind: heal.StepWait, Wait: heal.WaitStormGuard, Container: c("storm"), Reason: "backoff until 12:05 (words that mislead)"},
+		{Kind: heal.StepWait, Wait: heal.WaitBackoff, WaitUntil: t0.Add(5 * time.Minute), Container: c("backoff"), Reason: "storm guard: 1 action already"},
+		{Kind: heal.StepWait, Wait: heal.WaitMinUnhealthy, WaitUntil: t0.Add(30 * time.Second), Container: c("young")},
+		{Kind: heal.StepWait, Wait: heal.WaitGrace, WaitUntil: t0.Add(time.Minute), Container: c("grace")},
+		{Kind: heal.StepWait, Wait: heal.WaitCircuitClosing, WaitUntil: t0.Add(time.Hour), Container: c("closing")},
+		{Kind: heal.StepWait, Wait: heal.WaitPending, Container: c("pending")},
+		{Kind: heal.StepRestart, Container: c("acting")},
+	}}
+	got := Rechecks(plan, t0)
+	want := map[string]time.Duration{"id-backoff": 5 * time.Minute, "id-young": 30 * time.Second, "id-grace": time.Minute,
+		"id-closing": time.Hour, "id-pending": time.Second}
+	if len(got) != len(want) {
+		t.Errorf("rechecks %v, want %v", got, want)
+	}
+	for id, d := range want {
+		if at, ok := got[id]; !ok || at.Sub(t0).Round(time.Second) != d {
+			t.Errorf("%s: due %v, want %v after t0", id, at.Sub(t0), d)
+		}
+	}
+}
+
+// Decide gives each wait its cause and when it falls due.
+func TestDecideTypesItsWaits(t *testing.T) {
+	pol := heal.DefaultPolicy()
+	pol.MinUnhealthy = time.Minute
+	pol.MaxPerRun = 1
+	a, b := sick("a"), sick("b")
+	a.StartedAt, b.StartedAt = t0.Add(-time.Hour), t0.Add(-time.Hour)
+	a.Inspected, b.Inspected = true, true
+	st := heal.NewState()
+	plan := heal.Decide([]heal.Container{a, b}, st, pol, t0)
+	for _, s := range plan.Steps {
+		if s.Kind != heal.StepWait || s.Wait != heal.WaitMinUnhealthy || !s.WaitUntil.Equal(t0.Add(time.Minute)) {
+			t.Errorf("first sight with --min-unhealthy 1m: %s %s until %v", s.Kind, s.Wait, s.WaitUntil)
+		}
+	}
+	pol.MinUnhealthy = 0
+	plan = heal.Decide([]heal.Container{a, b}, st, pol, t0)
+	var kinds []string
+	for _, s := range plan.Steps {
+		kinds = append(kinds, string(s.Kind)+"/"+string(s.Wait))
+	}
+	if got := strings.Join(kinds, " "); got != "restart/ wait/storm-guard" {
+		t.Errorf("two sick with --max-per-run 1: %s", got)
+	}
+}
