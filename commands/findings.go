@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -237,6 +238,25 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 		return silentExit(ExitFindings)
 	}
 	return nil
+}
+
+// noteNotChecked says on stderr what the rules could not check, when no
+// output format has a place for it (text, json and sarif carry it; the
+// others have none that is not a result).
+func (s *findingSetup) noteNotChecked(errOut io.Writer, res *lint.Result) {
+	outputs := s.outputs
+	if len(outputs) == 0 {
+		return // text
+	}
+	for _, o := range outputs {
+		switch o.format {
+		case "text", "json", "sarif":
+			return
+		}
+	}
+	for _, g := range res.NotCheckedSummary() {
+		fmt.Fprintln(errOut, "docker heal: not checked: "+lint.CleanText(g.Text))
+	}
 }
 
 func writeReport(stdout io.Writer, res *lint.Result, o reportOutput, opts render.Options) error {

@@ -179,6 +179,7 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 			return err
 		}
 	}
+	setup.noteNotChecked(errOut, res)
 	return setup.report(out, res, opts.version, "files")
 }
 
