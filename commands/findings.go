@@ -166,6 +166,16 @@ func (o *findingOptions) merge(file *config.File) error {
 	return nil
 }
 
+// writes says whether one of the reports is in format.
+func (s *findingSetup) writes(format string) bool {
+	for _, o := range s.outputs {
+		if o.format == format {
+			return true
+		}
+	}
+	return false
+}
+
 // reportOutput is one report: a format, to a file or ("") standard output.
 type reportOutput struct {
 	format string
