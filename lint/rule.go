@@ -48,6 +48,10 @@ type Rule struct {
 	// CheckService runs once per compose service or container when Scope has
 	// ScopeCompose or ScopeContainer; svc.Kind tells which.
 	CheckService func(r *Report, svc *Service)
+	// Fix says which fixes the rule's findings may carry: "safe", "unsafe",
+	// "safe, unsafe" (some of each), or "" for none. Its docs page has a
+	// "## Fix" section saying what each changes.
+	Fix string
 	// FromLoader marks a rule whose findings the loaders make (a file that
 	// does not parse, a variable with no value): it has no check function,
 	// and its findings go through the same filter as every other.
@@ -93,8 +97,11 @@ func (r Rule) CategoryOf() Category {
 
 // Report collects the findings of one rule run; rules never format output.
 type Report struct {
-	rule     *Rule
-	findings []Finding
+	rule       *Rule
+	findings   []Finding
+	notChecked []NotChecked
+	// dockerfile is set while the rule checks a Dockerfile.
+	dockerfile bool
 }
 
 // NewReport starts collecting findings for rule.
@@ -129,3 +136,13 @@ func (r *Report) Fix(f *Fix) {
 
 // Findings returns what was recorded.
 func (r *Report) Findings() []Finding { return r.findings }
+
+// NotChecked records that the rule could not decide on subject: its answer
+// depends on something unknown (why, named by what). The rule emits no
+// finding then; the run reports once what it could not check.
+func (r *Report) NotChecked(pos Position, subject string, why Unknown, what string) {
+	r.notChecked = append(r.notChecked, NotChecked{Rule: r.rule.ID, Subject: subject, Pos: pos, Reason: why, What: what, Dockerfile: r.dockerfile})
+}
+
+// Skipped returns the checks recorded as not run.
+func (r *Report) Skipped() []NotChecked { return r.notChecked }

@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
+	"go.yaml.in/yaml/v4"
 )
 
 // PortPublishedAllInterfaces finds a database, cache, broker or daemon API
@@ -16,6 +18,7 @@ var PortPublishedAllInterfaces = lint.Rule{
 	Scope:            lint.ScopeCompose,
 	Summary:          "a database, cache or admin port is published on every interface of the host",
 	SecuritySeverity: 6.5,
+	Fix:              "unsafe",
 	CheckService:     portPublishedAllInterfaces,
 }
 
@@ -65,7 +68,49 @@ func portPublishedAllInterfaces(r *lint.Report, svc *lint.Service) {
 			host = "host port " + p.Published
 		}
 		r.Add(p.Pos, svc.Name, "the %s port %d is published on %s of every interface of the host, and Docker's iptables rules let it in ahead of ufw or firewalld; bind it to one address (%s) or leave it unpublished and reach it over the compose network", what, p.Target, host, example(p))
+		r.Fix(bindLocalFix(svc, p))
 	}
+}
+
+// bindLocalFix binds the port to 127.0.0.1: "127.0.0.1:" before a short
+// entry ("5432:5432", "5432" becomes "127.0.0.1::5432"), host_ip before the
+// first key of a long one. It is unsafe: other hosts (and containers
+// reaching the host's address) can no longer connect.
+func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
+	e := svc.Edit()
+	n, file := e.NodeAt(p.Pos)
+	if n == nil {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		_, start, ok := e.ScalarNode(file, n)
+		if !ok || strings.Contains(n.Value, "$") {
+			return nil
+		}
+		prefix := "127.0.0.1:"
+		if !strings.Contains(strings.SplitN(n.Value, "/", 2)[0], ":") {
+			prefix = "127.0.0.1::" // a random host port
+		}
+		e.Insert(file, start, prefix)
+	case yaml.MappingNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		first := n.Content[0]
+		at, ok := e.Offset(file, first)
+		if !ok {
+			return nil
+		}
+		if n.Style&yaml.FlowStyle != 0 {
+			e.Insert(file, at, "host_ip: 127.0.0.1, ")
+		} else {
+			e.Insert(file, at, "host_ip: 127.0.0.1"+e.EOL(file)+strings.Repeat(" ", first.Column-1))
+		}
+	default:
+		return nil
+	}
+	return e.Fix("bind the port to 127.0.0.1", true)
 }
 
 func example(p lint.Port) string {

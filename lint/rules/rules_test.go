@@ -128,6 +128,24 @@ func TestEveryRuleHasDocsAndCases(t *testing.T) {
 					t.Errorf("docs/rules/%s.md lacks %q", r.ID, section)
 				}
 			}
+			// A rule with fixes says which, on its page, with a before/after.
+			_, fix, hasFix := strings.Cut(text, "\n## Fix\n")
+			fix, _, _ = strings.Cut(fix, "\n## ")
+			switch {
+			case r.Fix == "" && hasFix:
+				t.Errorf("docs/rules/%s.md has a Fix section, but the rule has no Fix", r.ID)
+			case r.Fix != "" && !hasFix:
+				t.Errorf("docs/rules/%s.md lacks a \"## Fix\" section (the rule's Fix is %q)", r.ID, r.Fix)
+			case r.Fix != "":
+				for _, kind := range strings.Split(r.Fix, ", ") {
+					if !strings.Contains(strings.ToLower(fix), kind) {
+						t.Errorf("docs/rules/%s.md: the Fix section does not say %q", r.ID, kind)
+					}
+				}
+				if !strings.Contains(fix, "```diff") {
+					t.Errorf("docs/rules/%s.md: the Fix section has no before/after diff", r.ID)
+				}
+			}
 		}
 		for _, c := range []string{"bad", "good"} {
 			if st, err := os.Stat(filepath.Join("testdata", r.ID, c)); err != nil || !st.IsDir() {

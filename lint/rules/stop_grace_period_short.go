@@ -17,6 +17,7 @@ var StopGracePeriodShort = lint.Rule{
 	Scope:        lint.ScopeCompose,
 	Summary:      "a database or queue is given less than 30 s to shut down before SIGKILL",
 	CheckService: stopGracePeriodShort,
+	Fix:          "safe",
 }
 
 // minStopGrace is the least a stateful server should be given to stop.
@@ -213,6 +214,7 @@ func persists(svc *lint.Service, k *statefulKind) bool {
 			args = append(args, c.words...)
 		}
 	}
+	saveOff := false
 	for i, a := range args {
 		next := ""
 		if i+1 < len(args) {
@@ -221,9 +223,14 @@ func persists(svc *lint.Service, k *statefulKind) bool {
 		switch {
 		case a == "--appendonly" && next == "yes", a == "--appendonly=yes":
 			return true
-		case a == "--save" && strings.TrimSpace(next) != "" && !strings.HasPrefix(next, "--"):
+		case a == "--save" && (strings.TrimSpace(next) == "" || next == `""` || next == "''"):
+			saveOff = true
+		case a == "--save" && !strings.HasPrefix(next, "--"):
 			return true
 		}
+	}
+	if saveOff {
+		return false // snapshots off and no append-only file: it keeps nothing
 	}
 	for _, m := range svc.Mounts {
 		if m.Type != "tmpfs" && containsString(k.dataPaths, path.Clean(m.Target)) {
@@ -249,9 +256,24 @@ func stopGracePeriodShort(r *lint.Report, svc *lint.Service) {
 	}
 	if svc.StopGracePeriod == nil {
 		r.Add(svc.Pos, svc.Name, "%s (%s) is given the engine's default 10s to stop before SIGKILL: a checkpoint or flush still running is cut off and the next start begins with crash recovery; set stop_grace_period: 1m (it waits only as long as the server takes)", k.name, why)
+		r.Fix(stopGraceFix(svc))
 		return
 	}
 	r.Add(svc.At("stop_grace_period"), svc.Name, "%s (%s) is given stop_grace_period %s to stop before SIGKILL: a checkpoint or flush still running is cut off and the next start begins with crash recovery; give it at least 30s, such as 1m (it waits only as long as the server takes)", k.name, why, svc.StopGracePeriod.String())
+	r.Fix(stopGraceFix(svc))
+}
+
+// stopGraceFix sets stop_grace_period: 1m, added or in place of the short
+// value written. It is safe: the engine waits only as long as the server
+// takes to exit, so only a stop that would have been cut off lasts longer.
+func stopGraceFix(svc *lint.Service) *lint.Fix {
+	e := svc.Edit()
+	if e.Has("stop_grace_period") {
+		e.SetScalar("stop_grace_period", "1m")
+	} else {
+		e.AddKeys("stop_grace_period: 1m")
+	}
+	return e.Fix("set stop_grace_period: 1m", false)
 }
 
 func containsAny(s string, words []string) bool {
