@@ -64,7 +64,7 @@ func (o *findingOptions) source(name string) string {
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	o.flags = flags
-	flags.StringArrayVar(&o.formats, "format", nil, "Output format: "+strings.Join(render.Formats, ", ")+`; FORMAT=FILE writes that format to FILE (repeatable: --format github --format sarif=docker-heal.sarif) (default "text", or the config's)`)
+	flags.StringArrayVar(&o.formats, "format", nil, "Output format: "+strings.Join(render.Formats, ", ")+`, or a Go template as docker ps takes it ('table {{.Rule}}\t{{.Subject}}', '{{json .}}'); FORMAT=FILE writes that format to FILE (repeatable: --format github --format sarif=docker-heal.sarif) (default "text", or the config's)`)
 	flags.StringVarP(&o.output, "output", "o", "", "Write the report to this file instead of standard output")
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
@@ -189,6 +189,16 @@ func parseOutputs(values []string, output, flag string) ([]reportOutput, error) 
 	var outs []reportOutput
 	toStdout := 0
 	for _, v := range values {
+		if render.IsTemplate(v) {
+			// A Go template as docker ps takes it, to standard output (a
+			// template may hold "=": no FILE part).
+			if err := render.CheckTemplate(v); err != nil {
+				return nil, usageError("%v (use table {{.Rule}}\\t{{.Subject}}, {{json .}}, or a format name)", err)
+			}
+			toStdout++
+			outs = append(outs, reportOutput{format: v, file: output})
+			continue
+		}
 		name, file, hasFile := strings.Cut(v, "=")
 		name = strings.TrimSpace(name)
 		if !slices.Contains(render.Formats, name) {

@@ -93,8 +93,8 @@ func (c *Container) LastProbe() *Probe {
 	return &c.Probes[len(c.Probes)-1]
 }
 
-// OOMHistory is what an Engine may also tell: the times of the engine's
-// recent oom events by container id. The OOMKilled flag of inspect is racy
+// OOMHistory is what an Engine tells besides (status's engine too): the
+// times of the engine's recent oom events by container id. The OOMKilled flag of inspect is racy
 // on Engine 20.10; the event is not.
 type OOMHistory interface {
 	OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error)
@@ -141,6 +141,9 @@ type Engine interface {
 	// stopwatch wrapper did, and undid operators' stops). An engine that
 	// cannot follow events returns ErrStopsUnwatched.
 	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
+	// OOMHistory is part of Engine for the same reason: a wrapper cannot
+	// hide it. An engine that keeps none returns nil, nil.
+	OOMHistory
 }
 
 // ErrStopsUnwatched is what an Engine that cannot follow stop events

@@ -252,3 +252,7 @@ func (r *run) stop(t *testing.T) error {
 	}
 	return errors.New("unreachable")
 }
+
+func (e *fakeEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	return nil, nil
+}

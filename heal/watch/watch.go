@@ -97,6 +97,9 @@ func New(cfg Config) *Watcher {
 // Health is what /healthz reports.
 func (w *Watcher) Health() *Health { return w.health }
 
+// Report is the health now, by the watcher's clock.
+func (w *Watcher) Report() (Report, bool) { return w.health.Report(w.now()) }
+
 // roundResult is what a round tells the event loop.
 type roundResult struct {
 	// recheck maps container ids to when a waiting decision falls due.
