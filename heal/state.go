@@ -376,7 +376,10 @@ func (s *State) observeEngine(c Container, pol Policy, now time.Time) {
 		if c.State == "running" || c.State == "paused" {
 			// The engine sets the code to 0 at start: only the OOM kill's is known.
 			code = -1
-			if c.OOMKilled {
+			switch {
+			case c.DiedWith != nil:
+				code = *c.DiedWith
+			case c.OOMKilled:
 				code = 137
 			}
 		}
