@@ -178,7 +178,7 @@ func TestDieEventBringsARoundWithItsExitCode(t *testing.T) {
 	r := start(t, e, heal.DefaultPolicy())
 	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: now})
 	eventually(t, "the crash loop seen", func() bool {
-		en := r.store.entry(loop.ID)
+		en := r.store.savedEntry(loop.ID)
 		return en != nil && len(en.Exits) == 1
 	})
 	// It dies again, with code 2, and is started again at once.
@@ -190,10 +190,11 @@ func TestDieEventBringsARoundWithItsExitCode(t *testing.T) {
 	e.mu.Unlock()
 	r.send(t, heal.EngineEvent{Kind: heal.EventDie, ID: loop.ID, Name: loop.Name, Time: died.Add(time.Millisecond), ExitCode: 2})
 	eventually(t, "the exit with its code in the state", func() bool {
-		r.store.mu.Lock()
-		defer r.store.mu.Unlock()
-		en := r.store.st.Entry(loop.ID)
-		return en != nil && len(en.Exits) == 2 && en.Exits[1].ExitCode == 2 && en.RestartCount == 5
+		en := r.store.savedEntry(loop.ID)
+		if en != nil && len(en.Exits) == 2 && en.Exits[1].ExitCode == 2 && en.RestartCount == 5 {
+			return true
+		}
+		return false
 	})
 	if n := e.count("restart "); n != 0 {
 		t.Errorf("%d restarts of a container the engine restarts", n)
