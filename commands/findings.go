@@ -166,6 +166,16 @@ func (o *findingOptions) merge(file *config.File) error {
 	return nil
 }
 
+// writes says whether one of the reports is in format.
+func (s *findingSetup) writes(format string) bool {
+	for _, o := range s.outputs {
+		if o.format == format {
+			return true
+		}
+	}
+	return false
+}
+
 // reportOutput is one report: a format, to a file or ("") standard output.
 type reportOutput struct {
 	format string
@@ -229,6 +239,12 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 	if len(outputs) == 0 {
 		outputs = []reportOutput{{format: "text"}}
 	}
+	// Files first: a reader of standard output that stops early (| head)
+	// must not cost the reports.
+	outputs = append([]reportOutput{}, outputs...)
+	slices.SortStableFunc(outputs, func(a, b reportOutput) int {
+		return cmpBool(a.file == "", b.file == "")
+	})
 	for _, o := range outputs {
 		if err := writeReport(out, res, o, opts); err != nil {
 			return withCode(ExitError, "writing the %s report: %v", o.format, err)
@@ -257,6 +273,17 @@ func (s *findingSetup) noteNotChecked(errOut io.Writer, res *lint.Result) {
 	for _, g := range res.NotCheckedSummary() {
 		fmt.Fprintln(errOut, "docker heal: not checked: "+lint.CleanText(g.Text))
 	}
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func writeReport(stdout io.Writer, res *lint.Result, o reportOutput, opts render.Options) error {
