@@ -74,6 +74,10 @@ type Container struct {
 	// next one, across a restart; newer engines clear it at start and set it
 	// as soon as the oom event comes.
 	OOMKilled bool
+	// DiedWith is the last exit's code when the engine no longer shows it
+	// (it is running again): from the die event watch saw, or the exit
+	// once or watch recorded. nil when unknown.
+	DiedWith *int
 	// Error is the engine's error for the last start (e.g. "exec: \"x\":
 	// executable file not found in $PATH").
 	Error string
