@@ -117,6 +117,10 @@ type ImageConfig struct {
 	NotInspected string
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
+	// RepoDigest is the digest the reference's tag resolved to in its
+	// registry when the engine pulled it (RepoDigests: a multi-platform
+	// index's digest); "" when not known. image-unpinned's fix pins to it.
+	RepoDigest string
 }
 
 // Field names one part of an image's config, for ImageConfig.Unknown.
