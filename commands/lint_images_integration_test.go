@@ -64,6 +64,15 @@ func imageFindings(doc jsonDoc) []string {
 	return out
 }
 
+// imageNotChecked are the checks not run for want of the image's config.
+func imageNotChecked(doc jsonDoc) []string {
+	var out []string
+	for _, n := range doc.NotChecked {
+		out = append(out, n.Rule+" "+n.Subject+": "+n.Reason)
+	}
+	return out
+}
+
 func TestLintImageConfigFromRegistryAndEngine(t *testing.T) {
 	engineHost := os.Getenv("DOCKER_HOST")
 	enginetest.Client(t) // fails the test when no engine answers
@@ -91,13 +100,20 @@ func TestLintImageConfigFromRegistryAndEngine(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "gone.sock"))
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 
-	// Without lookups the findings say the image was not inspected.
+	// Without lookups the checks that need the image's config are not run,
+	// and the run says so; no finding rests on the unknown image.
 	off, _ := lintJSON(t, project, "--image-config", "off", "--fail-on", "none")
-	offFindings := strings.Join(imageFindings(off), "\n")
-	for _, want := range []string{"healthcheck-missing app", "init-missing app", "healthcheck-missing derived", "not inspected"} {
-		if !strings.Contains(offFindings, want) {
-			t.Errorf("--image-config off: no %q in\n%s", want, offFindings)
+	if got := imageFindings(off); len(got) != 0 {
+		t.Errorf("--image-config off: findings on an image nobody inspected:\n%s", strings.Join(got, "\n"))
+	}
+	offNotes := strings.Join(imageNotChecked(off), "\n")
+	for _, want := range []string{"healthcheck-missing app: image-config-unknown", "init-missing app: image-config-unknown", "healthcheck-missing derived: image-config-unknown"} {
+		if !strings.Contains(offNotes, want) {
+			t.Errorf("--image-config off: no %q in\n%s", want, offNotes)
 		}
+	}
+	if len(off.NotCheckedSummary) != 1 || !strings.Contains(off.NotCheckedSummary[0], "--image-config off") {
+		t.Errorf("--image-config off: summary %q", off.NotCheckedSummary)
 	}
 	if requests.Load() != 0 {
 		t.Errorf("--image-config off made %d registry requests", requests.Load())
@@ -139,7 +155,7 @@ func TestLintImageConfigFromRegistryAndEngine(t *testing.T) {
 	if requests.Load() != before {
 		t.Errorf("--image-config engine sent %d requests to the registry", requests.Load()-before)
 	}
-	if !strings.Contains(strings.Join(imageFindings(doc), "\n"), "not inspected") {
-		t.Errorf("an image the engine lacks is unknown in engine mode: %v", imageFindings(doc))
+	if !strings.Contains(strings.Join(imageNotChecked(doc), "\n"), "image-config-unknown") {
+		t.Errorf("an image the engine lacks is unknown in engine mode: %v", imageNotChecked(doc))
 	}
 }

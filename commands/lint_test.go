@@ -108,7 +108,12 @@ type jsonDoc struct {
 		Rule, Severity, File, Subject, Message, URL string
 		Line, Column                                int
 	}
-	Summary struct{ Files, Error, Warning, Info int }
+	NotChecked []struct {
+		Rule, File, Subject, Reason, What string
+		Line                              int
+	}
+	NotCheckedSummary []string
+	Summary           struct{ Files, Error, Warning, Info int }
 }
 
 func lintJSON(t *testing.T, dir string, args ...string) (jsonDoc, int) {
@@ -219,7 +224,10 @@ func TestLintFailOnAndExitCodes(t *testing.T) {
 		{"only warnings, fail-on error", project, []string{"--disable", "healthcheck-curl-no-fail"}, 0, ""},
 		{"only warnings, fail-on warning", project, []string{"--disable", "healthcheck-curl-no-fail", "--fail-on", "warning"}, 1, ""},
 		{"only info, fail-on warning", project, []string{"--only", "init-missing,restart-always", "--fail-on", "warning"}, 0, ""},
-		{"only info, fail-on info", project, []string{"--only", "init-missing", "--fail-on", "info"}, 1, ""},
+		{"only info, fail-on info", project, []string{"--only", "restart-always", "--fail-on", "info"}, 1, ""},
+		// The project's images are not inspected: init-missing is not run on
+		// them, and a check not run never fails the run.
+		{"only checks not run, fail-on info", project, []string{"--only", "init-missing", "--fail-on", "info"}, 0, ""},
 		{"clean project", clean, []string{"--fail-on", "info"}, 0, ""},
 		{"unknown rule", project, []string{"--only", "no-such-rule"}, 2, "unknown rule \"no-such-rule\""},
 		{"unknown disable", project, []string{"--disable", "nope"}, 2, "unknown rule"},

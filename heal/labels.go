@@ -1,10 +1,12 @@
 package heal
 
+import "github.com/docker-heal/docker-heal/internal/labels"
+
 // Every label docker heal reads, in one place. The autoheal ones are
 // honoured so that people moving from willfarrell/docker-autoheal keep their
 // configuration; the compose and swarm ones are written by those tools.
 const (
-	LabelEnable      = "docker-heal.enable"
+	LabelEnable      = labels.Enable
 	LabelMaxRestarts = "docker-heal.max-restarts"
 	LabelStopTimeout = "docker-heal.stop-timeout"
 	LabelAction      = "docker-heal.action"
@@ -12,7 +14,7 @@ const (
 	// LabelIgnore silences audit rules on a container: docker-heal.ignore=ID,ID (or all).
 	LabelIgnore = "docker-heal.ignore"
 
-	LabelAutoheal            = "autoheal"
+	LabelAutoheal            = labels.Autoheal
 	LabelAutohealStopTimeout = "autoheal.stop.timeout"
 
 	LabelComposeProject     = "com.docker.compose.project"

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docker-heal/docker-heal/internal/labels"
 )
 
 // Action is what a policy tells us to do with an unhealthy container.
@@ -160,16 +162,9 @@ type ContainerPolicy struct {
 	Problem string
 }
 
-// ParseBool reads a label boolean, case-insensitively: true/false, yes/no, on/off, 1/0.
-func ParseBool(s string) (value, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "on", "1", "y", "t":
-		return true, true
-	case "false", "no", "off", "0", "n", "f":
-		return false, true
-	}
-	return false, false
-}
+// ParseBool reads a label boolean, case-insensitively: true/false, yes/no,
+// on/off, 1/0. It is internal/labels' parser, the one lint reads labels with too.
+func ParseBool(s string) (value, ok bool) { return labels.ParseBool(s) }
 
 // parseSeconds reads a stop timeout label: a Go duration ("30s", "1m") or a
 // plain number of seconds as autoheal and docker use.
@@ -196,17 +191,11 @@ func (p Policy) PolicyFor(c Container) ContainerPolicy {
 			cp.Problem = fmt.Sprintf(format, args...)
 		}
 	}
-	if v, ok := c.Labels[LabelAutoheal]; ok {
-		if b, ok := ParseBool(v); ok && b {
-			cp.Enabled = true
-		}
-	}
-	if v, ok := c.Labels[LabelEnable]; ok {
-		b, valid := ParseBool(v)
+	if enabled, set, valid := labels.OptIn(c.Labels); set {
 		if !valid {
-			problem("label %s=%q is not a boolean (true or false)", LabelEnable, v)
+			problem("label %s=%q is not a boolean (true or false)", LabelEnable, c.Labels[LabelEnable])
 		}
-		cp.Enabled = b
+		cp.Enabled = enabled
 	}
 	if v, ok := c.Labels[LabelMaxRestarts]; ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

@@ -9,27 +9,46 @@ type Checker struct {
 
 // CheckDockerfile runs the Dockerfile rules on df.
 func (c *Checker) CheckDockerfile(df *Dockerfile) []Finding {
+	out, _ := c.CheckDockerfileNotes(df)
+	return out
+}
+
+// CheckDockerfileNotes runs the Dockerfile rules on df, and also returns the
+// checks they could not run.
+func (c *Checker) CheckDockerfileNotes(df *Dockerfile) ([]Finding, []NotChecked) {
 	var out []Finding
+	var notes []NotChecked
+	ignores := map[string]*Ignores{df.Path: df.Ignores}
 	for i := range c.Rules {
 		rule := &c.Rules[i]
 		if rule.Scope&ScopeDockerfile == 0 || rule.CheckDockerfile == nil {
 			continue
 		}
 		r := NewReport(rule)
+		r.dockerfile = true
 		rule.CheckDockerfile(r, df)
-		out = append(out, c.keep(r.Findings(), map[string]*Ignores{df.Path: df.Ignores})...)
+		out = append(out, c.keep(r.Findings(), ignores)...)
+		notes = append(notes, c.keepNotes(r.Skipped(), ignores)...)
 	}
-	return out
+	return out, notes
 }
 
 // CheckService runs the compose or container rules on svc; ignores holds
 // the pragmas of the compose files by path (nil for containers).
 func (c *Checker) CheckService(svc *Service, ignores map[string]*Ignores) []Finding {
+	out, _ := c.CheckServiceNotes(svc, ignores)
+	return out
+}
+
+// CheckServiceNotes is CheckService that also returns the checks the rules
+// could not run on svc.
+func (c *Checker) CheckServiceNotes(svc *Service, ignores map[string]*Ignores) ([]Finding, []NotChecked) {
 	scope := ScopeCompose
 	if svc.Kind == KindContainer {
 		scope = ScopeContainer
 	}
 	var out []Finding
+	var notes []NotChecked
 	for i := range c.Rules {
 		rule := &c.Rules[i]
 		if rule.Scope&scope == 0 || rule.CheckService == nil {
@@ -49,8 +68,9 @@ func (c *Checker) CheckService(svc *Service, ignores map[string]*Ignores) []Find
 			}
 		}
 		out = append(out, c.keep(fs, ignores)...)
+		notes = append(notes, c.keepNotes(r.Skipped(), ignores)...)
 	}
-	return out
+	return out, notes
 }
 
 // Filter is the one path every finding takes, invalid-file's included: it
@@ -78,6 +98,27 @@ func (c *Checker) keep(fs []Finding, ignores map[string]*Ignores) []Finding {
 			}
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// keepNotes drops the not-run checks that a pragma or the config's ignores
+// silence, as keep does for findings: a silenced rule is not reported as unchecked either.
+func (c *Checker) keepNotes(ns []NotChecked, ignores map[string]*Ignores) []NotChecked {
+	out := ns[:0]
+	for _, n := range ns {
+		if ignores[n.Pos.File].Silenced(n.Rule, n.Pos.Line) {
+			continue
+		}
+		if c.Config != nil {
+			if c.Config.Ignored(n.Rule, n.Pos.File, n.Subject) {
+				continue
+			}
+			if sev, ok := c.Config.SeverityOf(n.Rule); ok && sev == SeverityNone {
+				continue
+			}
+		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,8 +21,11 @@ import (
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
 // instructions rules read, and the ignore pragmas it carries.
 type Dockerfile struct {
-	Path   string
-	Stages []*Stage
+	Path string
+	// Context is the build context folder its COPY sources are relative to:
+	// the compose build's context, else the Dockerfile's own folder.
+	Context string
+	Stages  []*Stage
 	// UsedByCompose is set when a compose service builds this file; rules
 	// that matter less for a lone Dockerfile (healthcheck-missing) read it.
 	UsedByCompose bool
@@ -144,6 +148,9 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 			df, err = nil, &ParseError{Pos: Position{File: path}, Msg: fmt.Sprintf("the Dockerfile parser failed: %v", r)}
 		}
 	}()
+	if err := checkDockerfileSize(path, src); err != nil {
+		return nil, err
+	}
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
 		return nil, dockerfileError(path, err)
@@ -152,6 +159,9 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	if err != nil {
 		return nil, dockerfileError(path, err)
 	}
+	if _, err := expansionBudget(path, metaArgs, stages); err != nil {
+		return nil, err
+	}
 	if len(stages) == 0 {
 		line := 1
 		if len(res.AST.Children) > 0 {
@@ -159,7 +169,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, &ParseError{Pos: Position{File: path, Line: line}, Msg: "no FROM instruction: a Dockerfile must start a stage with FROM"}
 	}
-	df = &Dockerfile{Path: path, escape: res.EscapeToken, metaArgs: metaArgs, src: src}
+	df = &Dockerfile{Path: path, Context: filepath.Dir(path), escape: res.EscapeToken, metaArgs: metaArgs, src: src}
 	for i, st := range stages {
 		s := &Stage{Index: i, Name: strconv.Itoa(i), FromRaw: st.BaseName}
 		if st.Name != "" {
@@ -200,8 +210,11 @@ func (df *Dockerfile) expand(buildArgs map[string]string) {
 			if kv.Value != nil {
 				delete(noDefault, kv.Key)
 				v := *kv.Value
-				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
-					v = expanded
+				// One too large to expand is left as written.
+				if expandable(v, df.metaEnv()) {
+					if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
+						v = expanded
+					}
 				}
 				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
@@ -214,14 +227,17 @@ func (df *Dockerfile) expand(buildArgs map[string]string) {
 	byName := map[string]*Stage{}
 	for _, s := range df.Stages {
 		s.From, s.FromArgs, s.Parent = s.FromRaw, nil, nil
-		if res, err := lex.ProcessWordWithMatches(s.FromRaw, env); err == nil {
-			s.From = res.Result
-			for name := range res.Matched {
-				if noDefault[name] {
-					s.FromArgs = append(s.FromArgs, name)
+		// One too large to expand is left as written.
+		if expandable(s.FromRaw, df.metaEnv()) {
+			if res, err := lex.ProcessWordWithMatches(s.FromRaw, env); err == nil {
+				s.From = res.Result
+				for name := range res.Matched {
+					if noDefault[name] {
+						s.FromArgs = append(s.FromArgs, name)
+					}
 				}
+				slices.Sort(s.FromArgs)
 			}
-			slices.Sort(s.FromArgs)
 		}
 		if parent, ok := byName[strings.ToLower(s.From)]; ok {
 			s.Parent = parent
@@ -390,10 +406,22 @@ func (df *Dockerfile) computeImage(target string) *ImageConfig {
 	img.Installed = map[string]bool{}
 	lex := shell.NewLex(df.escape)
 	env := slices.Clone(img.Env)
+	files := &imageFiles{context: df.Context}
 	for _, s := range chain {
-		replayStage(img, s, df.MetaArgs, lex, &env)
+		replayStage(img, s, df.MetaArgs, lex, &env, files)
 	}
 	img.Healthcheck = withRunShell(img.Healthcheck, img.Shell)
+	files.workdir = img.WorkingDir
+	if files.workdir == "" {
+		files.workdir = "/"
+	}
+	files.path = strings.Split(defaultPath, ":")
+	for _, kv := range img.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			files.path = strings.Split(v, ":")
+		}
+	}
+	img.files = files
 	return img
 }
 
@@ -415,10 +443,10 @@ func withRunShell(hc *Healthcheck, shell []string) *Healthcheck {
 func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 	ref := root.From
 	if len(root.FromArgs) > 0 {
-		return &ImageConfig{Unknown: AllFields, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
+		return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownBuildArg, NotInspected: fmt.Sprintf("%s (set with --build-arg %s, which has no default)", root.FromRaw, strings.Join(root.FromArgs, ", --build-arg "))}
 	}
 	if ref == "" { // an ARG whose default is empty: the build must set it
-		return &ImageConfig{Unknown: AllFields, NotInspected: root.FromRaw + " (empty unless set with --build-arg)"}
+		return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownBuildArg, NotInspected: root.FromRaw + " (empty unless set with --build-arg)"}
 	}
 	if strings.EqualFold(ref, "scratch") {
 		// BuildKit's emptyImage: working dir / and the default PATH.
@@ -436,7 +464,11 @@ func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 		img.Inherited = ref
 		return &img
 	}
-	return &ImageConfig{Unknown: AllFields, NotInspected: ref}
+	if known := wellKnownBase(ref); known != nil {
+		known.Inherited = ref
+		return known
+	}
+	return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownImage, NotInspected: ref}
 }
 
 // defaultPath is the PATH BuildKit gives an image built FROM scratch on Linux.
@@ -448,9 +480,12 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // earlier in the same stage. env is the build state's environment words are
 // expanded with: the base image's ENV, then every ARG and ENV in order (the
 // later wins), carried from a stage to the stages built FROM it.
-func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string) {
+func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string, files *imageFiles) {
 	cmdSet := false
 	expand := func(word string) string {
+		if !expandable(word, *env) {
+			return word // ParseDockerfile refused such files; build args may still be large
+		}
 		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
 		}
@@ -526,6 +561,7 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 				img.StepDown = m
 			}
 		case *instructions.CopyCommand, *instructions.AddCommand:
+			files.record(c, img.WorkingDir, expand)
 			for _, src := range in.Args {
 				base := filepath.Base(src)
 				if (base == "gosu" || base == "su-exec") && img.StepDown == "" {
@@ -537,6 +573,38 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			}
 		}
 	}
+}
+
+// record notes where a COPY or ADD from the build context puts its sources
+// (not COPY --from, whose files come from another stage or image).
+func (fs *imageFiles) record(c instructions.Command, workdir string, expand func(string) string) {
+	var sd instructions.SourcesAndDest
+	switch c := c.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		sd = c.SourcesAndDest
+	default:
+		return
+	}
+	dest := expand(sd.DestPath)
+	if !strings.HasPrefix(dest, "/") {
+		if workdir == "" {
+			workdir = "/"
+		}
+		dest = path.Join(workdir, dest) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(dest, "/") || dest == "."]
+	}
+	op := copyOp{dest: dest}
+	for _, src := range sd.SourcePaths {
+		op.sources = append(op.sources, expand(src))
+	}
+	for _, sc := range sd.SourceContents {
+		op.inline = append(op.inline, SourceContentFile{Name: sc.Path, Data: sc.Data})
+	}
+	fs.copies = append(fs.copies, op)
 }
 
 // withShell is BuildKit's: a shell-form command line is joined and handed to
@@ -619,6 +687,57 @@ func installedTools(script string) []string {
 		case (tool == "tini" || tool == "s6-overlay" || tool == "dumb-init") && strings.Contains(script, tool):
 			out = append(out, tool)
 		}
+	}
+	return out
+}
+
+// wellKnownBase is the config of an operating system's official image
+// (alpine, debian, ubuntu, busybox, ...), known by name: they set no
+// ENTRYPOINT, no USER (root), no HEALTHCHECK, and a shell as CMD, in every
+// tag. nil for any other image. A Dockerfile built FROM one thus knows what
+// it inherits without an image lookup.
+func wellKnownBase(ref string) *ImageConfig {
+	repo := strings.ToLower(ref)
+	if i := strings.Index(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"} {
+		if strings.HasPrefix(repo, prefix) {
+			repo = strings.TrimPrefix(repo, prefix)
+			break
+		}
+	}
+	if i := strings.LastIndex(repo, ":"); i >= 0 && !strings.Contains(repo[i:], "/") {
+		repo = repo[:i]
+	}
+	cmd, ok := wellKnownBases[repo]
+	if !ok {
+		return nil
+	}
+	return &ImageConfig{OS: "linux", Cmd: []string{cmd}, Env: []string{"PATH=" + defaultPath}, WorkingDir: "/"}
+}
+
+// wellKnownBases are the official OS images and their CMD (docker-library
+// and the distributions' own repositories).
+var wellKnownBases = map[string]string{
+	"alpine": "/bin/sh", "busybox": "sh", "debian": "bash", "ubuntu": "/bin/bash",
+	"fedora": "/bin/bash", "centos": "/bin/bash", "rockylinux": "/bin/bash",
+	"almalinux": "/bin/bash", "amazonlinux": "/bin/bash", "oraclelinux": "/bin/bash",
+	"archlinux": "/usr/bin/bash", "opensuse/leap": "/bin/bash", "opensuse/tumbleweed": "/bin/bash",
+}
+
+// CommentsAbove returns the comment lines written right above line (1-based),
+// nearest last, without their #: where hadolint's and other tools' pragmas
+// state a decision (# hadolint ignore=DL3002).
+func (df *Dockerfile) CommentsAbove(line int) []string {
+	lines := strings.Split(string(df.src), "\n")
+	var out []string
+	for i := line - 2; i >= 0 && i < len(lines); i-- {
+		l := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(l, "#") {
+			break
+		}
+		out = append([]string{strings.TrimSpace(strings.TrimPrefix(l, "#"))}, out...)
 	}
 	return out
 }

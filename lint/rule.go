@@ -97,8 +97,11 @@ func (r Rule) CategoryOf() Category {
 
 // Report collects the findings of one rule run; rules never format output.
 type Report struct {
-	rule     *Rule
-	findings []Finding
+	rule       *Rule
+	findings   []Finding
+	notChecked []NotChecked
+	// dockerfile is set while the rule checks a Dockerfile.
+	dockerfile bool
 }
 
 // NewReport starts collecting findings for rule.
@@ -133,3 +136,13 @@ func (r *Report) Fix(f *Fix) {
 
 // Findings returns what was recorded.
 func (r *Report) Findings() []Finding { return r.findings }
+
+// NotChecked records that the rule could not decide on subject: its answer
+// depends on something unknown (why, named by what). The rule emits no
+// finding then; the run reports once what it could not check.
+func (r *Report) NotChecked(pos Position, subject string, why Unknown, what string) {
+	r.notChecked = append(r.notChecked, NotChecked{Rule: r.rule.ID, Subject: subject, Pos: pos, Reason: why, What: what, Dockerfile: r.dockerfile})
+}
+
+// Skipped returns the checks recorded as not run.
+func (r *Report) Skipped() []NotChecked { return r.notChecked }

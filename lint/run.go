@@ -35,6 +35,17 @@ type Result struct {
 	Findings []Finding
 	// Files are every compose file and Dockerfile examined, parsed or not.
 	Files []string
+	// NotChecked are the checks rules did not run because their answer
+	// depends on something unknown (an image nobody inspected); never findings.
+	NotChecked []NotChecked
+	// ImageWhy says why image configs were unknown in this run, and
+	// ImageHint what would make them known (from the ImageResolver).
+	ImageWhy, ImageHint string
+}
+
+// NotCheckedSummary is the run's not-checked summary, one line per reason.
+func (res *Result) NotCheckedSummary() []NotCheckedGroup {
+	return SummariseNotChecked(res.NotChecked, res.ImageWhy, res.ImageHint)
 }
 
 // InvalidFileRule is the id of the finding a file that cannot be parsed gets.
@@ -107,7 +118,10 @@ func Run(ctx context.Context, c *Checker, opts RunOptions) (*Result, error) {
 	SortFindings(r.res.Findings)
 	// A fragment linted with its base repeats the base's findings.
 	r.res.Findings = slices.CompactFunc(r.res.Findings, SameFinding)
+	sortNotChecked(r.res.NotChecked)
+	r.res.NotChecked = slices.Compact(r.res.NotChecked)
 	sort.Strings(r.res.Files)
+	r.res.ImageWhy, r.res.ImageHint = explainImages(opts.Images)
 	return &r.res, nil
 }
 
@@ -138,6 +152,7 @@ func (r *runner) cleanup() {
 type projectResult struct {
 	p        *Project
 	findings []Finding
+	notes    []NotChecked
 	err      error
 }
 
@@ -166,7 +181,9 @@ func (r *runner) runProjects() error {
 		if res := &results[i]; res.err == nil {
 			res.p.AttachImages(found)
 			for _, svc := range res.p.Services {
-				res.findings = append(res.findings, r.checker.CheckService(svc, res.p.Ignores)...)
+				fs, ns := r.checker.CheckServiceNotes(svc, res.p.Ignores)
+				res.findings = append(res.findings, fs...)
+				res.notes = append(res.notes, ns...)
 			}
 		}
 		return nil
@@ -191,7 +208,9 @@ func (r *runner) defaultProject(po ProjectOptions) error {
 		if err == nil {
 			r.attachImages(p)
 			for _, svc := range p.Services {
-				res.findings = append(res.findings, r.checker.CheckService(svc, p.Ignores)...)
+				fs, ns := r.checker.CheckServiceNotes(svc, p.Ignores)
+				res.findings = append(res.findings, fs...)
+				res.notes = append(res.notes, ns...)
 			}
 		}
 		return r.merge(po, res)
@@ -391,6 +410,7 @@ func (r *runner) merge(po ProjectOptions, res projectResult) error {
 		r.addDockerfile(df.Path, df, true)
 	}
 	r.res.Findings = append(r.res.Findings, res.findings...)
+	r.res.NotChecked = append(r.res.NotChecked, res.notes...)
 	for _, u := range p.UnsetVariables {
 		subject := u.Service
 		if subject == "" {
@@ -447,7 +467,9 @@ func (r *runner) addDockerfile(abs string, df *Dockerfile, used bool) {
 func (r *runner) lintDockerfiles() {
 	for _, path := range r.dfOrder {
 		if df := r.dockerfiles[path]; df != nil {
-			r.res.Findings = append(r.res.Findings, r.checker.CheckDockerfile(df)...)
+			fs, ns := r.checker.CheckDockerfileNotes(df)
+			r.res.Findings = append(r.res.Findings, fs...)
+			r.res.NotChecked = append(r.res.NotChecked, ns...)
 		}
 	}
 }
@@ -551,4 +573,39 @@ func (res *Result) Relativize(dir string) {
 	for i := range res.Files {
 		res.Files[i] = rel(res.Files[i])
 	}
+	for i := range res.NotChecked {
+		res.NotChecked[i].Pos.File = rel(res.NotChecked[i].Pos.File)
+	}
+}
+
+// sortNotChecked orders not-run checks as findings are ordered.
+func sortNotChecked(ns []NotChecked) {
+	sort.SliceStable(ns, func(i, j int) bool {
+		a, b := ns[i], ns[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Subject != b.Subject {
+			return a.Subject < b.Subject
+		}
+		return a.Reason < b.Reason
+	})
+}
+
+// explainImages asks the resolver why images it did not find are unknown;
+// with none, nothing was looked up.
+func explainImages(images ImageResolver) (why, hint string) {
+	if e, ok := images.(ImageLookupExplainer); ok && images != nil {
+		return e.ExplainUnknown()
+	}
+	if images == nil {
+		return "image lookups are off", "run with --image-config registry to read them from their registries"
+	}
+	return "", ""
 }

@@ -113,14 +113,19 @@ type ImageConfig struct {
 	// Unknown lists the fields whose value is not known: a Dockerfile's base
 	// image that was not inspected leaves every field it does not set unknown.
 	Unknown Field
-	// NotInspected names the image whose config was not inspected, for messages.
+	// NotInspected names the image whose config was not inspected, for
+	// not-checked notes; UnknownWhy says why (UnknownImage, UnknownBuildArg).
 	NotInspected string
+	UnknownWhy   Unknown
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
 	// RepoDigest is the digest the reference's tag resolved to in its
 	// registry when the engine pulled it (RepoDigests: a multi-platform
 	// index's digest); "" when not known. image-unpinned's fix pins to it.
 	RepoDigest string
+	// files are the files the Dockerfile copies in from its build context,
+	// for Follow; nil for an image from a lookup.
+	files *imageFiles
 }
 
 // Field names one part of an image's config, for ImageConfig.Unknown.

@@ -114,5 +114,10 @@ func (r *runner) applyRenames() {
 				r.res.Files[i] = to
 			}
 		}
+		for i := range r.res.NotChecked {
+			if n := &r.res.NotChecked[i]; n.Pos.File == from {
+				n.Pos.File = to
+			}
+		}
 	}
 }

@@ -102,7 +102,7 @@ func BenchmarkLintCorpusImages(b *testing.B) {
 		cached := 0
 		for ref := range rec.refs {
 			if parsed, err := name.ParseReference(ref); err == nil {
-				seed.toCache(parsed, "sha256:0000000000000000000000000000000000000000000000000000000000000000", raw)
+				seed.toCache(parsed, "sha256:0000000000000000000000000000000000000000000000000000000000000000", "", raw)
 				cached++
 			}
 		}
@@ -146,7 +146,7 @@ func BenchmarkWarmCacheLookup(b *testing.B) {
 	for i := range 300 {
 		ref := fmt.Sprintf("example.org/team/app-%d:1.%d", i, i)
 		parsed, _ := name.ParseReference(ref)
-		seed.toCache(parsed, "sha256:0000000000000000000000000000000000000000000000000000000000000000", raw)
+		seed.toCache(parsed, "sha256:0000000000000000000000000000000000000000000000000000000000000000", "", raw)
 		refs = append(refs, ref)
 	}
 	cpu := cpuTime()

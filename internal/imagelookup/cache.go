@@ -13,12 +13,24 @@ import (
 	"github.com/docker-heal/docker-heal/lint"
 )
 
-// TagTTL is how long a tag's answer is trusted: tags move. An answer for a
-// digest reference is kept for ever: the content cannot change.
+// TagTTL is how long a tag's answer is trusted without asking: tags move.
+// After it, one HEAD of the tag's manifest (which Docker Hub does not count
+// as a pull) tells whether the tag still points where it did; only when it
+// moved is the manifest fetched again. An answer for a digest reference is
+// kept for ever: the content cannot change.
 const TagTTL = 24 * time.Hour
 
-// DefaultCacheDir is $XDG_CACHE_HOME/docker-heal/images (~/.cache/... when unset).
+// CacheDirVariable names the cache folder itself, for CI caches that keep
+// it between runs (the Action sets it under RUNNER_TEMP).
+const CacheDirVariable = "DOCKER_HEAL_CACHE_DIR"
+
+// DefaultCacheDir is $DOCKER_HEAL_CACHE_DIR, else
+// $XDG_CACHE_HOME/docker-heal/images (~/.cache/... when unset; the
+// platform's user cache folder on macOS and Windows).
 func DefaultCacheDir() string {
+	if dir := os.Getenv(CacheDirVariable); dir != "" {
+		return dir
+	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
@@ -30,7 +42,10 @@ func DefaultCacheDir() string {
 type cacheEntry struct {
 	Ref      string          `json:"ref"`
 	Platform string          `json:"platform"`
-	Digest   string          `json:"digest"` // the manifest's
+	Digest   string          `json:"digest"` // the platform's manifest's
+	// TagDigest is what the tag pointed to when fetched (an index, or the
+	// manifest itself): what a HEAD of the tag is compared with.
+	TagDigest string          `json:"tagDigest,omitempty"`
 	Fetched  time.Time       `json:"fetched"`
 	Config   json.RawMessage `json:"config"` // the config blob as served
 }
@@ -40,38 +55,38 @@ func (r *Resolver) cachePath(ref name.Reference) string {
 	return filepath.Join(r.opts.CacheDir, hex.EncodeToString(sum[:])+".json")
 }
 
-// fromCache returns a fresh cached answer, or nil. An unreadable or corrupt
-// entry is a miss (and is overwritten by the next answer).
-func (r *Resolver) fromCache(ref name.Reference) *lint.ImageConfig {
+// fromCache returns a cached answer and its entry, or nil. fresh is false
+// for a tag's answer older than TagTTL: it stands only if the tag has not
+// moved since. An unreadable or corrupt entry is a miss (and is overwritten
+// by the next answer).
+func (r *Resolver) fromCache(ref name.Reference) (cfg *lint.ImageConfig, e *cacheEntry, fresh bool) {
 	if r.opts.CacheDir == "" {
-		return nil
+		return nil, nil, false
 	}
 	src, err := os.ReadFile(r.cachePath(ref))
 	if err != nil {
-		return nil
+		return nil, nil, false
 	}
-	var e cacheEntry
-	if err := json.Unmarshal(src, &e); err != nil || e.Ref != ref.Name() || e.Platform != r.opts.Platform {
-		return nil
+	e = &cacheEntry{}
+	if err := json.Unmarshal(src, e); err != nil || e.Ref != ref.Name() || e.Platform != r.opts.Platform {
+		return nil, nil, false
 	}
-	if _, isDigest := ref.(name.Digest); !isDigest && r.opts.Now().Sub(e.Fetched) > TagTTL {
-		return nil
-	}
-	cfg, err := parseConfig(ref.Name()+"@"+e.Digest, e.Config)
+	cfg, err = parseConfig(ref.Name()+"@"+e.Digest, e.Config)
 	if err != nil {
-		return nil
+		return nil, nil, false
 	}
-	return cfg
+	_, isDigest := ref.(name.Digest)
+	return cfg, e, isDigest || r.opts.Now().Sub(e.Fetched) <= TagTTL
 }
 
 // toCache writes an answer atomically (a temporary file renamed into place),
 // so a concurrent run reads the old entry or the new one, never half of one.
 // A cache that cannot be written only costs the next run a lookup.
-func (r *Resolver) toCache(ref name.Reference, digest string, raw []byte) {
+func (r *Resolver) toCache(ref name.Reference, digest, tagDigest string, raw []byte) {
 	if r.opts.CacheDir == "" {
 		return
 	}
-	src, err := json.Marshal(cacheEntry{Ref: ref.Name(), Platform: r.opts.Platform, Digest: digest, Fetched: r.opts.Now().UTC(), Config: raw})
+	src, err := json.Marshal(cacheEntry{Ref: ref.Name(), Platform: r.opts.Platform, Digest: digest, TagDigest: tagDigest, Fetched: r.opts.Now().UTC(), Config: raw})
 	if err != nil {
 		return
 	}

@@ -123,7 +123,28 @@ func New(opts Options) (*Resolver, error) {
 	return &Resolver{opts: opts, platform: p, memo: map[string]*lookup{}}, nil
 }
 
-var _ lint.ImageResolver = (*Resolver)(nil)
+var (
+	_ lint.ImageResolver        = (*Resolver)(nil)
+	_ lint.ImageLookupExplainer = (*Resolver)(nil)
+)
+
+// ExplainUnknown says why the images this Resolver did not find are
+// unknown, and what would make them known, for lint's not-checked summary.
+func (r *Resolver) ExplainUnknown() (why, hint string) {
+	if r == nil || r.opts.Mode == ModeOff {
+		return "--image-config off", "run with --image-config registry to read them from their registries"
+	}
+	engineUp := r.opts.Engine != nil && r.engineUp
+	switch {
+	case r.opts.Mode == ModeEngine && !engineUp:
+		return "no engine answered, and registry lookups are off", "run with --image-config registry to read them from their registries (manifest and config only)"
+	case r.opts.Mode == ModeEngine:
+		return "not in the local engine, and registry lookups are off", "pull them, or run with --image-config registry"
+	case !engineUp:
+		return "no engine answered, and their registries did not give them", "check network access and docker login"
+	}
+	return "neither the local engine nor their registries gave them", "check network access and docker login"
+}
 
 // ResolveImages looks refs up concurrently, within the bound and timeout;
 // an image it cannot find is left out (unknown), never an error.
@@ -190,14 +211,23 @@ func (r *Resolver) lookupOne(ctx context.Context, ref string) *lint.ImageConfig 
 	if err != nil {
 		return nil // "${IMAGE}", or not a reference at all
 	}
-	if cfg := r.fromCache(parsed); cfg != nil {
-		return cfg
+	cached, entry, fresh := r.fromCache(parsed)
+	if cached != nil && fresh {
+		return cached // no request at all
 	}
-	cfg, raw, digest, err := r.fromRegistry(ctx, parsed)
+	if cached != nil && entry.TagDigest != "" {
+		// An old answer for a tag: a HEAD (not a counted pull on Docker Hub)
+		// says whether the tag moved; if not, the answer stands another TagTTL.
+		if desc, err := remote.Head(parsed, r.remoteOptions(ctx)...); err == nil && desc.Digest.String() == entry.TagDigest {
+			r.toCache(parsed, entry.Digest, entry.TagDigest, entry.Config)
+			return cached
+		}
+	}
+	cfg, raw, digest, tagDigest, err := r.fromRegistry(ctx, parsed)
 	if err != nil {
 		return nil
 	}
-	r.toCache(parsed, digest, raw)
+	r.toCache(parsed, digest, tagDigest, raw)
 	return cfg
 }
 
@@ -211,9 +241,9 @@ func (r *Resolver) engineReachable(ctx context.Context) bool {
 	return r.engineUp
 }
 
-// fromRegistry reads the manifest (the platform's entry of an index) and the
-// config blob.
-func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (*lint.ImageConfig, []byte, string, error) {
+// remoteOptions are the registry options of every request: credentials, the
+// platform, a short retry.
+func (r *Resolver) remoteOptions(ctx context.Context) []remote.Option {
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(r.opts.Keychain),
@@ -224,23 +254,35 @@ func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (*lint.
 	if r.opts.Transport != nil {
 		opts = append(opts, remote.WithTransport(r.opts.Transport))
 	}
-	img, err := remote.Image(ref, opts...)
+	return opts
+}
+
+// fromRegistry reads what the reference points to (one manifest GET: the
+// only request Docker Hub counts as a pull), the platform's manifest when
+// that is an index (by digest), and the config blob; never a layer.
+// tagDigest is the digest the reference resolved to, for revalidation.
+func (r *Resolver) fromRegistry(ctx context.Context, ref name.Reference) (cfg *lint.ImageConfig, raw []byte, digest, tagDigest string, err error) {
+	desc, err := remote.Get(ref, r.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	raw, err := img.RawConfigFile()
+	img, err := desc.Image() // an index: the platform's entry
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	digest, err := img.Digest()
+	raw, err = img.RawConfigFile()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	cfg, err := parseConfig(ref.String()+"@"+digest.String(), raw)
+	d, err := img.Digest()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, "", "", err
 	}
-	return cfg, raw, digest.String(), nil
+	cfg, err = parseConfig(ref.String()+"@"+d.String(), raw)
+	if err != nil {
+		return nil, nil, "", "", err
+	}
+	return cfg, raw, d.String(), desc.Digest.String(), nil
 }
 
 func parseConfig(source string, raw []byte) (*lint.ImageConfig, error) {

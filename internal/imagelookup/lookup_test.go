@@ -33,8 +33,10 @@ import (
 type testRegistry struct {
 	host     string
 	requests atomic.Int64
-	mu       sync.Mutex
-	blobs    []string
+	// manifestGets counts GETs of a manifest: what Docker Hub counts as pulls.
+	manifestGets atomic.Int64
+	mu           sync.Mutex
+	blobs        []string
 }
 
 func (tr *testRegistry) blobsAsked() string {
@@ -49,6 +51,9 @@ func newTestRegistry(t *testing.T) *testRegistry {
 	inner := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		tr.requests.Add(1)
+		if strings.Contains(req.URL.Path, "/manifests/") && req.Method == http.MethodGet {
+			tr.manifestGets.Add(1)
+		}
 		if strings.Contains(req.URL.Path, "/blobs/") && req.Method == http.MethodGet {
 			tr.mu.Lock()
 			tr.blobs = append(tr.blobs, req.URL.Path)
@@ -199,14 +204,39 @@ func TestRegistryLookupAndCache(t *testing.T) {
 		t.Errorf("the second run made %d registry requests, want 0 (cache)", n)
 	}
 
-	// A tag is trusted for 24 h; after that it is asked again.
+	// A tag is trusted for 24 h; after that one HEAD asks whether it moved:
+	// it did not, so the answer stands, and no manifest is fetched (a HEAD is
+	// not a pull on Docker Hub).
 	now = now.Add(TagTTL + time.Minute)
+	tr.manifestGets.Store(0)
 	if newResolver(t, opts).ResolveImages(context.Background(), []string{ref})[ref] == nil {
-		t.Error("an expired entry must be fetched again")
+		t.Error("an expired entry whose tag did not move must stand")
 	}
 	if tr.requests.Load() == 0 {
-		t.Error("an expired tag entry was used")
+		t.Error("an expired tag entry was used without asking the registry")
 	}
+	if n := tr.manifestGets.Load(); n != 0 {
+		t.Errorf("revalidating an unmoved tag fetched %d manifests, want 0 (HEAD only)", n)
+	}
+	// The HEAD renewed the entry: within the next 24 h, no request at all.
+	tr.requests.Store(0)
+	now = now.Add(time.Hour)
+	newResolver(t, opts).ResolveImages(context.Background(), []string{ref})
+	if n := tr.requests.Load(); n != 0 {
+		t.Errorf("a renewed entry made %d requests, want 0", n)
+	}
+
+	// The tag moves: after the TTL, the HEAD sees another digest and the new
+	// config is fetched.
+	moved := tr.push(t, "shop/api:1.4", configImage(t, "linux", "amd64", v1.Config{Cmd: []string{"/app"}, User: "20002"}))
+	now = now.Add(TagTTL + time.Minute)
+	if got := newResolver(t, opts).ResolveImages(context.Background(), []string{moved})[moved]; got == nil || got.User != "20002" {
+		t.Errorf("a moved tag must be fetched again: %+v", got)
+	}
+	if tr.manifestGets.Load() == 0 {
+		t.Error("a moved tag was not fetched")
+	}
+	cfg = newResolver(t, opts).ResolveImages(context.Background(), []string{moved})[moved]
 
 	// A digest reference is kept for ever.
 	digestRef := strings.SplitN(cfg.Source, "@", 2)

@@ -21,11 +21,30 @@ type jsonFinding struct {
 
 type jsonRenderer struct{}
 
+// jsonNotChecked is a check not run, in JSON output: never a finding.
+type jsonNotChecked struct {
+	Rule    string `json:"rule"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Subject string `json:"subject"`
+	Reason  string `json:"reason"`
+	What    string `json:"what"`
+}
+
 func (jsonRenderer) Render(w io.Writer, res *lint.Result) error {
 	doc := struct {
-		Findings []jsonFinding `json:"findings"`
-		Summary  Summary       `json:"summary"`
+		Findings   []jsonFinding    `json:"findings"`
+		NotChecked []jsonNotChecked `json:"notChecked,omitempty"`
+		// NotCheckedSummary is the text output's not-checked lines.
+		NotCheckedSummary []string `json:"notCheckedSummary,omitempty"`
+		Summary           Summary  `json:"summary"`
 	}{Findings: []jsonFinding{}, Summary: Summarise(res.Findings, len(res.Files))}
+	for _, n := range res.NotChecked {
+		doc.NotChecked = append(doc.NotChecked, jsonNotChecked{Rule: n.Rule, File: n.Pos.File, Line: n.Pos.Line, Subject: n.Subject, Reason: n.Reason.String(), What: n.What})
+	}
+	for _, g := range res.NotCheckedSummary() {
+		doc.NotCheckedSummary = append(doc.NotCheckedSummary, g.Text)
+	}
 	for _, f := range res.Findings {
 		doc.Findings = append(doc.Findings, jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col,

@@ -114,24 +114,55 @@ func (r sarifRenderer) Render(w io.Writer, res *lint.Result) error {
 		results = append(results, r)
 	}
 	version := lint.ToolVersion(opts.Version)
+	run := map[string]any{
+		"tool": map[string]any{"driver": map[string]any{
+			"name":           "docker-heal",
+			"informationUri": "https://github.com/docker-heal/docker-heal",
+			"version":        version,
+			"rules":          srules,
+		}},
+		"originalUriBaseIds": map[string]any{srcRoot: rootLocation(opts.Root)},
+		"results":            results,
+	}
+	if notes := sarifNotifications(res, index); len(notes) > 0 {
+		// What was not checked is not a result: SARIF's place for it is the
+		// invocation's tool execution notifications (code scanning shows them
+		// with the tool's status, never as alerts).
+		run["invocations"] = []any{map[string]any{"executionSuccessful": true, "toolExecutionNotifications": notes}}
+	}
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
 		"version": "2.1.0",
-		"runs": []any{map[string]any{
-			"tool": map[string]any{"driver": map[string]any{
-				"name":           "docker-heal",
-				"informationUri": "https://github.com/docker-heal/docker-heal",
-				"version":        version,
-				"rules":          srules,
-			}},
-			"originalUriBaseIds": map[string]any{srcRoot: rootLocation(opts.Root)},
-			"results":            results,
-		}},
+		"runs":    []any{run},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// sarifNotifications are the not-checked summary lines, then each check not
+// run with its rule and place, as SARIF notifications of level note.
+func sarifNotifications(res *lint.Result, index map[string]int) []map[string]any {
+	var out []map[string]any
+	for _, g := range res.NotCheckedSummary() {
+		out = append(out, map[string]any{"level": "note", "message": sarifMessage{"Not checked: " + g.Text}, "descriptor": map[string]any{"id": "not-checked/" + g.Reason.String()}})
+	}
+	for _, n := range res.NotChecked {
+		note := map[string]any{
+			"level":      "note",
+			"message":    sarifMessage{n.Rule + " not checked on " + n.Subject + ": " + n.What + " (" + n.Reason.String() + ")"},
+			"descriptor": map[string]any{"id": "not-checked/" + n.Reason.String()},
+		}
+		if idx, ok := index[n.Rule]; ok {
+			note["associatedRule"] = map[string]any{"id": n.Rule, "index": idx}
+		}
+		if loc, ok := sarifLocationOf(lint.Finding{Pos: n.Pos, Subject: n.Subject}); ok {
+			note["locations"] = []sarifLocation{loc}
+		}
+		out = append(out, note)
+	}
+	return out
 }
 
 // sarifLocationOf places a finding: a file relative to the repository root

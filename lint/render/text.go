@@ -80,7 +80,39 @@ func (r textRenderer) Render(w io.Writer, res *lint.Result) error {
 			return err
 		}
 	}
+	if err := writeNotChecked(w, res, opts.Verbose); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintf(w, "%s: %s, %s, %d info\n", count(s.Files, strings.TrimSuffix(label, "s")), count(s.Error, "error"), count(s.Warning, "warning"), s.Info)
+	return err
+}
+
+// writeNotChecked writes one line per reason the rules could not decide
+// (never findings, never counted by --fail-on); --verbose lists each check.
+func writeNotChecked(w io.Writer, res *lint.Result, verbose bool) error {
+	groups := res.NotCheckedSummary()
+	if len(groups) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, g := range groups {
+		b.WriteString("Not checked: " + lint.CleanText(g.Text) + "\n")
+		if !verbose {
+			continue
+		}
+		for _, n := range res.NotChecked {
+			if n.Reason != g.Reason {
+				continue
+			}
+			where := n.Pos.String()
+			if where == "" {
+				where = n.Subject
+			}
+			fmt.Fprintf(&b, "  %s  %s  %s: %s\n", lint.CleanText(where), lint.CleanText(n.Rule), lint.CleanText(n.Subject), lint.CleanText(n.What))
+		}
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 

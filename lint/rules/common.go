@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -92,4 +93,66 @@ func unreadBuild(svc *lint.Service) string {
 		return "it builds from the remote context " + svc.BuildUnread + ", which is not read"
 	}
 	return "the Dockerfile it builds, " + svc.BuildUnread + ", could not be read"
+}
+
+// runsProcess says whether an image runs a process of its own: a CMD or an
+// ENTRYPOINT, written or inherited. An image with neither is a base or build
+// image (or one that only inherits its base's bare shell or interpreter):
+// the images built FROM it choose what runs, so runtime rules
+// (healthcheck, user, init) do not apply to it. known is false when the
+// answer would come from a base image that was not inspected.
+func runsProcess(img *lint.ImageConfig) (runs, known bool) {
+	if img == nil {
+		return false, false
+	}
+	if img.EntrypointPos.Line == 0 && img.CmdPos.Line == 0 && len(img.Entrypoint) <= 1 && len(img.Cmd) == 1 &&
+		(len(img.Entrypoint) == 0 || scriptPath(img.Entrypoint[0])) && interpreterRe.MatchString(path.Base(img.Cmd[0])) {
+		// Only the base image's bare shell or interpreter (CMD ["bash"],
+		// CMD ["node"]): nothing of this image's own runs.
+		return false, true
+	}
+	if len(img.Entrypoint) > 0 || len(img.Cmd) > 0 {
+		return true, true
+	}
+	if !img.Knows(lint.FieldEntrypoint) || !img.Knows(lint.FieldCmd) {
+		return false, false
+	}
+	return false, true
+}
+
+// serviceRuns is runsProcess for a compose service: its own entrypoint or
+// command counts, else its image's.
+func serviceRuns(svc *lint.Service) (runs, known bool) {
+	if len(svc.Entrypoint) > 0 || len(svc.Command) > 0 {
+		return true, true
+	}
+	return runsProcess(svc.ImageConfig)
+}
+
+// notKnown records that rule could not decide on a Dockerfile's image, or a
+// service that builds one, because the base image's config is unknown.
+func notKnown(r *lint.Report, pos lint.Position, subject string, img *lint.ImageConfig) {
+	why := lint.UnknownImage
+	if img != nil && img.UnknownWhy != 0 {
+		why = img.UnknownWhy
+	}
+	what := ""
+	if img != nil {
+		what = img.NotInspected
+	}
+	r.NotChecked(pos, subject, why, what)
+}
+
+// serviceImageUnknown records that rule could not decide on a compose service
+// whose image config is unknown: a build that could not be read, or an image
+// that was not inspected.
+func serviceImageUnknown(r *lint.Report, svc *lint.Service) {
+	switch {
+	case svc.Built:
+		notKnown(r, svc.Pos, svc.Name, svc.ImageConfig)
+	case unreadBuild(svc) != "":
+		r.NotChecked(svc.Pos, svc.Name, lint.UnknownBuild, svc.BuildUnread)
+	default:
+		r.NotChecked(svc.Pos, svc.Name, lint.UnknownImage, svc.Image)
+	}
 }

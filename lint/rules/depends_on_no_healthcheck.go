@@ -16,8 +16,10 @@ var DependsOnNoHealthcheck = lint.Rule{
 }
 
 // The dependency's healthcheck in force counts: its own, or the one its
-// local Dockerfile gives it. A dependency not in the project (another
-// profile) is compose's to report.
+// image gives it. The rule fires only when it knows there is none: the
+// service sets none and its image's config is known (inspected, or a local
+// Dockerfile whose every base is known). Otherwise the check is not run. A
+// dependency not in the project (another profile) is compose's to report.
 func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
 	if isContainer(svc) {
 		return
@@ -33,11 +35,11 @@ func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s disables its healthcheck: compose can never start %s; give %s a healthcheck or use condition: service_started", d.Service, d.Service, svc.Name, d.Service)
 		case probing(hc):
 		case d.Target.ImageConfig == nil && unreadBuild(d.Target) != "":
-			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (%s and may set one): add healthcheck: to %s", d.Service, d.Service, unreadBuild(d.Target), d.Service)
+			r.NotChecked(pos, svc.Name, lint.UnknownBuild, d.Target.BuildUnread)
 		case d.Target.ImageConfig == nil && d.Target.Image != "":
-			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s sets no healthcheck (its image %s was not inspected and may have one): add healthcheck: to %s", d.Service, d.Service, d.Target.Image, d.Service)
+			r.NotChecked(pos, svc.Name, lint.UnknownImage, d.Target.Image)
 		case d.Target.Built && !d.Target.ImageConfig.Knows(lint.FieldHealthcheck):
-			r.Add(pos, svc.Name, "waits for %s to be healthy, but neither %s nor its Dockerfile sets a healthcheck (its base image %s was not inspected and may have one): add healthcheck: to %s", d.Service, d.Service, d.Target.ImageConfig.NotInspected, d.Service)
+			notKnown(r, pos, svc.Name, d.Target.ImageConfig)
 		default:
 			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s has no healthcheck: compose fails to start %s; add healthcheck: to %s", d.Service, d.Service, svc.Name, d.Service)
 		}

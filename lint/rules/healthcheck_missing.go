@@ -20,9 +20,10 @@ var HealthcheckMissing = lint.Rule{
 
 // A Dockerfile that a compose service builds is judged through that service,
 // which may set the healthcheck itself; a Dockerfile on its own is reported at
-// info, since where it runs may add one (docker run --health-cmd, Kubernetes
+// info, since where it runs can add one (docker run --health-cmd, Kubernetes
 // probes). A HEALTHCHECK inherited from an inspected base image counts; when
-// the base was not inspected, the message says it may define one.
+// the base was not inspected, the check is not run (and the run says so). A
+// base or build image (no CMD, no ENTRYPOINT) runs nothing to probe.
 func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if df.UsedByCompose {
 		return
@@ -31,10 +32,18 @@ func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	if img == nil || img.Healthcheck != nil { // HEALTHCHECK NONE is healthcheck-disabled's
 		return
 	}
-	if toolImage(img) {
+	final := df.Final()
+	runs, known := runsProcess(img)
+	if !img.Knows(lint.FieldHealthcheck) || !known {
+		notKnown(r, final.FromPos, final.Subject(), img)
+		return
+	}
+	if !runs || toolImage(img) {
 		return // a base image for others: the images built FROM it know what to probe
 	}
-	final := df.Final()
+	if viewProcess(img, append(append([]string{}, img.Entrypoint...), img.Cmd...)).bareShell {
+		return // its script does its work and hands over to a bare shell, which exits: a job
+	}
 	if dropsPrivileges(img) != "" {
 		// The official server images' shape: they ship no HEALTHCHECK by
 		// policy, as the probe depends on how each user configures them.
@@ -45,15 +54,12 @@ func healthcheckMissingDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK%s: it runs %s, a server whose probe depends on the port and credentials each user configures; set healthcheck: where it runs (compose healthcheck:, docker run --health-cmd), or add HEALTHCHECK here if one probe fits every use", inheritedNote(img, "nor does its base image %s"), prog)
 		return
 	}
-	if !img.Knows(lint.FieldHealthcheck) {
-		r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK, and the base image %s was not inspected (it may define one): if it does not, Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)", img.NotInspected)
-		return
-	}
 	r.AddSeverity(lint.SeverityInfo, final.FromPos, final.Subject(), "the final stage has no HEALTHCHECK%s: Docker cannot tell when the app stops answering; add HEALTHCHECK CMD [...] (or set healthcheck: where it runs)", inheritedNote(img, "nor does its base image %s"))
 }
 
-// One-shot jobs are exempt. An image that ships a HEALTHCHECK counts; an
-// image that was not inspected may ship one, and the message says so.
+// One-shot jobs are exempt. An image that ships a HEALTHCHECK counts; when
+// the image's config is unknown (not inspected, a build that could not be
+// read), the check is not run.
 func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 	if exemptFromHealth(svc) {
 		return
@@ -63,19 +69,26 @@ func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	img := svc.ImageConfig
-	switch {
-	case isContainer(svc):
+	if isContainer(svc) {
 		r.Add(svc.Pos, svc.Name, "the container has no healthcheck: its state says running even when the app hangs; add a healthcheck to its compose service or image")
-	case svc.Built && !img.Knows(lint.FieldHealthcheck):
-		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds, and its base image %s was not inspected (it may define one): add healthcheck: to the service or HEALTHCHECK to the Dockerfile", img.NotInspected)
+		return
+	}
+	if img == nil || (svc.Built && !img.Knows(lint.FieldHealthcheck)) {
+		serviceImageUnknown(r, svc)
+		return
+	}
+	runs, known := serviceRuns(svc)
+	switch {
+	case !known:
+		serviceImageUnknown(r, svc)
+	case !runs:
+		// No command at all: a build-only service, not one that serves.
+	case serviceView(svc).bareShell:
+		// Its script hands over to a bare shell, which exits: a job.
 	case svc.Built:
 		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds%s: add healthcheck: to the service or HEALTHCHECK to the Dockerfile", inheritedNote(img, "nor in its base image %s"))
-	case img != nil:
-		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image)
-	case unreadBuild(svc) != "":
-		r.Add(svc.Pos, svc.Name, "no healthcheck in the service, and %s (it may set a HEALTHCHECK): add healthcheck: to the service", unreadBuild(svc))
 	default:
-		r.Add(svc.Pos, svc.Name, "no healthcheck in the service, and the image %s was not inspected (it may define one): add healthcheck: to the service, or lint with --image-config registry to read the image's", svc.Image)
+		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image)
 	}
 }
 

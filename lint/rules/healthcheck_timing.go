@@ -17,7 +17,7 @@ var HealthcheckTiming = lint.Rule{
 	ID:              "healthcheck-timing",
 	Severity:        lint.SeverityWarning,
 	Scope:           lint.ScopeDockerfile | lint.ScopeCompose | lint.ScopeContainer,
-	Summary:         "retries < 1, interval or timeout < 1s, or over 10m to detect a hung app (start_period + retries x (interval + timeout))",
+	Summary:         "retries < 1, interval or timeout < 1s, or over 10m to detect that a started app hangs (retries x (interval + timeout); start_period is apart)",
 	CheckDockerfile: healthcheckTimingDockerfile,
 	CheckService:    healthcheckTimingService,
 }
@@ -61,18 +61,24 @@ func timingProblems(hc *lint.Healthcheck) []timingProblem {
 			key = "healthcheck.retries"
 		case hc.Interval == 0 && hc.Timeout != 0:
 			key = "healthcheck.timeout"
-		case hc.Interval == 0 && hc.StartPeriod != 0:
-			key = "healthcheck.start_period"
 		}
-		out = append(out, timingProblem{key, "takes up to " + humanize.Duration(detect) + " to mark a hung app unhealthy (" + how + "), over 10m: shorten the interval or timeout, or lower retries"})
+		start := ""
+		if hc.StartPeriod != 0 {
+			// The start period only forgives failures while the app starts;
+			// once a probe has passed, it plays no part in noticing a hang.
+			start = " (the start_period " + humanize.Duration(hc.StartPeriod) + " is apart: it only covers the start)"
+		}
+		out = append(out, timingProblem{key, "takes up to " + humanize.Duration(detect) + " to mark a started app that hangs unhealthy (" + how + "), over 10m" + start + ": shorten the interval or timeout, or lower retries"})
 	}
 	return out
 }
 
-// timeToDetect is how long a hung app may run before the engine marks it
-// unhealthy: the start period, then retries probes that each hang for the
-// timeout and wait an interval before the next. how spells the sum out,
-// naming the values that are the engine's defaults.
+// timeToDetect is how long an app that hangs after it started runs before
+// the engine marks it unhealthy: retries probes that each hang for the
+// timeout and wait an interval before the next. The start period is not part
+// of it: it only forgives failures before the first probe passes (moby
+// daemon/health.go). how spells the sum out, naming the values that are the
+// engine's defaults.
 func timeToDetect(hc *lint.Healthcheck) (time.Duration, string) {
 	interval, intervalNote := hc.Interval, "interval "
 	if interval == 0 {
@@ -86,11 +92,8 @@ func timeToDetect(hc *lint.Healthcheck) (time.Duration, string) {
 	if !hc.RetriesSet || hc.Retries < 1 {
 		retriesNote = " default retries"
 	}
-	d := hc.StartPeriod + time.Duration(retries)*(interval+timeout)
+	d := time.Duration(retries) * (interval + timeout)
 	var how strings.Builder
-	if hc.StartPeriod != 0 {
-		how.WriteString("start_period " + humanize.Duration(hc.StartPeriod) + " + ")
-	}
 	fmt.Fprintf(&how, "%d%s x (%s%s + %s%s)", retries, retriesNote, intervalNote, humanize.Duration(interval), timeoutNote, humanize.Duration(timeout))
 	return d, how.String()
 }

@@ -21,9 +21,9 @@ var InitMissing = lint.Rule{
 // An init is `init: true` (docker-init, which is tini), or an entrypoint whose
 // program is a known init: tini, dumb-init, catatonit, docker-init, s6-overlay's
 // /init, or a supervisor that reaps (s6-svscan, runsvdir, supervisord, my_init).
-// When the image's entrypoint is unknown (an image not inspected), the finding
-// says so and never names an argument as PID 1, nor prescribes init: true as
-// is: s6-overlay images fail under it ("can only run as pid 1").
+// When the image's entrypoint is unknown (an image not inspected), the check
+// is not run: advising init: true blindly would break s6-overlay images,
+// which fail under it ("can only run as pid 1").
 func initMissing(r *lint.Report, svc *lint.Service) {
 	if svc.Init != nil && *svc.Init {
 		return
@@ -31,6 +31,11 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 	if isContainer(svc) {
 		argv, _ := svc.Process()
 		if len(argv) > 0 && isInit(argv[0]) {
+			return
+		}
+		if v := viewProcess(svc, argv); v.unknown != "" {
+			// A script from the image: what it execs (tini?) is not known here.
+			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
 			return
 		}
 		pid1 := "the image's entrypoint"
@@ -44,26 +49,33 @@ func initMissing(r *lint.Report, svc *lint.Service) {
 	if known && (pid1 == "" || isInit(pid1)) {
 		return // no process at all is not this rule's; an init reaps
 	}
+	if known {
+		// Through the entrypoint script the build context copies in: it may
+		// exec an init (exec tini -- app), or hand over to the CMD (exec "$@").
+		argv, _ := svc.Process()
+		v := viewProcess(svc, argv)
+		switch {
+		case v.init != "":
+			return
+		case v.unknown != "":
+			r.NotChecked(svc.Pos, svc.Name, lint.UnknownScript, v.unknown)
+			return
+		case v.via != "" && v.pid1 != "":
+			pid1 = v.pid1 + " (exec'd by " + v.via + ")"
+		}
+	}
 	if !known {
 		if s6Image(image) {
 			return // every linuxserver.io image runs s6-overlay's /init as PID 1
 		}
-		at := svc.Pos
-		if svc.Init != nil {
-			at = svc.At("init")
-		}
-		if why := unreadBuild(svc); why != "" {
-			r.Add(at, svc.Name, "%s, so PID 1 is unknown: if its ENTRYPOINT is not an init (tini, dumb-init, s6-overlay's /init), orphaned child processes stay zombies; check it before setting init: true, which s6-overlay images refuse", why)
-			return
-		}
-		r.Add(at, svc.Name, "the image %s was not inspected, so PID 1 is unknown: if its entrypoint is not an init (tini, dumb-init, s6-overlay's /init), orphaned child processes stay zombies; inspect it (docker pull, or lint with --image-config registry) before setting init: true, which s6-overlay images refuse", image)
+		serviceImageUnknown(r, svc)
 		return
 	}
 	if svc.Init != nil {
 		r.Add(svc.At("init"), svc.Name, "init: false and PID 1 is %s, not an init: orphaned child processes stay zombies; set init: true or use tini as the entrypoint", pid1)
 		return // init: false is written on purpose: no fix overrides it
 	}
-	r.Add(svc.Pos, svc.Name, "no init: PID 1 is %s, which may leave orphaned child processes as zombies; set init: true (or run tini or dumb-init as the entrypoint)", pid1)
+	r.Add(svc.Pos, svc.Name, "no init: PID 1 is %s, not an init, so orphaned child processes it does not wait for stay zombies; set init: true (or run tini or dumb-init as the entrypoint)", pid1)
 	r.Fix(initFix(svc))
 }
 

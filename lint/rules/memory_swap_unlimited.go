@@ -34,10 +34,10 @@ func memorySwapUnlimited(r *lint.Report, svc *lint.Service) {
 	case swap == -1:
 		r.Add(pos, svc.Name, "memory limit %s with unlimited swap: a leak swaps instead of being stopped; %s", bytesString(limit), fix)
 	case swap == 0:
-		r.Add(pos, svc.Name, "memory limit %s without memswap_limit: the container may also use %s of swap, so a leak slows down instead of being stopped; %s", bytesString(limit), bytesString(limit), fix)
+		r.Add(pos, svc.Name, "memory limit %s without memswap_limit: the engine lets the container use %s of swap as well (on a host with swap), so a leak slows down instead of being stopped; %s", bytesString(limit), bytesString(limit), fix)
 	case swap < limit:
 		r.Add(pos, svc.Name, "memswap_limit %s is below the memory limit %s, which the engine refuses; %s", bytesString(swap), bytesString(limit), fix)
 	default:
-		r.Add(pos, svc.Name, "memory limit %s with memory+swap %s: the container may use %s of swap, so a leak slows down instead of being stopped; %s", bytesString(limit), bytesString(swap), bytesString(swap-limit), fix)
+		r.Add(pos, svc.Name, "memory limit %s with memory+swap %s: the engine lets the container use %s of swap (on a host with swap), so a leak slows down instead of being stopped; %s", bytesString(limit), bytesString(swap), bytesString(swap-limit), fix)
 	}
 }

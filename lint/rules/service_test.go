@@ -10,10 +10,20 @@ import (
 
 // check runs one rule's service check, as the checker does.
 func check(rule lint.Rule, svc *lint.Service) []lint.Finding {
+	fs, _ := checkNotes(rule, svc)
+	return fs
+}
+
+// checkNotes also returns the checks the rule did not run.
+func checkNotes(rule lint.Rule, svc *lint.Service) ([]lint.Finding, []lint.NotChecked) {
 	r := lint.NewReport(&rule)
 	rule.CheckService(r, svc)
-	return r.Findings()
+	return r.Findings(), r.Skipped()
 }
+
+// notCheckedPrefix in a serviceCase's msg (with want 0) asks for one check
+// not run, for the reason named after it (lint.Unknown's String).
+const notCheckedPrefix = "not checked: "
 
 func container(mod func(*lint.Service)) *lint.Service {
 	svc := &lint.Service{Kind: lint.KindContainer, Name: "app-1", Pos: lint.Position{File: "/srv/compose.yaml"}}
@@ -41,9 +51,18 @@ func runServiceCases(t *testing.T, cases []serviceCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.rule.ID+"/"+tc.name, func(t *testing.T) {
-			fs := check(tc.rule, tc.svc)
+			fs, notes := checkNotes(tc.rule, tc.svc)
 			if len(fs) != tc.want {
 				t.Fatalf("%d findings, want %d: %+v", len(fs), tc.want, fs)
+			}
+			if reason, ok := strings.CutPrefix(tc.msg, notCheckedPrefix); ok {
+				if len(notes) != 1 || notes[0].Reason.String() != reason {
+					t.Fatalf("not checked %+v, want one for %s", notes, reason)
+				}
+				return
+			}
+			if tc.want == 0 && len(notes) > 0 {
+				t.Errorf("not checked %+v, want a decision", notes)
 			}
 			if tc.msg != "" && !strings.Contains(fs[0].Message, tc.msg) {
 				t.Errorf("message %q lacks %q", fs[0].Message, tc.msg)
@@ -142,6 +161,18 @@ func TestContainerRules(t *testing.T) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Labels = map[string]string{"autoheal": "TRUE"}
 		}), 0, ""},
+		{"opted in with yes, as healing accepts", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"docker-heal.enable": " Yes"}
+		}), 0, ""},
+		{"opted in with 1", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"docker-heal.enable": "1"}
+		}), 0, ""},
+		{"autoheal on, opted out by docker-heal.enable", UnhealthyNotActedOn, container(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Labels = map[string]string{"autoheal": "on", "docker-heal.enable": "off"}
+		}), 1, ""},
 		{"opted out", UnhealthyNotActedOn, container(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Labels = map[string]string{"docker-heal.enable": "false"}
@@ -215,7 +246,7 @@ func TestComposeRules(t *testing.T) {
 	runServiceCases(t, []serviceCase{
 		{"image not inspected: PID 1 unknown, the argument not named", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Image, s.Command = "redis:7.4", []string{"--save", "60", "1"}
-		}), 1, "redis:7.4 was not inspected, so PID 1 is unknown"},
+		}), 0, notCheckedPrefix + "image-config-unknown"},
 		{"linuxserver image not inspected", InitMissing, composeSvc(func(s *lint.Service) { s.Image = "ghcr.io/linuxserver/sonarr:4.0.9" }), 0, ""},
 		{"inspected s6-overlay entrypoint", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Entrypoint: []string{"/init"}}
@@ -228,23 +259,27 @@ func TestComposeRules(t *testing.T) {
 		}), 1, "PID 1 is /usr/bin/app"},
 		{"inspected entrypoint script with arguments", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Image, s.ImageConfig, s.Command = "example/db:7", &lint.ImageConfig{Entrypoint: []string{"docker-entrypoint.sh"}}, []string{"--replSet", "rs0"}
-		}), 1, "PID 1 is docker-entrypoint.sh"},
+		}), 0, notCheckedPrefix + "entrypoint-script-unknown"},
 		{"built on a base not inspected, entrypoint inherited", InitMissing, composeSvc(func(s *lint.Service) {
 			s.Built, s.ImageConfig = true, &lint.ImageConfig{Cmd: []string{"--flag"}, Unknown: lint.AllFields &^ lint.FieldCmd, NotInspected: "example/base:2"}
-		}), 1, "example/base:2 was not inspected"},
+		}), 0, notCheckedPrefix + "image-config-unknown"},
 		{"image ships a HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
 			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Healthcheck: probe("CMD", "/app", "health")}
 		}), 0, ""},
 		{"image inspected, no HEALTHCHECK", HealthcheckMissing, composeSvc(func(s *lint.Service) {
-			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{}
+			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{Cmd: []string{"/app"}}
 		}), 1, "neither the service nor the image example/app:1"},
-		{"image not inspected", HealthcheckMissing, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 1, "was not inspected"},
+		{"image inspected, runs nothing (a base image)", HealthcheckMissing, composeSvc(func(s *lint.Service) {
+			s.Image, s.ImageConfig = "example/base:1", &lint.ImageConfig{}
+		}), 0, ""},
+		{"image not inspected", HealthcheckMissing, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, notCheckedPrefix + "image-config-unknown"},
+		{"build not read", HealthcheckMissing, composeSvc(func(s *lint.Service) { s.HasBuild, s.BuildUnread = true, "web/Dockerfile" }), 0, notCheckedPrefix + "dockerfile-unread"},
 		{"inspected non-root image", UserRoot, composeSvc(func(s *lint.Service) {
 			s.Image, s.ImageConfig = "example/app:1", &lint.ImageConfig{User: "472"}
 		}), 0, ""},
 		{"built on a base not inspected", UserRoot, composeSvc(func(s *lint.Service) {
 			s.Built, s.ImageConfig = true, &lint.ImageConfig{Unknown: lint.AllFields, NotInspected: "grafana/grafana:11"}
-		}), 1, "grafana/grafana:11 was not inspected"},
+		}), 0, notCheckedPrefix + "image-config-unknown"},
 		{"command wrapper", ShellWrapperNoExec, composeSvc(func(s *lint.Service) { s.Command = []string{"sh", "-c", "a && b"} }), 1, "command runs sh -c"},
 		{"command after an entrypoint script", ShellWrapperNoExec, composeSvc(func(s *lint.Service) {
 			s.Entrypoint, s.Command = []string{"/entrypoint.sh"}, []string{"sh", "-c", "a; b"}
@@ -303,7 +338,7 @@ func TestComposeRules(t *testing.T) {
 		{"timings and no test anywhere", HealthcheckMissing, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = &lint.Healthcheck{Interval: 10 * time.Second}
 			s.Image = "redis:7"
-		}), 1, "redis:7"},
+		}), 0, notCheckedPrefix + "image-config-unknown"},
 		{"one-shot disabled", HealthcheckDisabled, composeSvc(func(s *lint.Service) {
 			s.OneShot = true
 			s.Healthcheck = &lint.Healthcheck{Disabled: true}
@@ -314,11 +349,17 @@ func TestComposeRules(t *testing.T) {
 		{"retries over the image's timings", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = &lint.Healthcheck{Retries: 10, RetriesSet: true}
 			s.ImageConfig = &lint.ImageConfig{Healthcheck: &lint.Healthcheck{Test: []string{"CMD", "/app"}, Interval: time.Minute, Timeout: 10 * time.Second}}
-		}), 1, "11m40s to mark a hung app unhealthy (10 retries x (interval 1m + timeout 10s))"},
-		{"start period counts", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+		}), 1, "11m40s to mark a started app that hangs unhealthy (10 retries x (interval 1m + timeout 10s))"},
+		{"a long start period is not hang detection", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
-			s.Healthcheck.StartPeriod = 9 * time.Minute
-		}), 1, "up to 12m to mark a hung app unhealthy (start_period 9m + 3 default retries x (default interval 30s + default timeout 30s))"},
+			s.Healthcheck.StartPeriod = 10 * time.Minute
+			s.Healthcheck.Interval, s.Healthcheck.Timeout = time.Minute, 10*time.Second
+		}), 0, ""},
+		{"start period stated apart", HealthcheckTiming, composeSvc(func(s *lint.Service) {
+			s.Healthcheck = probe("CMD", "/app")
+			s.Healthcheck.StartPeriod = 10 * time.Minute
+			s.Healthcheck.Interval = 5 * time.Minute
+		}), 1, "up to 16m30s to mark a started app that hangs unhealthy (3 default retries x (interval 5m + default timeout 30s)), over 10m (the start_period 10m is apart: it only covers the start)"},
 		{"just under 10m", HealthcheckTiming, composeSvc(func(s *lint.Service) {
 			s.Healthcheck = probe("CMD", "/app")
 			s.Healthcheck.Interval, s.Healthcheck.Timeout, s.Healthcheck.Retries, s.Healthcheck.RetriesSet = 50*time.Second, 10*time.Second, 10, true
@@ -380,13 +421,23 @@ func TestComposeRules(t *testing.T) {
 		{"max-size -1", LogRotationMissing, composeSvc(func(s *lint.Service) { s.LogOptions = map[string]string{"max-size": "-1"} }), 1, "-1"},
 
 		{"user set by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "1000"; s.Built = true; s.ImageConfig = &lint.ImageConfig{} }), 0, ""},
-		{"user root by compose", UserRoot, composeSvc(func(s *lint.Service) { s.User = "root" }), 1, ""},
+		{"user root by compose over a root image", UserRoot, composeSvc(func(s *lint.Service) {
+			s.User, s.Image, s.ImageConfig = "root", "example/app:1", &lint.ImageConfig{Cmd: []string{"/app"}}
+		}), 1, ""},
+		{"user root by compose over a non-root image: on purpose", UserRoot, composeSvc(func(s *lint.Service) {
+			s.User, s.Image, s.ImageConfig = "0:0", "example/app:1", &lint.ImageConfig{Cmd: []string{"/app"}, User: "1000:1000"}
+		}), 0, ""},
+		{"user root by compose over an unknown image", UserRoot, composeSvc(func(s *lint.Service) { s.User, s.Image = "root", "example/app:1" }), 0, notCheckedPrefix + "image-config-unknown"},
 		{"user from a variable", UserRoot, composeSvc(func(s *lint.Service) { s.User = "${UID}:${GID}" }), 0, ""},
-		{"image unknown", UserRoot, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, ""},
+		{"image unknown", UserRoot, composeSvc(func(s *lint.Service) { s.Image = "example/app:1" }), 0, notCheckedPrefix + "image-config-unknown"},
 		{"scratch without USER", UserRoot, composeSvc(func(s *lint.Service) {
 			s.Built = true
-			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"}
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch", Cmd: []string{"/app"}}
 		}), 1, ""},
+		{"scratch base image that runs nothing", UserRoot, composeSvc(func(s *lint.Service) {
+			s.Built = true
+			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseScratch, BaseRef: "scratch"}
+		}), 0, ""},
 		{"distroless nonroot", UserRoot, composeSvc(func(s *lint.Service) {
 			s.Built = true
 			s.ImageConfig = &lint.ImageConfig{Base: lint.BaseDistroless, BaseRef: "gcr.io/distroless/static-debian12:nonroot", Unknown: lint.AllFields}

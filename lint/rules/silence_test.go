@@ -221,7 +221,7 @@ func (c *silenceCase) lint(t *testing.T) []lint.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := lint.Run(context.Background(), &lint.Checker{Rules: selected, Config: cfg}, lint.RunOptions{Paths: []string{c.dir()}})
+	res, err := lint.Run(context.Background(), &lint.Checker{Rules: selected, Config: cfg}, lint.RunOptions{Paths: []string{c.dir()}, Images: fixtureImages(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

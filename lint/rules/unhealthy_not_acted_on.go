@@ -1,8 +1,7 @@
 package rules
 
 import (
-	"strings"
-
+	"github.com/docker-heal/docker-heal/internal/labels"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -19,7 +18,8 @@ var UnhealthyNotActedOn = lint.Rule{
 
 // Silent for one-shot jobs, for Swarm (which replaces unhealthy tasks), and
 // for services that opt in to `docker heal once` or docker-autoheal with the
-// label docker-heal.enable=true or autoheal=true.
+// label docker-heal.enable or autoheal set to a true value (true, yes, on,
+// 1, in any case), as healing reads them.
 func unhealthyNotActedOn(r *lint.Report, svc *lint.Service) {
 	if exemptFromHealth(svc) || svc.Swarm || healOptIn(svc) {
 		return
@@ -34,12 +34,9 @@ func unhealthyNotActedOn(r *lint.Report, svc *lint.Service) {
 	r.Add(svc.At("labels", "healthcheck"), svc.Name, "the healthcheck is only reported: nothing restarts the container when it turns unhealthy (restart policies act only on exit); add the label docker-heal.enable=true and run docker heal once")
 }
 
-// healOptIn reads the opt-in labels; values compare case-insensitively.
+// healOptIn reads the opt-in labels with healing's own reader: every value
+// it acts on (true, yes, on, 1, in any case) counts.
 func healOptIn(svc *lint.Service) bool {
-	for _, key := range []string{"docker-heal.enable", "autoheal"} {
-		if v, ok := svc.Label(key); ok && strings.EqualFold(strings.TrimSpace(v), "true") {
-			return true
-		}
-	}
-	return false
+	enabled, _, _ := labels.OptIn(svc.Labels)
+	return enabled
 }

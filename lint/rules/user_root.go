@@ -68,14 +68,25 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 	}
 	root, known := imageUser(img)
 	final := df.Final()
+	if known && !root {
+		return
+	}
+	runs, runsKnown := runsProcess(img)
+	v := viewProcess(img, append(append([]string{}, img.Entrypoint...), img.Cmd...))
 	switch {
-	case !known:
-		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s was not inspected: if it sets no non-root USER either, the app runs as root; check with docker image inspect, and add USER with an unprivileged uid if so (USER 10001)", img.NotInspected)
-	case !root:
+	case !known || !runsKnown:
+		notKnown(r, final.FromPos, final.Subject(), img)
+	case !runs && img.UserPos.Line == 0:
+		// A base or build image: the images built FROM it choose the user.
+	case v.rootOnPurpose() != "":
+		// It starts as root by design (gosu, s6-overlay, supervisord, cron):
+		// USER would break it.
+	case v.unknown != "":
+		r.NotChecked(final.FromPos, final.Subject(), lint.UnknownScript, v.unknown)
+	case img.UserPos.Line > 0 && statedRoot(df, img.UserPos.Line):
+		// USER root under "# hadolint ignore=DL3002": a decision written down.
 	case img.UserPos.Line > 0:
 		r.Add(img.UserPos, stageOf(df, img.UserPos).Subject(), "USER %s runs the app as root: switch to an unprivileged user at the end of the final stage (USER 10001)", img.User)
-	case img.Inherited != "" && entrypointScript(img) != "":
-		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before adding USER, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
 	case img.Inherited != "":
 		r.Add(final.FromPos, final.Subject(), "the final stage sets no USER and its base image %s runs as root, so the app does: add USER with an unprivileged uid (USER 10001)", img.Inherited)
 	default:
@@ -84,7 +95,26 @@ func userRootDockerfile(r *lint.Report, df *lint.Dockerfile) {
 }
 
 func userRootService(r *lint.Report, svc *lint.Service) {
+	if mountsDockerSocket(svc) {
+		// It drives the engine through its socket (root:docker, 0660): it
+		// needs root or the socket's group, and an unprivileged uid breaks it.
+		// docker-socket-mounted reports the socket itself.
+		return
+	}
 	if svc.User != "" {
+		if rootUser(svc.User) && !isContainer(svc) {
+			switch img := svc.ImageConfig; {
+			case img == nil || !img.Knows(lint.FieldUser):
+				// Whether user: 0:0 overrides a non-root USER on purpose
+				// depends on the image's USER, which is not known.
+				serviceImageUnknown(r, svc)
+				return
+			case !rootUser(img.User):
+				// user: 0:0 over an image that sets a non-root USER: an override
+				// written on purpose (a backup or init job that must own volumes).
+				return
+			}
+		}
 		if rootUser(svc.User) {
 			r.Add(svc.At("user"), svc.Name, "user %s runs the app as root: set an unprivileged uid (user: \"10001:10001\")", svc.User)
 		}
@@ -101,9 +131,14 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	if !svc.Built {
 		// An image run as is: its USER is known only when it was inspected.
 		switch {
-		case img == nil || !rootUser(img.User):
-		case entrypointScript(img) != "":
-			r.Add(svc.At("user"), svc.Name, "the image %s starts as root (no USER) and the service sets no user; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting user:, which such an entrypoint may refuse", svc.Image, entrypointScript(img))
+		case img == nil:
+			serviceImageUnknown(r, svc)
+		case !rootUser(img.User):
+		case serviceView(svc).rootOnPurpose() != "":
+		case serviceView(svc).unknown != "":
+			// Its entrypoint script is in the image, not here: whether it drops
+			// privileges (gosu, su-exec) is unknown.
+			r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, serviceView(svc).unknown+" in "+svc.Image)
 		default:
 			r.Add(svc.At("user"), svc.Name, "the image %s runs as root (no USER) and the service sets no user: set user: \"10001:10001\" if the image supports it", svc.Image)
 		}
@@ -113,19 +148,53 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 		return // it starts as root by design, and drops privileges itself
 	}
 	root, known := imageUser(img)
+	if known && !root {
+		return
+	}
+	runs, runsKnown := serviceRuns(svc)
 	switch {
-	case !known:
-		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile (no USER) nor the service (no user:) sets a user, and the base image %s was not inspected: if it sets no non-root USER either, the app runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here if so", img.NotInspected)
-	case !root:
+	case !known || !runsKnown:
+		notKnown(r, svc.At("user"), svc.Name, img)
+	case !runs:
+		// A build-only service runs nothing.
+	case serviceView(svc).rootOnPurpose() != "":
+		// It starts as root by design (gosu, s6-overlay, supervisord, cron).
+	case serviceView(svc).unknown != "":
+		r.NotChecked(svc.At("user"), svc.Name, lint.UnknownScript, serviceView(svc).unknown)
 	case img.User != "" && img.UserPos.Line > 0:
 		r.Add(svc.At("user"), svc.Name, "the image sets USER %s (root) and the service sets no user: set user: \"10001:10001\", or USER in the Dockerfile", img.User)
-	case img.Inherited != "" && entrypointScript(img) != "":
-		r.Add(svc.At("user"), svc.Name, "neither the Dockerfile nor the service sets a user and the base image %s starts as root; its entrypoint %s may switch to another user itself (as official database images do with gosu): check it before setting a user, which such an entrypoint may refuse", img.Inherited, entrypointScript(img))
 	case img.Inherited != "":
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile nor the service sets a user and the base image %s runs as root; add USER 10001 to the Dockerfile or user: \"10001:10001\" here", img.Inherited)
 	default:
 		r.Add(svc.At("user"), svc.Name, "runs as root: neither the Dockerfile (no USER) nor the service (no user:) sets a user; add USER 10001 to the Dockerfile or user: \"10001:10001\" here")
 	}
+}
+
+// statedRoot says whether USER root at line is a decision written down:
+// hadolint's "ignore=DL3002" (last USER should not be root) right above it.
+func statedRoot(df *lint.Dockerfile, line int) bool {
+	for _, c := range df.CommentsAbove(line) {
+		if strings.HasPrefix(c, "hadolint ignore=") && strings.Contains(c, "DL3002") {
+			return true
+		}
+	}
+	return false
+}
+
+// mountsDockerSocket says whether a service or container mounts the engine's socket.
+func mountsDockerSocket(svc *lint.Service) bool {
+	for _, m := range svc.Mounts {
+		if path.Base(m.Target) == "docker.sock" {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceView follows what a compose service runs through its image's scripts.
+func serviceView(svc *lint.Service) processView {
+	argv, _ := svc.Process()
+	return viewProcess(svc, argv)
 }
 
 // entrypointScript names an image's entrypoint when it is a script it got

@@ -1,0 +1,3 @@
+#!/bin/bash
+borg create "$REPO::$(date +%F)" /data
+exec "$@"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+envsubst < /etc/app.conf.tmpl > /etc/app.conf
+exec "$@"
