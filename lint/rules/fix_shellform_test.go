@@ -14,7 +14,7 @@ import (
 func TestShellFormCmdFix(t *testing.T) {
 	for _, c := range []struct {
 		in, want string // want "" : no fix
-		unsafe         bool
+		unsafe   bool
 	}{
 		{"FROM scratch\nCMD /app --port 80\n", "FROM scratch\nCMD [\"/app\", \"--port\", \"80\"]\n", false},
 		{"FROM scratch\ncmd   /app  --port 80  \n", "FROM scratch\ncmd   [\"/app\", \"--port\", \"80\"]  \n", false},
