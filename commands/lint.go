@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -225,7 +226,15 @@ func runLintOnce(ctx context.Context, checker *lint.Checker, opts lint.RunOption
 // working directory (patch -p1 and git apply run there), and exits 1 when
 // there is one, as a CI check that the files are fixed.
 func printDiff(out, errOut io.Writer, plan *lint.FixResult, findings []lint.Finding, mode lint.FixMode, wd string) error {
-	if _, err := io.WriteString(out, plan.Diff(wd)); err != nil {
+	base := plan.DiffBase(wd)
+	if base != wd && len(plan.Files) > 0 {
+		where := base
+		if where == "" {
+			where = string(filepath.Separator)
+		}
+		fmt.Fprintf(errOut, "docker heal: the diff's paths are relative to %s: apply it there (patch -p1)\n", where)
+	}
+	if _, err := io.WriteString(out, plan.Diff(base)); err != nil {
 		return withCode(ExitError, "writing the diff: %v", err)
 	}
 	if n := unsafeLeft(findings, mode); n > 0 {
