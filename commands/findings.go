@@ -269,6 +269,11 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 // noteNotChecked says on stderr what the rules could not check, when no
 // output format has a place for it (text, json and sarif carry it; the
 // others have none that is not a result).
+// textOnly reports whether the only report is text on standard output.
+func (s *findingSetup) textOnly() bool {
+	return len(s.outputs) == 0 || (len(s.outputs) == 1 && s.outputs[0].format == "text" && s.outputs[0].file == "")
+}
+
 func (s *findingSetup) noteNotChecked(errOut io.Writer, res *lint.Result) {
 	outputs := s.outputs
 	if len(outputs) == 0 {
