@@ -456,6 +456,9 @@ func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 		known.Inherited = ref
 		return known
 	}
+	if official := OfficialImageConfig(ref); official != nil {
+		return official // no HEALTHCHECK, by the official images' policy; the rest unknown
+	}
 	return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownImage, NotInspected: ref}
 }
 
@@ -674,6 +677,50 @@ func installedTools(script string) []string {
 		}
 	}
 	return out
+}
+
+// OfficialImageConfig is what is known of a Docker Official Image (postgres,
+// redis, nginx, ... : the library namespace) without looking it up: it has
+// no HEALTHCHECK, as the official images' policy is to ship none
+// (github.com/docker-library/faq#healthcheck); every other field is
+// unknown. nil for any other reference. An OS image's whole config is known
+// (wellKnownBase).
+func OfficialImageConfig(ref string) *ImageConfig {
+	repo := libraryRepo(ref)
+	if repo == "" {
+		return nil
+	}
+	if base := wellKnownBase(ref); base != nil {
+		base.Source = ref
+		return base
+	}
+	return &ImageConfig{Source: ref, Unknown: AllFields &^ FieldHealthcheck, UnknownWhy: UnknownImage, NotInspected: ref}
+}
+
+// libraryRepo returns the repository of a reference in Docker Hub's library
+// namespace (postgres for postgres:16, docker.io/library/postgres@sha256:...),
+// "" for any other or for a reference with a variable in it.
+func libraryRepo(ref string) string {
+	r := strings.ToLower(strings.TrimSpace(ref))
+	if r == "" || strings.ContainsAny(r, "${}") {
+		return ""
+	}
+	if i := strings.Index(r, "@"); i >= 0 {
+		r = r[:i]
+	}
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/", "library/", "docker.io/", "index.docker.io/"} {
+		if strings.HasPrefix(r, prefix) {
+			r = strings.TrimPrefix(r, prefix)
+			break
+		}
+	}
+	if i := strings.LastIndex(r, ":"); i >= 0 {
+		r = r[:i]
+	}
+	if r == "" || strings.Contains(r, "/") || strings.ContainsAny(r, ".:") {
+		return ""
+	}
+	return r
 }
 
 // wellKnownBase is the config of an operating system's official image

@@ -126,7 +126,13 @@ func serviceRuns(svc *lint.Service) (runs, known bool) {
 	if len(svc.Entrypoint) > 0 || len(svc.Command) > 0 {
 		return true, true
 	}
-	return runsProcess(svc.ImageConfig)
+	img := svc.ImageConfig
+	if !svc.Built && img != nil && (!img.Knows(lint.FieldEntrypoint) || !img.Knows(lint.FieldCmd)) {
+		// An image pulled to run as a service runs its own command: one with
+		// none would not start at all.
+		return true, true
+	}
+	return runsProcess(img)
 }
 
 // notKnown records that rule could not decide on a Dockerfile's image, or a
@@ -155,4 +161,13 @@ func serviceImageUnknown(r *lint.Report, svc *lint.Service) {
 	default:
 		r.NotChecked(svc.Pos, svc.Name, lint.UnknownImage, svc.Image)
 	}
+}
+
+// policyNote says why an image not inspected is known to have no
+// HEALTHCHECK: it is a Docker Official Image, and they ship none by policy.
+func policyNote(img *lint.ImageConfig) string {
+	if img != nil && img.Unknown != 0 && img.Knows(lint.FieldHealthcheck) && img.Healthcheck == nil {
+		return " (an official image: they ship no HEALTHCHECK by policy)"
+	}
+	return ""
 }
