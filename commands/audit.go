@@ -47,7 +47,7 @@ DOCKER_HEAL_<FLAG> variables are lint's.
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job (engine unreachable, unknown container).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := applyFlagEnv(cmd.Flags(), os.LookupEnv); err != nil {
+			if err := opts.applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
 				return err
 			}
 			engine, err := engineFor(cmd, dockerCli)

@@ -32,6 +32,34 @@ type findingOptions struct {
 	verbose bool
 	// flags are the ones addFlags bound; nil when a test fills the options.
 	flags *pflag.FlagSet
+	// fromEnv are the flags a DOCKER_HEAL_<FLAG> variable set, so errors
+	// name the variable the user wrote.
+	fromEnv map[string]bool
+}
+
+// applyEnv sets the flags the command line left alone from their
+// DOCKER_HEAL_<FLAG> variables, and remembers which.
+func (o *findingOptions) applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	flags.Visit(func(f *pflag.Flag) { given[f.Name] = true })
+	if err := applyFlagEnv(flags, lookup); err != nil {
+		return err
+	}
+	o.fromEnv = map[string]bool{}
+	flags.Visit(func(f *pflag.Flag) {
+		if !given[f.Name] {
+			o.fromEnv[f.Name] = true
+		}
+	})
+	return nil
+}
+
+// source names where a flag's value came from: --name, or its variable.
+func (o *findingOptions) source(name string) string {
+	if o.fromEnv[name] {
+		return envName(name)
+	}
+	return "--" + name
 }
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
@@ -66,11 +94,11 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if path == "" {
 		path = config.Nearest(searchDir)
 	} else if _, err := os.Stat(path); err != nil {
-		return nil, usageError("--config %s: %v", path, err)
+		return nil, usageError("%s %s: %v", o.source("config"), path, err)
 	}
 	file := config.Empty()
 	if path != "" {
-		f, err := config.Load(path)
+		f, err := config.LoadFor(path, lint.KnownIDs(all))
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
@@ -91,11 +119,11 @@ func (o *findingOptions) resolve(searchDir string) (*findingSetup, error) {
 	if o.failOn != "" {
 		sev, err := lint.ParseSeverity(o.failOn)
 		if err != nil {
-			return nil, usageError("--fail-on: %v", err)
+			return nil, usageError("%s: %v", o.source("fail-on"), err)
 		}
 		setup.failOn = sev
 	}
-	outputs, err := parseOutputs(o.formats, o.output)
+	outputs, err := parseOutputs(o.formats, o.output, o.source("format"))
 	if err != nil {
 		return nil, err
 	}
@@ -147,17 +175,17 @@ type reportOutput struct {
 // parseOutputs reads the --format values (NAME or NAME=FILE) and --output:
 // one format goes to standard output, or to --output, the others to their
 // files. No --format is text.
-func parseOutputs(values []string, output string) ([]reportOutput, error) {
+func parseOutputs(values []string, output, flag string) ([]reportOutput, error) {
 	var outs []reportOutput
 	toStdout := 0
 	for _, v := range values {
 		name, file, hasFile := strings.Cut(v, "=")
 		name = strings.TrimSpace(name)
 		if !slices.Contains(render.Formats, name) {
-			return nil, usageError("--format %q: use one of %s, optionally with =FILE", v, strings.Join(render.Formats, ", "))
+			return nil, usageError("%s %q: use one of %s, optionally with =FILE", flag, v, strings.Join(render.Formats, ", "))
 		}
 		if hasFile && file == "" {
-			return nil, usageError("--format %q: name the file after =", v)
+			return nil, usageError("%s %q: name the file after =", flag, v)
 		}
 		if !hasFile {
 			toStdout++
@@ -166,7 +194,7 @@ func parseOutputs(values []string, output string) ([]reportOutput, error) {
 		outs = append(outs, reportOutput{format: name, file: file})
 	}
 	if toStdout > 1 {
-		return nil, usageError("--format: %d formats without a file; one goes to standard output (or --output), give the others one: --format sarif=docker-heal.sarif", toStdout)
+		return nil, usageError("%s: %d formats without a file; one goes to standard output (or --output), give the others one: --format sarif=docker-heal.sarif", flag, toStdout)
 	}
 	if toStdout == 0 && (len(outs) == 0 || output != "") {
 		outs = append(outs, reportOutput{format: "text", file: output})
@@ -174,7 +202,7 @@ func parseOutputs(values []string, output string) ([]reportOutput, error) {
 	seen := map[string]bool{}
 	for _, o := range outs {
 		if o.file != "" && seen[o.file] {
-			return nil, usageError("--format: two reports to %s", o.file)
+			return nil, usageError("%s: two reports to %s", flag, o.file)
 		}
 		seen[o.file] = true
 	}

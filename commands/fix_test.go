@@ -109,6 +109,22 @@ func fixRoundTrip(t testing.TB, path string, st *fixStats) {
 	}
 	st.files++
 	before := run()
+	declared := map[string]string{}
+	for _, r := range rules.All() {
+		declared[r.ID] = r.Fix
+	}
+	for _, f := range before.Findings {
+		if f.Fix == nil {
+			continue
+		}
+		kind := "safe"
+		if f.Fix.Unsafe {
+			kind = "unsafe"
+		}
+		if !slices.Contains(strings.Split(declared[f.Rule], ", "), kind) {
+			t.Errorf("%s: %s carries a %s fix, but the rule declares Fix %q", f.Pos, f.Rule, kind, declared[f.Rule])
+		}
+	}
 	plan, err := lint.PlanFixes(before.Findings, lint.FixUnsafe)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
@@ -421,5 +437,254 @@ func TestFixModeKept(t *testing.T) {
 		if strings.Contains(n, ".heal-") {
 			t.Errorf("temporary file left behind: %s", n)
 		}
+	}
+}
+
+// genCompose writes a compose file from fuzz input: services with and
+// without the keys the fixes add, in the styles people use (indent of 2
+// or 4, CRLF, comments, an x- logging anchor, flow and block lists, quoted
+// and plain scalars), so the round trip runs on shapes nobody listed.
+func genCompose(seed []byte) string {
+	at := 0
+	next := func(n int) int {
+		if len(seed) == 0 || n <= 0 {
+			return 0
+		}
+		v := int(seed[at%len(seed)])
+		at++
+		return v % n
+	}
+	unit := []string{"  ", "    ", "   "}[next(3)]
+	eol := []string{"\n", "\r\n"}[next(2)]
+	var b strings.Builder
+	line := func(depth int, s string) {
+		b.WriteString(strings.Repeat(unit, depth) + s + eol)
+	}
+	line(0, "# generated")
+	anchor := next(3)
+	switch anchor {
+	case 1:
+		line(0, "x-logging: &logging")
+		line(1, "driver: json-file")
+		line(1, "options:")
+		line(2, `max-size: "20m"`)
+	case 2:
+		line(0, "x-defaults: &defaults")
+		line(1, "logging:")
+		line(2, "driver: local")
+	}
+	line(0, "services:")
+	for i, n := 0, 1+next(4); i < n; i++ {
+		if next(3) == 0 {
+			line(1, "# service comment")
+		}
+		line(1, fmt.Sprintf("svc%d:", i))
+		if next(4) == 0 {
+			line(2, "# first key comment")
+		}
+		line(2, []string{"image: nginx:1.27", `image: "redis:7.4"`, "image: 'example/app:2'"}[next(3)])
+		switch next(4) {
+		case 1:
+			line(2, "restart: always")
+		case 2:
+			line(2, `restart: "no"`)
+		}
+		switch next(5) {
+		case 1:
+			line(2, "logging:")
+			line(3, "driver: json-file")
+		case 2:
+			line(2, "logging:")
+			line(3, "options:")
+			line(4, `max-file: "2"`)
+		case 3:
+			line(2, "logging:")
+			line(3, "options:")
+			line(4, "max-size: -1")
+		case 4:
+			if anchor == 1 {
+				line(2, "logging: *logging")
+			}
+		}
+		switch next(4) {
+		case 1:
+			line(2, "ulimits:")
+			line(3, "nofile: 1024")
+		case 2:
+			line(2, "ulimits:")
+			line(3, "nofile:")
+			line(4, "soft: 1024")
+			line(4, "hard: 2048")
+		case 3:
+			line(2, "ulimits:")
+			line(3, "nproc: 512")
+		}
+		switch next(5) {
+		case 1:
+			line(2, "healthcheck:")
+			line(3, `test: ["CMD", "curl", "http://localhost/"]`)
+		case 2:
+			line(2, "healthcheck:")
+			line(3, "test: curl -s http://localhost/ || exit 1")
+		case 3:
+			line(2, "healthcheck:")
+			line(3, "test:")
+			line(4, "- CMD-SHELL")
+			line(4, "- 'curl http://localhost/'")
+		case 4:
+			line(2, "healthcheck:")
+			line(3, "test: ['CMD', 'timeout', '5', 'curl', '-s', 'http://localhost/']")
+		}
+		if next(3) == 0 {
+			line(2, "deploy:")
+			line(3, "resources:")
+			line(4, "limits:")
+			line(5, "memory: 256m")
+		}
+		if next(4) == 0 {
+			line(2, "ports:")
+			line(3, `- "8080:80"`)
+		}
+		if next(5) == 0 {
+			line(2, "# a trailing comment")
+		}
+		if next(3) == 0 {
+			b.WriteString(eol)
+		}
+	}
+	return b.String()
+}
+
+// FuzzFixCompose runs the --fix round trip on generated compose files.
+func FuzzFixCompose(f *testing.F) {
+	for _, s := range []string{"", "\x00", "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01", "abcdefghijklmnopqrstuvwxyz", "\xff\x10\x22\x33\x44\x55\x66\x77\x88\x99"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, seed []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "compose.yaml")
+		if err := os.WriteFile(path, []byte(genCompose(seed)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st := &fixStats{applied: map[string]int{}}
+		fixRoundTrip(t, path, st)
+		if st.composeChecked > 0 && st.composeLoaded == 0 {
+			t.Fatalf("the fixed file does not load:\n%s", genCompose(seed))
+		}
+	})
+}
+
+// TestFixGenerated runs the fuzz target's round trip on a fixed set of
+// generated files, and checks they exercise every compose fix.
+func TestFixGenerated(t *testing.T) {
+	st := &fixStats{applied: map[string]int{}}
+	for i := range 60 {
+		seed := []byte{byte(i), byte(i * 7), byte(i * 13), byte(i*31 + 5), byte(i * 3), byte(i*11 + 1), byte(i * 17), byte(i*19 + 2)}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "compose.yaml")
+		if err := os.WriteFile(path, []byte(genCompose(seed)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fixRoundTrip(t, path, st)
+	}
+	for _, id := range []string{"restart-policy-missing", "log-rotation-missing", "healthcheck-curl-no-fail", "ulimit-nofile-low", "pids-limit-missing"} {
+		if st.applied[id] == 0 {
+			t.Errorf("no generated file got a %s fix", id)
+		}
+	}
+	if st.composeLoaded != st.composeChecked {
+		t.Errorf("%d of %d fixed files load", st.composeLoaded, st.composeChecked)
+	}
+	t.Logf("%d files, %d changed, fixes %v", st.files, st.changed, st.applied)
+}
+
+// TestFixDiffGolden pins what the fixes write on a project that has the
+// shapes they must respect: an x- logging anchor reused by alias, an
+// override file and an extends target edited where they set the value, a
+// 4-space file, a CRLF Dockerfile, comments, and an ignore pragma.
+func TestFixDiffGolden(t *testing.T) {
+	src, _ := filepath.Abs(filepath.Join("testdata", "fix"))
+	goldenDir, _ := filepath.Abs(filepath.Join("testdata", "golden"))
+	for _, c := range []struct {
+		name   string
+		unsafe bool
+	}{{"fix.diff", false}, {"fix-unsafe.diff", true}} {
+		dir := t.TempDir()
+		golden := filepath.Join(goldenDir, c.name)
+		copyFiles(t, src, dir)
+		t.Chdir(dir)
+		var out, errOut bytes.Buffer
+		_ = runLint(context.Background(), &out, &errOut, lintOptions{diff: true, unsafeFixes: c.unsafe, imageConfig: "off"}, nil)
+		if *update {
+			if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != string(want) {
+			t.Errorf("%s: --diff differs from the golden file (-update rewrites it):\n%s", c.name, out.String())
+		}
+	}
+}
+
+// TestFixEdgeCases pins what a fix does, or that it does nothing, where the
+// text cannot be edited exactly or the value is shared.
+func TestFixEdgeCases(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		// want is the whole fixed file; "" means unchanged.
+		want string
+	}{{
+		name: "an anchored service is shared: only the one merging it is fixed",
+		in:   "services:\n  web: &web\n    image: nginx:1.27\n    logging: {driver: local}\n  other:\n    <<: *web\n",
+		want: "services:\n  web: &web\n    image: nginx:1.27\n    logging: {driver: local}\n  other:\n    restart: unless-stopped\n    <<: *web\n",
+	}, {
+		name: "a flow mapping is left alone",
+		in:   "services:\n  web: {image: nginx:1.27}\n",
+	}, {
+		name: "a logging block reached through a shared anchor is left alone",
+		in:   "x-log: &log\n  driver: json-file\nservices:\n  web:\n    image: nginx:1.27\n    restart: always\n    logging: *log\n",
+	}, {
+		name: "BOM and CRLF stay",
+		in:   "\ufeffservices:\r\n  web:\r\n    image: nginx:1.27\r\n    logging:\r\n      driver: local\r\n",
+		want: "\ufeffservices:\r\n  web:\r\n    restart: unless-stopped\r\n    image: nginx:1.27\r\n    logging:\r\n      driver: local\r\n",
+	}, {
+		name: "a silenced finding is not fixed",
+		in:   "services:\n  # docker-heal ignore=restart-policy-missing\n  web:\n    image: nginx:1.27\n    logging:\n      driver: local\n",
+	}, {
+		name: "a tab-free 3-space file keeps its indent unit",
+		in:   "services:\n   web:\n      image: nginx:1.27\n      restart: always\n      logging:\n         options:\n            max-file: '2'\n",
+		want: "services:\n   web:\n      image: nginx:1.27\n      restart: always\n      logging:\n         options:\n            max-size: 10m\n            max-file: '2'\n",
+	}, {
+		name: "a published port written as a variable is left alone",
+		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"${REDIS_PORT}:6379\"\n",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "compose.yaml")
+			if err := os.WriteFile(path, []byte(c.in), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checker := &lint.Checker{Rules: []lint.Rule{rules.RestartPolicyMissing, rules.LogRotationMissing, rules.PortPublishedAllInterfaces}}
+			res, err := lint.Run(context.Background(), checker, lint.RunOptions{Paths: []string{path}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := lint.PlanFixes(res.Findings, lint.FixUnsafe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if ch, ok := plan.Files[path]; ok {
+				got = string(ch.New)
+			}
+			if got != c.want {
+				t.Errorf("fixed:\n%q\nwant:\n%q\nfindings: %v", got, c.want, res.Findings)
+			}
+		})
 	}
 }

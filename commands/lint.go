@@ -65,7 +65,7 @@ Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
 tool could not do its job. With --diff: 0 when there is nothing to fix, 1 when
 the diff is not empty.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := applyFlagEnv(cmd.Flags(), os.LookupEnv); err != nil {
+			if err := opts.applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
 				return err
 			}
 			opts.engine = func() imagelookup.Engine { return lookupEngine(dockerCli) }

@@ -121,7 +121,32 @@ func TestLintFlagsFromEnvironment(t *testing.T) {
 		t.Errorf("DOCKER_HEAL_FORMAT=... sarif=env.sarif: %v", err)
 	}
 	t.Setenv("DOCKER_HEAL_FAIL_ON", "bogus")
-	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "--fail-on") {
+	if _, errOut, code := runCLI(t, dir, "lint"); code != ExitError || !strings.Contains(errOut, "DOCKER_HEAL_FAIL_ON: unknown severity") {
 		t.Errorf("DOCKER_HEAL_FAIL_ON=bogus: exit %d, %s", code, errOut)
+	}
+}
+
+// `**` in an ignore path ignores what it says, at any depth.
+func TestIgnorePathDoubleStar(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		".docker-heal.yaml":            "ignore:\n  - path: \"**/legacy/**\"\n",
+		"apps/legacy/old/compose.yaml": badCompose,
+		"legacy/compose.yaml":          badCompose,
+		"apps/current/compose.yaml":    badCompose,
+		"apps/legacyish/compose.yaml":  badCompose,
+	})
+	doc, code := lintJSON(t, dir, "--image-config", "off", ".")
+	if code == ExitError {
+		t.Fatalf("exit 2")
+	}
+	files := map[string]bool{}
+	for _, f := range doc.Findings {
+		files[f.File] = true
+	}
+	for file, want := range map[string]bool{"apps/legacy/old/compose.yaml": false, "legacy/compose.yaml": false, "apps/current/compose.yaml": true, "apps/legacyish/compose.yaml": true} {
+		if files[file] != want {
+			t.Errorf("%s has findings: %v, want %v (all: %v)", file, files[file], want, files)
+		}
 	}
 }

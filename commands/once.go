@@ -107,7 +107,7 @@ func addRoundFlags(f *pflag.FlagSet, opts *onceOptions) {
 	f.StringArrayVar(&opts.webhooks, "webhook", nil, "POST a JSON event to this URL on restart, failure, circuit opened, recovery (repeatable)")
 	f.DurationVar(&opts.webhookTimeout, "webhook-timeout", 5*time.Second, "Time allowed for all webhooks of a run")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "Print the plan; restart nothing, write nothing")
-	f.StringVar(&opts.format, "format", "table", "Output format: table or json")
+	f.StringVar(&opts.format, "format", "table", "Output format: table, json, or a Go template as docker ps takes ('table {{.Container}}\t{{.Decision}}\t{{.Result}}')")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Print nothing when nothing happened")
 	f.StringVar(&opts.logFormat, "log-format", "text", "Log format on stderr: text or json")
 	f.StringArrayVarP(&opts.filters, "filter", "f", nil, "Only consider containers matching this docker filter, e.g. label=com.docker.compose.project=shop (repeatable)")
@@ -141,8 +141,8 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 	if err != nil {
 		return err
 	}
-	if opts.format != "table" && opts.format != "json" {
-		return usageError("--format %q: use table or json", opts.format)
+	if err := checkPlanFormat(opts.format); err != nil {
+		return err
 	}
 	if opts.roundTimeout < 0 {
 		return usageError("--round-timeout %v must not be negative (0: a little over the stop timeouts in play)", opts.roundTimeout)
@@ -287,62 +287,45 @@ type onceSummary struct {
 	Plan      string     `json:"plan"`
 }
 
+// printPlan prints a round as --format says: json is the round's summary,
+// anything else goes through docker/cli's formatter (plan_format.go).
 func printPlan(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun bool, format string) error {
-	recs := plan.AuditRecords(dryRun)
 	if format == "json" {
-		sum := onceSummary{Time: plan.Now.UTC(), DryRun: dryRun, Unhealthy: snap.Unhealthy, Steps: []onceStep{}, Plan: plan.String()}
-		i := 0
-		for _, s := range plan.Steps {
-			step := toOnceStep(recs[i])
-			i++
-			for range s.Dependents {
-				step.Dependents = append(step.Dependents, toOnceStep(recs[i]))
-				i++
-			}
-			sum.Steps = append(sum.Steps, step)
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
-			return err
-		}
-		// encoding/json leaves C1 controls raw; a terminal may obey them.
-		_, err := out.Write(safetext.JSON(buf.Bytes()))
-		return err
+		return writePlanJSON(out, plan, snap, dryRun, true)
 	}
-	if len(plan.Steps) == 0 {
+	if len(plan.Steps) == 0 && planTemplate(format) == defaultPlanTable {
 		_, err := fmt.Fprintf(out, "Nothing to do: %d unhealthy container(s), none to act on.\n", snap.Unhealthy)
 		return err
 	}
-	table, flush := newPlainTable(out)
-	result := "RESULT"
-	if dryRun {
-		result = "(DRY RUN)"
+	return writePlanTemplate(out, plan, dryRun, format)
+}
+
+// writePlanJSON writes the round's summary: indented for once, one line
+// for watch (one JSON object a line, for a log collector).
+func writePlanJSON(out io.Writer, plan heal.Plan, snap heal.Snapshot, dryRun, indent bool) error {
+	recs := plan.AuditRecords(dryRun)
+	sum := onceSummary{Time: plan.Now.UTC(), DryRun: dryRun, Unhealthy: snap.Unhealthy, Steps: []onceStep{}, Plan: plan.String()}
+	i := 0
+	for _, s := range plan.Steps {
+		step := toOnceStep(recs[i])
+		i++
+		for range s.Dependents {
+			step.Dependents = append(step.Dependents, toOnceStep(recs[i]))
+			i++
+		}
+		sum.Steps = append(sum.Steps, step)
 	}
-	table.Header("CONTAINER", "PROJECT/SERVICE", "DECISION", "REASON", result)
-	for _, r := range recs {
-		ps := ""
-		if r.Project != "" || r.Service != "" {
-			ps = r.Project + "/" + r.Service
-		}
-		res := r.Result
-		if r.Error != "" {
-			res += ": " + r.Error
-		} else if r.Note != "" {
-			res += ": " + r.Note
-		}
-		if dryRun {
-			res = ""
-		}
-		if err := appendClean(table, r.Container, ps, r.Decision, r.Reason, res); err != nil {
-			return err
-		}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if indent {
+		enc.SetIndent("", "  ")
 	}
-	if err := table.Render(); err != nil {
+	if err := enc.Encode(sum); err != nil {
 		return err
 	}
-	return flush()
+	// encoding/json leaves C1 controls raw; a terminal may obey them.
+	_, err := out.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
 
 func toOnceStep(r heal.AuditRecord) onceStep {

@@ -51,6 +51,24 @@ var severityWords = []string{"error", "warning", "warn", "info", "none", "off"}
 // ruleSettings are what the loader reads under rules: (case-insensitive).
 var ruleSettings = []string{"off", "on", "error", "warning", "warn", "info", "none", "false", "true", "disable", "disabled", "enable", "enabled"}
 
+// anyCase is a pattern matching one of words in any case, as the loader
+// reads them (JSON schema patterns have no case-insensitive flag).
+func anyCase(words []string) string {
+	var alts []string
+	for _, w := range words {
+		var b strings.Builder
+		for _, r := range w {
+			if lower, upper := strings.ToLower(string(r)), strings.ToUpper(string(r)); lower != upper {
+				b.WriteString("[" + lower + upper + "]")
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		alts = append(alts, b.String())
+	}
+	return "^(" + strings.Join(alts, "|") + ")$"
+}
+
 // flagSchema types a config key by the flag it mirrors, with the flag's help
 // as its description.
 func flagSchema(f interface {
@@ -105,15 +123,20 @@ func genSchema(t *testing.T) []byte {
 	for _, k := range yamlKeys(config.File{}) {
 		switch key := k.name; key {
 		case "fail-on":
-			top[key] = map[string]any{"description": lintCmd.Flags().Lookup("fail-on").Usage, "type": "string", "enum": severityWords}
+			top[key] = map[string]any{"description": lintCmd.Flags().Lookup("fail-on").Usage, "type": "string", "pattern": anyCase(severityWords)}
 		case "format":
 			top[key] = map[string]any{"description": "Output format of lint and audit (the --format flag wins)", "type": "string", "enum": render.Formats}
 		case "rules":
 			top[key] = map[string]any{
-				"description":          "Per rule: off turns it off; error, warning or info changes its severity; on keeps it as it is",
-				"type":                 "object",
-				"propertyNames":        map[string]any{"enum": ids},
-				"additionalProperties": map[string]any{"type": "string", "enum": ruleSettings},
+				"description":   "Per rule: off turns it off; error, warning or info changes its severity; on keeps it as it is",
+				"type":          "object",
+				"propertyNames": map[string]any{"enum": ids},
+				// YAML reads true/false as booleans; the loader takes them, and
+				// every word in any case.
+				"additionalProperties": map[string]any{"anyOf": []any{
+					map[string]any{"type": "boolean"},
+					map[string]any{"type": "string", "pattern": anyCase(ruleSettings)},
+				}},
 			}
 		case "ignore":
 			top[key] = map[string]any{
@@ -342,6 +365,19 @@ heal:
 					t.Errorf("schema key heal.%s is not in the full config test: add it", hk)
 				}
 			}
+		}
+	}
+	// What the loader accepts beyond the full config, the schema accepts.
+	for _, good := range []string{
+		"rules:\n  init-missing: false\n  privileged: true\n",
+		"rules:\n  init-missing: Off\n  privileged: ERROR\n",
+		"fail-on: Warning\n",
+	} {
+		if err := loadBoth(t, good); err != nil {
+			t.Errorf("the loader refuses %q: %v", good, err)
+		}
+		if err := validateYAML(t, s, good); err != nil {
+			t.Errorf("the schema refuses %q, which the loader accepts: %v", good, err)
 		}
 	}
 	for _, bad := range []string{

@@ -75,7 +75,7 @@ Exit status 2: it could not start (bad flag, state folder, another watch).`,
 	f.Lookup("lock-timeout").Usage = "Wait this long for the state lock when a once or reset holds it (default 1m)"
 	f.Lookup("max-per-run").Usage = "At most this many restarts and stops per --resync window (storm guard)"
 	f.DurationVar(&opts.resync, "resync", time.Minute, "Run a full round this often (and after every reconnect); --max-per-run counts per this window")
-	f.StringVar(&opts.listen, "listen", "", "Serve /metrics and /healthz on this address, e.g. 127.0.0.1:9580 (0.0.0.0:9580 offers the container list to the network: only on a private one)")
+	f.StringVar(&opts.listen, "listen", "", "Serve /metrics and /healthz on this address, e.g. "+watchhttp.DefaultAddr+" (0.0.0.0:9580 offers the container list to the network: only on a private one)")
 	f.BoolVar(&opts.healthcheck, "healthcheck", false, "Ask the watch serving --listen whether it is healthy; exit 0 if so, 1 if not (for HEALTHCHECK)")
 	f.DurationVar(&opts.startDelay, "start-delay", 0, "Wait this long before the first round (autoheal's AUTOHEAL_START_PERIOD)")
 	return cmd
@@ -92,8 +92,8 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	if err != nil {
 		return err
 	}
-	if opts.format != "table" && opts.format != "json" {
-		return usageError("--format %q: use table or json", opts.format)
+	if err := checkPlanFormat(opts.format); err != nil {
+		return err
 	}
 	if opts.resync <= 0 {
 		return usageError("--resync %s: must be positive, e.g. 1m", opts.resync)
@@ -164,12 +164,36 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	return w.Run(ctx)
 }
 
-// printWatchRound prints a round that did something, as once does.
+// printWatchRound prints a round that did something. With --log-format
+// json every decision is one log line naming its container, and no table is
+// printed (a log collector reads one JSON object a line); --format json
+// prints the round's summary as one line; otherwise the table once prints.
 func printWatchRound(out io.Writer, log *slog.Logger, round heal.Round, opts watchOptions) {
 	if !round.Plan.Eventful() || opts.quiet {
 		return
 	}
-	if err := printPlan(out, round.Plan, round.Snapshot, opts.dryRun, opts.format); err != nil {
+	var err error
+	switch {
+	case opts.format == "json":
+		err = writePlanJSON(out, round.Plan, round.Snapshot, opts.dryRun, false)
+	case opts.logFormat == "json" && opts.format == "table":
+		for _, r := range round.Plan.AuditRecords(opts.dryRun) {
+			attrs := []any{"container", r.Container, "id", r.ID, "decision", r.Decision}
+			for _, kv := range [][2]string{{"project", r.Project}, {"service", r.Service}, {"reason", r.Reason},
+				{"result", r.Result}, {"error", r.Error}, {"note", r.Note}} {
+				if kv[1] != "" {
+					attrs = append(attrs, kv[0], kv[1])
+				}
+			}
+			if r.DryRun {
+				attrs = append(attrs, "dry_run", true)
+			}
+			log.Info("decision", attrs...)
+		}
+	default:
+		err = printPlan(out, round.Plan, round.Snapshot, opts.dryRun, opts.format)
+	}
+	if err != nil {
 		log.Warn("output", "error", err.Error())
 	}
 }

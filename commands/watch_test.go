@@ -381,3 +381,49 @@ func TestWatchHonoursAnOperatorStopDuringItsRestart(t *testing.T) {
 		t.Errorf("the operator's stop was undone: no stop after the restart\n%s", calls)
 	}
 }
+
+// issue 16: with --log-format json, watch writes one JSON object a line,
+// each decision its own line naming the container, and no text table.
+func TestWatchJSONLogsOneLinePerDecision(t *testing.T) {
+	web, db := sickContainer("web"), sickContainer("db")
+	db.Health = heal.HealthHealthy
+	e := newOnceEngine(web, db)
+	opts := watchTestOpts(t)
+	opts.logFormat = "json"
+	r := startWatch(t, e, opts)
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the first restart", func() bool { return e.restarts() == 1 })
+	e.setHealth(db.ID, heal.HealthUnhealthy)
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: db.ID, Name: db.Name, Health: heal.HealthUnhealthy, Time: time.Now()})
+	eventually(t, "the second restart", func() bool { return e.restarts() == 2 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if out := r.out.String(); out != "" {
+		t.Errorf("stdout has text beside the JSON log:\n%s", out)
+	}
+	decisions := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.errOut.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not one JSON object a line: %q: %v", line, err)
+		}
+		switch rec["msg"] {
+		case "decision":
+			name, _ := rec["container"].(string)
+			if res, _ := rec["result"].(string); res != "" {
+				decisions[name] = res
+			}
+			if rec["decision"] == nil || rec["id"] == nil {
+				t.Errorf("decision line lacks its decision or id: %q", line)
+			}
+		case "restart issued", "restarted":
+			if rec["container"] != "db" && rec["container"] != "web" {
+				t.Errorf("%s line does not name the container: %q", rec["msg"], line)
+			}
+		}
+	}
+	if decisions["web"] != heal.ResultSuccess || decisions["db"] != heal.ResultSuccess {
+		t.Errorf("decision lines %v, want web and db restarted\n%s", decisions, r.errOut.String())
+	}
+}

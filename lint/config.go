@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // ConfigFileName is looked up from the project directory upwards
@@ -122,8 +124,10 @@ func ruleListed(ids []string, id string) bool {
 	return false
 }
 
-// matchPath matches a glob against a file, relative to the config's folder;
-// "dir/**" matches everything below dir.
+// matchPath matches a glob against a file, relative to the config's folder,
+// with doublestar's syntax: ** matches any number of folders (legacy/**,
+// **/legacy/**, **/Dockerfile), {a,b} either. A pattern with no slash
+// matches the file's name in any folder, as .gitignore does.
 func matchPath(pattern, base, file string) bool {
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -134,12 +138,14 @@ func matchPath(pattern, base, file string) bool {
 		rel = file
 	}
 	rel = filepath.ToSlash(rel)
-	if prefix, ok := strings.CutSuffix(pattern, "/**"); ok {
-		return rel == prefix || strings.HasPrefix(rel, prefix+"/")
+	pattern = strings.TrimPrefix(filepath.ToSlash(pattern), "./")
+	if !strings.Contains(pattern, "/") {
+		pattern = "**/" + pattern
 	}
-	if ok, _ := filepath.Match(pattern, rel); ok {
-		return true
-	}
-	ok, _ := filepath.Match(pattern, filepath.Base(rel))
-	return ok
+	return doublestar.MatchUnvalidated(pattern, rel)
+}
+
+// ValidGlob says whether a path pattern of the config is valid.
+func ValidGlob(pattern string) bool {
+	return doublestar.ValidatePattern(filepath.ToSlash(pattern))
 }

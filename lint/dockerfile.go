@@ -148,6 +148,9 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 			df, err = nil, &ParseError{Pos: Position{File: path}, Msg: fmt.Sprintf("the Dockerfile parser failed: %v", r)}
 		}
 	}()
+	if err := checkDockerfileSize(path, src); err != nil {
+		return nil, err
+	}
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
 		return nil, dockerfileError(path, err)
@@ -155,6 +158,9 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
 		return nil, dockerfileError(path, err)
+	}
+	if _, err := expansionBudget(path, metaArgs, stages); err != nil {
+		return nil, err
 	}
 	if len(stages) == 0 {
 		line := 1
@@ -204,8 +210,11 @@ func (df *Dockerfile) expand(buildArgs map[string]string) {
 			if kv.Value != nil {
 				delete(noDefault, kv.Key)
 				v := *kv.Value
-				if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
-					v = expanded
+				// One too large to expand is left as written.
+				if expandable(v, df.metaEnv()) {
+					if expanded, _, err := lex.ProcessWord(v, shell.EnvsFromSlice(df.metaEnv())); err == nil {
+						v = expanded
+					}
 				}
 				df.MetaArgs[kv.Key] = v
 			} else if _, ok := df.MetaArgs[kv.Key]; !ok {
@@ -218,14 +227,17 @@ func (df *Dockerfile) expand(buildArgs map[string]string) {
 	byName := map[string]*Stage{}
 	for _, s := range df.Stages {
 		s.From, s.FromArgs, s.Parent = s.FromRaw, nil, nil
-		if res, err := lex.ProcessWordWithMatches(s.FromRaw, env); err == nil {
-			s.From = res.Result
-			for name := range res.Matched {
-				if noDefault[name] {
-					s.FromArgs = append(s.FromArgs, name)
+		// One too large to expand is left as written.
+		if expandable(s.FromRaw, df.metaEnv()) {
+			if res, err := lex.ProcessWordWithMatches(s.FromRaw, env); err == nil {
+				s.From = res.Result
+				for name := range res.Matched {
+					if noDefault[name] {
+						s.FromArgs = append(s.FromArgs, name)
+					}
 				}
+				slices.Sort(s.FromArgs)
 			}
-			slices.Sort(s.FromArgs)
 		}
 		if parent, ok := byName[strings.ToLower(s.From)]; ok {
 			s.Parent = parent
@@ -474,6 +486,9 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *shell.Lex, env *[]string, files *imageFiles) {
 	cmdSet := false
 	expand := func(word string) string {
+		if !expandable(word, *env) {
+			return word // ParseDockerfile refused such files; build args may still be large
+		}
 		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
 		}

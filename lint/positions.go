@@ -79,6 +79,9 @@ func (ix *positionIndex) addFile(path string) error {
 	if d, line := nodeDepth(sf.root, 0); d > maxComposeDepth {
 		return refused(path, line, "nested more than %d levels deep: not a compose file a person wrote", maxComposeDepth)
 	}
+	if err := checkInterpolation(path, src); err != nil {
+		return err
+	}
 	var spans [][2]int
 	budget := maxWalkNodes
 	collectSpans(sf.root, &spans, 0, &budget)

@@ -64,7 +64,7 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 				target = filepath.Join(it.base, target)
 			}
 			if !ref.compose {
-				if err := CheckFile(target); err != nil && !os.IsNotExist(err) {
+				if err := checkEnvFile(target); err != nil && !os.IsNotExist(err) {
 					return refError(it.file, ref, ref.path, err)
 				}
 				continue
@@ -98,7 +98,7 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 					}
 				}
 				// compose-go reads the included project's own .env.
-				if err := CheckFile(filepath.Join(next, ".env")); err != nil && !os.IsNotExist(err) {
+				if err := checkEnvFile(filepath.Join(next, ".env")); err != nil && !os.IsNotExist(err) {
 					return refError(it.file, ref, filepath.Join(filepath.Dir(ref.path), ".env"), err)
 				}
 			}
@@ -227,7 +227,7 @@ func guardedDotEnv(o *cli.ProjectOptions) error {
 		if f == os.DevNull {
 			continue
 		}
-		if err := CheckFile(f); err != nil && !os.IsNotExist(err) {
+		if err := checkEnvFile(f); err != nil && !os.IsNotExist(err) {
 			var pe *ParseError
 			if errors.As(err, &pe) {
 				pe.Pos.File = absPath(f)

@@ -48,6 +48,10 @@ type Rule struct {
 	// CheckService runs once per compose service or container when Scope has
 	// ScopeCompose or ScopeContainer; svc.Kind tells which.
 	CheckService func(r *Report, svc *Service)
+	// Fix says which fixes the rule's findings may carry: "safe", "unsafe",
+	// "safe, unsafe" (some of each), or "" for none. Its docs page has a
+	// "## Fix" section saying what each changes.
+	Fix string
 	// FromLoader marks a rule whose findings the loaders make (a file that
 	// does not parse, a variable with no value): it has no check function,
 	// and its findings go through the same filter as every other.

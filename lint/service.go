@@ -247,6 +247,44 @@ type Service struct {
 	Keys map[string]Position
 	// sources are the compose files read, parsed, by path: fixes edit them.
 	sources map[string]*sourceFile
+	// StopGracePeriod is stop_grace_period, the time the engine waits after
+	// the stop signal before SIGKILL; nil when unset (the engine's 10 s).
+	StopGracePeriod *time.Duration
+	// Ports are the container ports published on the host.
+	Ports []Port
+	// Env are the environment variables the compose file writes for the
+	// service, read from the YAML itself; nil for a container.
+	Env []EnvVar
+}
+
+// DefaultStopGracePeriod is the engine's wait between the stop signal and
+// SIGKILL when a container sets none (moby's container.DefaultStopTimeout).
+const DefaultStopGracePeriod = 10 * time.Second
+
+// Port is one published port, as compose-go normalises ports: entries.
+type Port struct {
+	Target    uint32 // the container port
+	Published string // the host port or range; "" for a random one
+	HostIP    string // "" binds every interface of the host
+	Protocol  string
+	// HostIPUnknown is set when the entry's host IP is written as a
+	// variable that had no value here: the deploy host may set it.
+	HostIPUnknown bool
+	// Pos is the entry in the ports: list, or the ports: key.
+	Pos Position
+}
+
+// EnvVar is one environment entry as the compose file writes it.
+type EnvVar struct {
+	Name string
+	// Value is the value after interpolation, as the container gets it.
+	Value string
+	// Literal is set when the value is written in the file as it is, with no
+	// ${VAR} or $VAR interpolation in it (and no later file or env_file
+	// changes it).
+	Literal bool
+	// Pos is where the value is written.
+	Pos Position
 }
 
 // At returns the position of the first of the key paths that is written in

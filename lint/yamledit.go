@@ -141,6 +141,12 @@ func (e *ComposeEdit) ScalarAt(file string, n *yaml.Node) (start int, ok bool) {
 	return start, ok
 }
 
+// ScalarNode is ScalarAt returning the node too.
+func (e *ComposeEdit) ScalarNode(file string, n *yaml.Node) (*yaml.Node, int, bool) {
+	start, ok := e.ScalarAt(file, n)
+	return n, start, ok
+}
+
 // LineStart returns the byte offset where node n's line begins, and the
 // text from there to the node (a block list item's "  - ").
 func (e *ComposeEdit) LineStart(file string, n *yaml.Node) (int, string, bool) {
@@ -170,6 +176,51 @@ func (e *ComposeEdit) EOL(file string) string {
 // Insert adds an edit inserting text at offset of file.
 func (e *ComposeEdit) Insert(file string, offset int, text string) {
 	e.edits = append(e.edits, Edit{File: file, Start: offset, End: offset, Text: text})
+}
+
+// NodeAt returns the list item written at pos (a ports: entry), unless it
+// is shared through an anchor, and its file.
+func (e *ComposeEdit) NodeAt(pos Position) (*yaml.Node, string) {
+	if e.failed {
+		return nil, ""
+	}
+	sf := e.svc.sources[pos.File]
+	if sf == nil || pos.Line == 0 {
+		return nil, ""
+	}
+	return findItem(sf.root, pos.Line, pos.Col, 0), sf.path
+}
+
+// findItem walks to the list item written at line:col, never through an
+// alias, an anchored node or a merge key.
+func findItem(n *yaml.Node, line, col, depth int) *yaml.Node {
+	if n == nil || depth > maxWalkDepth || n.Kind == yaml.AliasNode || (depth > 0 && n.Anchor != "") {
+		return nil
+	}
+	for i, c := range n.Content {
+		if n.Kind == yaml.SequenceNode && c.Line == line && c.Column == col {
+			if c.Anchor != "" || c.Kind == yaml.AliasNode {
+				return nil
+			}
+			return c
+		}
+		if n.Kind == yaml.MappingNode && i%2 == 1 && n.Content[i-1].Value == "<<" {
+			continue
+		}
+		if f := findItem(c, line, col, depth+1); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// Offset returns the byte offset of a node of file.
+func (e *ComposeEdit) Offset(file string, n *yaml.Node) (int, bool) {
+	sf := e.svc.sources[file]
+	if sf == nil {
+		return 0, false
+	}
+	return sf.offset(n.Line, n.Column)
 }
 
 // AliasAnchor looks in the file that defines the service for a top-level

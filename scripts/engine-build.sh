@@ -57,7 +57,11 @@ build_28() {
 	cp "$src/vendor.mod" "$src/go.mod"
 	cp "$src/vendor.sum" "$src/go.sum"
 	rm -rf "$src/vendor"
-	(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath -o "$out/dockerd" ./cmd/dockerd)
+	local v=${ENGINE28_VERSION#v}
+	v=${v%+incompatible}
+	(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath \
+		-ldflags "-X github.com/docker/docker/dockerversion.Version=$v -X github.com/docker/docker/dockerversion.GitCommit=module" \
+		-o "$out/dockerd" ./cmd/dockerd)
 	(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath -o "$out/docker-proxy" ./cmd/docker-proxy)
 }
 
@@ -65,7 +69,9 @@ build_newest() {
 	local out=$1 src=$2
 	copy_module "$NEWEST_MODULE@$NEWEST_VERSION" "$src/moby"
 	rm -rf "$src/moby/vendor"
-	(cd "$src/moby" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath -o "$out/dockerd" ./cmd/dockerd)
+	(cd "$src/moby" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath \
+		-ldflags "-X github.com/moby/moby/v2/dockerversion.Version=${NEWEST_VERSION#v} -X github.com/moby/moby/v2/dockerversion.GitCommit=module" \
+		-o "$out/dockerd" ./cmd/dockerd)
 	(cd "$src/moby" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath -o "$out/docker-proxy" ./cmd/docker-proxy)
 	copy_module "$RUNC_MODULE@$RUNC_VERSION" "$src/runc"
 	# runc's go.mod replaces one module with a local folder that the module
@@ -105,10 +111,12 @@ main() {
 	fi
 	command -v go >/dev/null 2>&1 || die "go is not on PATH"
 	mkdir -p "$(cache_root)"
-	local tmp start=$SECONDS
-	tmp=$(mktemp -d "$(cache_root)/.build-$engine.XXXXXX")
+	local start=$SECONDS
+	# Global: the EXIT trap runs after main returns.
+	build_tmp=$(mktemp -d "$(cache_root)/.build-$engine.XXXXXX")
 	# The source copy is large; it goes away whatever happens.
-	trap 'rm -rf "$tmp"' EXIT
+	trap 'rm -rf "$build_tmp"' EXIT
+	local tmp=$build_tmp
 	echo "engine-build.sh: building engine $engine ($want) into $final" >&2
 	mkdir -p "$tmp/out" "$tmp/src"
 	"build_$engine" "$tmp/out" "$tmp/src"

@@ -2,6 +2,7 @@
 # Lint whole real projects as a user would and write every finding as one JSON line,
 # for the precision measurement in docs/precision.md.
 #   scripts/precision.sh PROJECTS_DIR LIST [BINARY] > findings.jsonl
+#   scripts/precision.sh --sample findings.jsonl > sample.jsonl
 # LIST holds lines "owner/name commit subdir [lint args...]"; any other line is ignored,
 # so docs/precision.md itself can be the list. Each project is expected in
 # PROJECTS_DIR/owner+name (the tree at that commit, e.g. from `git archive`); when it is
@@ -12,6 +13,34 @@
 # the project root) added. A summary line per run goes to stderr.
 # BINARY defaults to bin/docker-heal (built if missing). Needs jq.
 set -euo pipefail
+
+# --sample: the stratified sample judged in docs/precision.md. Per rule, findings are
+# ranked inside each project by sha1("rule:repo:path:line:subject"), then taken round-robin
+# over the projects (sorted by name) until the rule's quota: every finding of the rare
+# rules, 10 to 20 of the frequent ones. Same findings in, same sample out.
+if [ "${1:-}" = --sample ]; then
+	[ $# -eq 2 ] || { echo "usage: $0 --sample findings.jsonl" >&2; exit 2; }
+	command -v jq >/dev/null || { echo "precision: jq is needed" >&2; exit 2; }
+	export LC_ALL=C
+	# One JSON line has no raw tab, so the original line can ride along as the last field.
+	jq -r '[.rule, .repo, "\(.rule):\(.repo):\(.path):\(.line):\(.subject)"] | @tsv' "$2" |
+		while IFS=$'\t' read -r rule repo key; do
+			sum=$(printf '%s' "$key" | sha1sum)
+			printf '%s\t%s\t%s\n' "$rule" "$repo" "${sum%% *}"
+		done | paste - "$2" |
+		sort -t $'\t' -k1,1 -k2,2 -k3,3 |
+		awk -F '\t' -v OFS='\t' '{ if ($1 != r || $2 != p) { n = 0; r = $1; p = $2 }; print $1, sprintf("%06d", n++), $2, $4 }' |
+		sort -t $'\t' -k1,1 -k2,2 -k3,3 |
+		awk -F '\t' '
+			BEGIN {
+				q["depends-on-no-healthcheck"] = 99; q["shell-wrapper-no-exec"] = 99
+				q["docker-socket-mounted"] = 99; q["restart-on-failure-unbounded"] = 99
+				q["unhealthy-not-acted-on"] = 12; q["restart-always"] = 10; q["restart-policy-missing"] = 12
+				q["user-root"] = 20; q["image-unpinned"] = 12; q["healthcheck-missing"] = 16; q["init-missing"] = 16
+			}
+			{ quota = ($1 in q) ? q[$1] : 10; if (taken[$1]++ < quota) print $4 }'
+	exit 0
+fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 PROJECTS_DIR LIST [BINARY]" >&2; exit 2; }
 root=$(cd "$1" && pwd)

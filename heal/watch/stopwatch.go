@@ -19,14 +19,29 @@ type stopwatch struct {
 	observe func(time.Duration)
 	log     *slog.Logger
 	mu      sync.Mutex
-	pending map[string]time.Time
+	pending map[string]seen
 }
 
-func (r *stopwatch) sawUnhealthy(id string, at time.Time) {
+// seen is an unhealthy event: when, and the container's name to log.
+type seen struct {
+	at   time.Time
+	name string
+}
+
+// OOMKills forwards the engine's oom history (heal.OOMHistory): an
+// embedded interface forwards only its own methods.
+func (r *stopwatch) OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error) {
+	if h, ok := r.Engine.(heal.OOMHistory); ok {
+		return h.OOMKills(ctx, since)
+	}
+	return nil, nil
+}
+
+func (r *stopwatch) sawUnhealthy(id, name string, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.pending[id]; !ok {
-		r.pending[id] = at
+		r.pending[id] = seen{at: at, name: name}
 	}
 }
 
@@ -36,26 +51,26 @@ func (r *stopwatch) forget(id string) {
 	delete(r.pending, id)
 }
 
-func (r *stopwatch) took(id string) (time.Duration, bool) {
+func (r *stopwatch) took(id string) (seen, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	at, ok := r.pending[id]
-	if !ok {
-		return 0, false
+	s, ok := r.pending[id]
+	if ok {
+		delete(r.pending, id)
 	}
-	delete(r.pending, id)
-	return time.Since(at), true
+	return s, ok
 }
 
 func (r *stopwatch) timed(id, what string) {
-	d, ok := r.took(id)
+	s, ok := r.took(id)
 	if !ok {
 		return
 	}
+	d := time.Since(s.at)
 	if r.observe != nil {
 		r.observe(d)
 	}
-	r.log.Info(what+" issued", "id", shortID(id), "reaction", d.Round(time.Millisecond).String())
+	r.log.Info(what+" issued", "container", s.name, "id", shortID(id), "reaction", d.Round(time.Millisecond).String())
 }
 
 func (r *stopwatch) Restart(ctx context.Context, id string, timeout time.Duration) error {

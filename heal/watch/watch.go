@@ -80,7 +80,7 @@ func New(cfg Config) *Watcher {
 	if w.now == nil {
 		w.now = time.Now
 	}
-	w.clock = &stopwatch{Engine: cfg.Runner.Engine, observe: cfg.Reaction, log: w.log, pending: map[string]time.Time{}}
+	w.clock = &stopwatch{Engine: cfg.Runner.Engine, observe: cfg.Reaction, log: w.log, pending: map[string]seen{}}
 	w.runner = *cfg.Runner
 	w.runner.Engine = w.clock
 	// A round runs at most the time of its actions (RoundTimeout, else the
@@ -182,7 +182,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				w.log.Warn("engine event stream lost; reconnecting", "error", errText(ev.Err))
 			case heal.EventHealthStatus:
 				if ev.Health == heal.HealthUnhealthy {
-					w.clock.sawUnhealthy(ev.ID, ev.Time)
+					w.clock.sawUnhealthy(ev.ID, ev.Name, ev.Time)
 				} else {
 					w.clock.forget(ev.ID)
 				}
@@ -193,6 +193,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 					delete(rechecks, ev.ID)
 					armTimer()
 				}
+				if ev.Kind == heal.EventDie {
+					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
+				}
+			case heal.EventOOM:
+				pending[ev.ID] = true
 			}
 		case <-resync.C:
 			needFull = true

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"go.yaml.in/yaml/v4"
 
 	"github.com/docker-heal/docker-heal/lint"
@@ -45,11 +46,18 @@ type File struct {
 	lines map[string]int
 	// values are the scalars as written, by dotted key, for Merge.
 	values map[string][]string
+	// errs are the mistakes found while loading.
+	errs Errors
 }
 
 // Load reads and checks a config file: unknown keys and values of the wrong
-// shape are errors naming file:line.
-func Load(path string) (*File, error) {
+// shape are errors naming file:line. Every mistake is reported at once, in
+// file order (an Errors).
+func Load(path string) (*File, error) { return LoadFor(path, nil) }
+
+// LoadFor is Load that also checks the rule ids the file names against
+// knownRules (nil: not checked), so a misspelt id comes with the others.
+func LoadFor(path string, knownRules map[string]bool) (*File, error) {
 	src, err := lint.ReadSource(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -63,16 +71,64 @@ func Load(path string) (*File, error) {
 		return f, nil // empty file
 	}
 	root := doc.Content[0]
-	if err := f.walk(root, reflect.TypeFor[File](), ""); err != nil {
-		return nil, err
+	f.walk(root, reflect.TypeFor[File](), "")
+	// Decode what it can: the values walk found of the wrong shape are
+	// already reported; the others are still checked below.
+	if err := root.Decode(f); err != nil && len(f.errs) == 0 {
+		f.errs = append(f.errs, &Error{Path: path, Msg: err.Error()})
 	}
-	if err := root.Decode(f); err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, err)
+	f.check()
+	if knownRules != nil {
+		f.checkRules(knownRules)
 	}
-	if err := f.check(); err != nil {
+	if err := f.errs.sorted(); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// Error is one mistake in a config file, at its line (0: unknown).
+type Error struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("config %s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("config %s: %s", e.Path, e.Msg)
+}
+
+// Errors are every mistake of a file, one a line, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sorted returns the errors in line order (nil when there is none).
+func (es Errors) sorted() error {
+	if len(es) == 0 {
+		return nil
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
+	return es
+}
+
+// add records a mistake at a line.
+func (f *File) add(line int, format string, args ...any) {
+	f.errs = append(f.errs, &Error{Path: f.Path, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addAt records a mistake at a key's line, naming the key.
+func (f *File) addAt(key, format string, args ...any) {
+	f.add(f.lines[key], "%s: %s", key, fmt.Sprintf(format, args...))
 }
 
 // Empty is the config of a run without a file.
@@ -88,7 +144,7 @@ func (f *File) at(key string) string {
 
 // errorf is an error at a key's line, naming the key.
 func (f *File) errorf(key, format string, args ...any) error {
-	return fmt.Errorf("config %s: %s: %s", f.at(key), key, fmt.Sprintf(format, args...))
+	return &Error{Path: f.Path, Line: f.lines[key], Msg: key + ": " + fmt.Sprintf(format, args...)}
 }
 
 func kindName(n *yaml.Node) string {
@@ -103,77 +159,100 @@ func kindName(n *yaml.Node) string {
 	return "a single value"
 }
 
-// walk checks node against the schema type t, recording lines and scalar values.
-func (f *File) walk(node *yaml.Node, t reflect.Type, key string) error {
+// walk checks node against the schema type t, recording lines and scalar
+// values, and every mistake (a node of the wrong shape is skipped).
+func (f *File) walk(node *yaml.Node, t reflect.Type, key string) {
 	if node.Kind == yaml.AliasNode && node.Alias != nil {
 		node = node.Alias
 	}
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
-		return nil // "heal:" with nothing under it
+		return // "heal:" with nothing under it
 	}
 	name := key
 	if name == "" {
 		name = "the file"
 	}
-	place := func() string { return fmt.Sprintf("%s:%d", f.Path, node.Line) }
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if node.Kind != yaml.MappingNode {
-			return fmt.Errorf("config %s: %s must be a mapping of keys, not %s", place(), name, kindName(node))
+			f.add(node.Line, "%s must be a mapping of keys, not %s", name, kindName(node))
+			return
 		}
 		fields := schemaFields(t)
+		known := slices.Sorted(mapKeys(fields))
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]
 			child := join(key, k.Value)
 			field, ok := fields[k.Value]
 			if !ok {
-				return fmt.Errorf("config %s:%d: unknown key %q%s (known: %s)", f.Path, k.Line, k.Value, under(key), strings.Join(slices.Sorted(mapKeys(fields)), ", "))
+				if guess := closest(k.Value, known); guess != "" {
+					f.add(k.Line, "unknown key %q%s; did you mean %q?", k.Value, under(key), guess)
+				} else {
+					f.add(k.Line, "unknown key %q%s (known: %s)", k.Value, under(key), strings.Join(known, ", "))
+				}
+				continue
 			}
 			f.lines[child] = k.Line
-			if err := f.walk(v, field.Type, child); err != nil {
-				return err
-			}
+			f.walk(v, field.Type, child)
 		}
 	case reflect.Map:
 		if node.Kind != yaml.MappingNode {
-			return fmt.Errorf("config %s: %s must be a mapping, not %s", place(), name, kindName(node))
+			f.add(node.Line, "%s must be a mapping, not %s", name, kindName(node))
+			return
 		}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]
 			child := join(key, k.Value)
 			f.lines[child] = k.Line
-			if err := f.walk(v, t.Elem(), child); err != nil {
-				return err
-			}
+			f.walk(v, t.Elem(), child)
 		}
 	case reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
-			return fmt.Errorf("config %s: %s must be a list, not %s", place(), name, kindName(node))
+			f.add(node.Line, "%s must be a list, not %s", name, kindName(node))
+			return
 		}
 		for i, item := range node.Content {
-			if err := f.walk(item, t.Elem(), fmt.Sprintf("%s[%d]", key, i)); err != nil {
-				return err
-			}
+			child := fmt.Sprintf("%s[%d]", key, i)
+			f.lines[child] = item.Line
+			f.walk(item, t.Elem(), child)
 			if item.Kind == yaml.ScalarNode {
 				f.values[key] = append(f.values[key], item.Value)
 			}
 		}
 	default:
 		if node.Kind != yaml.ScalarNode {
-			return fmt.Errorf("config %s: %s must be a single value, not %s", place(), name, kindName(node))
+			f.add(node.Line, "%s must be a single value, not %s", name, kindName(node))
+			return
 		}
 		switch {
 		case t.Kind() == reflect.Int && node.ShortTag() != "!!int":
-			return fmt.Errorf("config %s: %s: %q is not a whole number", place(), name, node.Value)
+			f.add(node.Line, "%s: %q is not a whole number", name, node.Value)
+			return
 		case t.Kind() == reflect.Bool && node.ShortTag() != "!!bool":
-			return fmt.Errorf("config %s: %s: %q is not true or false", place(), name, node.Value)
+			f.add(node.Line, "%s: %q is not true or false", name, node.Value)
+			return
 		}
 		f.values[key] = []string{node.Value}
 	}
-	return nil
+}
+
+// closest is the candidate a misspelt word most likely meant, or "" when
+// none is close: at most 2 edits, and fewer than a third of the word.
+func closest(word string, candidates []string) string {
+	best, bestDist := "", 0
+	for _, c := range candidates {
+		d := levenshtein.Distance(word, c, nil)
+		if best == "" || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist == 0 || bestDist > 2 || bestDist*3 > len(word) {
+		return ""
+	}
+	return best
 }
 
 func join(key, child string) string {
@@ -245,26 +324,58 @@ func Keys() []string {
 }
 
 // check validates the values the schema cannot: severities, durations,
-// patterns. Rule ids are checked by Lint, which knows the rules.
-func (f *File) check() error {
+// patterns. Rule ids are checked by checkRules, which needs the rules.
+func (f *File) check() {
 	if f.FailOn != "" {
 		if _, err := lint.ParseSeverity(f.FailOn); err != nil {
-			return f.errorf("fail-on", "%v", err)
+			f.addAt("fail-on", "%v", err)
 		}
 	}
 	for i, ig := range f.Ignore {
 		key := fmt.Sprintf("ignore[%d]", i)
 		if ig.Path == "" && ig.Service == "" {
-			return fmt.Errorf("config %s: ignore entry %d needs a path or a service", f.Path, i+1)
+			f.add(f.lines[key], "ignore entry %d needs a path or a service", i+1)
 		}
-		if ig.Path != "" {
-			if _, err := filepath.Match(ig.Path, ""); err != nil {
-				return f.errorf(key+".path", "ignore entry %d: bad path pattern %q: %v", i+1, ig.Path, err)
+		if ig.Path != "" && !lint.ValidGlob(ig.Path) {
+			f.addAt(key+".path", "ignore entry %d: bad path pattern %q: check its brackets and braces", i+1, ig.Path)
+		}
+	}
+	for id, v := range f.Rules {
+		if _, _, err := lint.ParseRuleSetting(v); err != nil {
+			f.addAt("rules."+id, "%v (or off/on)", err)
+		}
+	}
+	if _, err := f.Heal.policy(f, nil); err != nil {
+		var es Errors
+		if errors.As(err, &es) {
+			f.errs = append(f.errs, es...)
+		} else {
+			f.errs = append(f.errs, &Error{Path: f.Path, Msg: err.Error()})
+		}
+	}
+}
+
+// checkRules checks the rule ids under rules: and ignore[].rules.
+func (f *File) checkRules(known map[string]bool) {
+	ids := slices.Sorted(mapKeys(known))
+	unknown := func(id string) string {
+		if guess := closest(id, ids); guess != "" {
+			return fmt.Sprintf("unknown rule %q; did you mean %q?", id, guess)
+		}
+		return fmt.Sprintf("unknown rule %q (see docker heal rules)", id)
+	}
+	for id := range f.Rules {
+		if !known[id] {
+			f.addAt("rules."+id, "%s", unknown(id))
+		}
+	}
+	for i, ig := range f.Ignore {
+		for _, id := range ig.Rules {
+			if id != "all" && !known[id] {
+				f.add(f.lines[fmt.Sprintf("ignore[%d].rules", i)], "ignore entry %d: %s", i+1, unknown(id))
 			}
 		}
 	}
-	_, err := f.Heal.policy(f, nil)
-	return err
 }
 
 // Lint is the lint side of the file; known rule ids check its rule names.
@@ -272,20 +383,12 @@ func (f *File) Lint(known map[string]bool) (*lint.Config, error) {
 	if f == nil || f.Path == "" {
 		return nil, nil
 	}
-	for id, v := range f.Rules {
-		if known != nil && !known[id] {
-			return nil, f.errorf("rules."+id, "unknown rule %q (see docker heal rules)", id)
-		}
-		if _, _, err := lint.ParseRuleSetting(v); err != nil {
-			return nil, f.errorf("rules."+id, "%v (or off/on)", err)
-		}
+	f.errs = nil
+	if known != nil {
+		f.checkRules(known)
 	}
-	for i, ig := range f.Ignore {
-		for _, id := range ig.Rules {
-			if known != nil && id != "all" && !known[id] {
-				return nil, f.errorf(fmt.Sprintf("ignore[%d]", i), "ignore entry %d: unknown rule %q", i+1, id)
-			}
-		}
+	if err := f.errs.sorted(); err != nil {
+		return nil, err
 	}
 	cfg, err := lint.NewConfig(f.Path, f.FailOn, f.Format, f.Rules, f.Ignore)
 	if cfg != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,7 +53,8 @@ func TestLoadConfig(t *testing.T) {
 		"heal:\n  max-restart: 3\n":       ":2: unknown key \"max-restart\" under heal",
 		"heal:\n  window: soon\n":         ":2: heal.window",
 		"heal: [1, 2]\n":                  ":1: heal must be a mapping",
-		"fail_on: error\n":                ":1: unknown key \"fail_on\" (known: fail-on, format, heal, ignore, image-config, rules)",
+		"fail_on: error\n":                ":1: unknown key \"fail_on\"; did you mean \"fail-on\"?",
+		"fialure: error\n":                ":1: unknown key \"fialure\" (known: fail-on, format, heal, ignore, image-config, rules)",
 		"ignore:\n  - paht: x/**\n":       ":2: unknown key \"paht\" under ignore[0]",
 		"fail-on: critical\n":             ":1: fail-on",
 		"heal:\n  max-restarts: many\n":   "max-restarts",
@@ -191,5 +193,49 @@ func TestNearest(t *testing.T) {
 	os.WriteFile(filepath.Join(root, FileName), nil, 0o600)
 	if got := Nearest(deep); got != filepath.Join(root, FileName) {
 		t.Errorf("Nearest %q", got)
+	}
+}
+
+// Every mistake at once, in file order, each at its line, with a guess for
+// a misspelt key or rule id.
+func TestLoadReportsEveryMistakeInFileOrder(t *testing.T) {
+	path := writeConfig(t, "heal:\n  window: soon\n  max-restart: 3\nrules:\n  init-mising: off\n  privileged: loud\nfail-on: warnin\nignore:\n  - path: x/**\n    rules: [cpu-limit-mising]\n")
+	_, err := LoadFor(path, map[string]bool{"init-missing": true, "privileged": true, "cpu-limit-missing": true})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("%v (%T), want config.Errors", err, err)
+	}
+	want := []string{
+		path + `:2: heal.window: "soon" is not a duration like 30s, 5m or 1h`,
+		path + `:3: unknown key "max-restart" under heal; did you mean "max-restarts"?`,
+		path + `:5: rules.init-mising: unknown rule "init-mising"; did you mean "init-missing"?`,
+		path + `:6: rules.privileged: unknown severity "loud": use error, warning, info or none (or off/on)`,
+		path + `:7: fail-on: unknown severity "warnin": use error, warning, info or none`,
+		path + `:10: ignore entry 1: unknown rule "cpu-limit-mising"; did you mean "cpu-limit-missing"?`,
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, strings.TrimPrefix(e.Error(), "config "))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n got %q\nwant %q", got, want)
+	}
+	if strings.Count(err.Error(), "\n") != len(want)-1 {
+		t.Errorf("not one error a line:\n%s", err)
+	}
+}
+
+// The four mistakes of the issue: four errors, in line order.
+func TestFourMistakesFourErrors(t *testing.T) {
+	path := writeConfig(t, "fail_on: error\nrules:\n  init-mising: off\nheal:\n  max-restarts: many\n  window: soon\n")
+	_, err := LoadFor(path, map[string]bool{"init-missing": true})
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 4 {
+		t.Fatalf("%v: want 4 errors", err)
+	}
+	for i, line := range []int{1, 3, 5, 6} {
+		if errs[i].Line != line {
+			t.Errorf("error %d at line %d, want %d: %v", i, errs[i].Line, line, errs[i])
+		}
 	}
 }

@@ -63,6 +63,7 @@ func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
 		p.Concurrency = *h.Concurrency
 	}
 	var ignored time.Duration
+	var errs Errors
 	for _, d := range []struct {
 		key  string
 		v    *string
@@ -85,11 +86,12 @@ func (h Heal) policy(f *File, p *heal.Policy) (heal.Policy, error) {
 		}
 		v, err := time.ParseDuration(*d.v)
 		if err != nil || v < 0 {
-			return *p, f.errorf("heal."+d.key, "%q is not a duration like 30s, 5m or 1h", *d.v)
+			errs = append(errs, f.errorf("heal."+d.key, "%q is not a duration like 30s, 5m or 1h", *d.v).(*Error))
+			continue
 		}
 		*d.into = v
 	}
-	return *p, nil
+	return *p, errs.sorted()
 }
 
 // FlagValue is a key of the file that stands for a flag.

@@ -20,8 +20,17 @@ import (
 // kept for ever: the content cannot change.
 const TagTTL = 24 * time.Hour
 
-// DefaultCacheDir is $XDG_CACHE_HOME/docker-heal/images (~/.cache/... when unset).
+// CacheDirVariable names the cache folder itself, for CI caches that keep
+// it between runs (the Action sets it under RUNNER_TEMP).
+const CacheDirVariable = "DOCKER_HEAL_CACHE_DIR"
+
+// DefaultCacheDir is $DOCKER_HEAL_CACHE_DIR, else
+// $XDG_CACHE_HOME/docker-heal/images (~/.cache/... when unset; the
+// platform's user cache folder on macOS and Windows).
 func DefaultCacheDir() string {
+	if dir := os.Getenv(CacheDirVariable); dir != "" {
+		return dir
+	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""

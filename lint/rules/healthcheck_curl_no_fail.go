@@ -21,6 +21,7 @@ var HealthcheckCurlNoFail = lint.Rule{
 	Summary:         "probe runs curl without `-f`/`--fail`/`--fail-with-body`: it passes on HTTP 500",
 	CheckDockerfile: curlNoFailDockerfile,
 	CheckService:    curlNoFailService,
+	Fix:             "safe",
 }
 
 // Every HEALTHCHECK instruction is checked, in every stage: each one written

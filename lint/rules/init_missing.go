@@ -15,6 +15,7 @@ var InitMissing = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "no `init: true` and the entrypoint is not an init (tini, dumb-init, s6-overlay `/init`, catatonit): zombies are not reaped",
 	CheckService: initMissing,
+	Fix:          "unsafe",
 }
 
 // An init is `init: true` (docker-init, which is tini), or an entrypoint whose

@@ -17,6 +17,7 @@ var LogRotationMissing = lint.Rule{
 	Summary:      "json-file (or the default driver) without `max-size`; `max-file` alone does nothing; `local` rotates by itself",
 	Category:     lint.CategoryResources,
 	CheckService: logRotationMissing,
+	Fix:          "safe",
 }
 
 // An unset driver is the engine's default, json-file; a daemon.json that sets

@@ -14,6 +14,7 @@ var PidsLimitMissing = lint.Rule{
 	Summary:      "no `pids_limit`",
 	Category:     lint.CategoryResources,
 	CheckService: pidsLimitMissing,
+	Fix:          "unsafe",
 }
 
 // 0 and -1 both mean unlimited (the engine reports either).

@@ -12,6 +12,7 @@ var RestartPolicyMissing = lint.Rule{
 	Scope:        lint.ScopeCompose | lint.ScopeContainer,
 	Summary:      "long-running service with no `restart` and no `deploy.restart_policy`",
 	CheckService: restartPolicyMissing,
+	Fix:          "safe",
 }
 
 // One-shot jobs are exempt (an explicit restart: "no" makes a service one), as

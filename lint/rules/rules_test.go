@@ -26,10 +26,12 @@ var issueTable = []struct {
 	{"healthcheck-timing", lint.SeverityWarning, "D C R"},
 	{"healthcheck-probe-unavailable", lint.SeverityError, "D C"},
 	{"depends-on-no-healthcheck", lint.SeverityError, "C"},
+	{"startup-sleep", lint.SeverityWarning, "C"}, // issue 14
 	{"unhealthy-not-acted-on", lint.SeverityInfo, "C R"},
 	{"restart-policy-missing", lint.SeverityWarning, "C R"},
 	{"restart-always", lint.SeverityInfo, "C R"},
 	{"restart-on-failure-unbounded", lint.SeverityInfo, "C R"},
+	{"stop-grace-period-short", lint.SeverityWarning, "C"}, // issue 14
 	{"memory-limit-missing", lint.SeverityWarning, "C R"},
 	{"memory-swap-unlimited", lint.SeverityInfo, "C R"},
 	{"cpu-limit-missing", lint.SeverityInfo, "C R"},
@@ -43,6 +45,8 @@ var issueTable = []struct {
 	{"cap-add-dangerous", lint.SeverityWarning, "C R"},
 	{"host-namespace", lint.SeverityWarning, "C R"},
 	{"user-root", lint.SeverityInfo, "D C R"},
+	{"default-credentials", lint.SeverityWarning, "C"},           // issue 14
+	{"port-published-all-interfaces", lint.SeverityWarning, "C"}, // issue 14
 	{"image-unpinned", lint.SeverityInfo, "D C"},
 	{"unset-variable", lint.SeverityWarning, "C"}, // issue 8
 	{"invalid-file", lint.SeverityError, "D C"},
@@ -122,6 +126,24 @@ func TestEveryRuleHasDocsAndCases(t *testing.T) {
 			for _, section := range []string{"## Why it matters", "## Bad", "## Good", "## How to silence it", "docker-heal ignore=" + r.ID, "--disable " + r.ID, "**Severity:** " + r.Severity.String()} {
 				if !strings.Contains(text, section) {
 					t.Errorf("docs/rules/%s.md lacks %q", r.ID, section)
+				}
+			}
+			// A rule with fixes says which, on its page, with a before/after.
+			_, fix, hasFix := strings.Cut(text, "\n## Fix\n")
+			fix, _, _ = strings.Cut(fix, "\n## ")
+			switch {
+			case r.Fix == "" && hasFix:
+				t.Errorf("docs/rules/%s.md has a Fix section, but the rule has no Fix", r.ID)
+			case r.Fix != "" && !hasFix:
+				t.Errorf("docs/rules/%s.md lacks a \"## Fix\" section (the rule's Fix is %q)", r.ID, r.Fix)
+			case r.Fix != "":
+				for _, kind := range strings.Split(r.Fix, ", ") {
+					if !strings.Contains(strings.ToLower(fix), kind) {
+						t.Errorf("docs/rules/%s.md: the Fix section does not say %q", r.ID, kind)
+					}
+				}
+				if !strings.Contains(fix, "```diff") {
+					t.Errorf("docs/rules/%s.md: the Fix section has no before/after diff", r.ID)
 				}
 			}
 		}

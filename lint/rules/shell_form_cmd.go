@@ -18,6 +18,7 @@ var ShellFormCmd = lint.Rule{
 	Summary:         "CMD/ENTRYPOINT in shell form in the final stage: PID 1 is /bin/sh, SIGTERM is not forwarded",
 	CheckDockerfile: shellFormCmdDockerfile,
 	CheckService:    shellFormCmdService,
+	Fix:             "safe, unsafe",
 }
 
 // Only the final image matters: a builder stage's CMD never runs. Within it,

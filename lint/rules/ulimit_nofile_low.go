@@ -15,6 +15,7 @@ var UlimitNofileLow = lint.Rule{
 	Summary:      "`nofile` unset, or set with a soft limit below 4096",
 	Category:     lint.CategoryResources,
 	CheckService: ulimitNofileLow,
+	Fix:          "safe",
 }
 
 // minNofile is the lowest explicit soft limit left alone: 4096 is four
