@@ -291,7 +291,7 @@ func dockerfileError(path string, err error) error {
 		msg = msg[i+2:]
 	}
 	if strings.Contains(msg, "no build stage in current context") {
-		msg = "instruction before the first FROM: a Dockerfile must start a stage with FROM (only ARG may come before it)"
+		msg = "instruction before the first FROM: a Dockerfile must start a stage with FROM (only ARG can come before it)"
 	}
 	return &ParseError{Pos: pos, Msg: msg}
 }
