@@ -402,6 +402,30 @@ func (f *followState) exec(facts *ScriptFacts, argv []string) {
 	}
 }
 
+// shellCommands parses a shell script (a RUN line) and returns each simple
+// command's words, in order; false when the parser cannot read it.
+func shellCommands(script string) ([][]string, bool) {
+	if len(script) > maxScriptBytes {
+		return nil, false
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
+	if err != nil {
+		return nil, false
+	}
+	var out [][]string
+	syntax.Walk(file, func(node syntax.Node) bool {
+		if call, ok := node.(*syntax.CallExpr); ok && len(call.Args) > 0 {
+			words := make([]string, len(call.Args))
+			for i, w := range call.Args {
+				words[i] = wordText(w)
+			}
+			out = append(out, words)
+		}
+		return true
+	})
+	return out, true
+}
+
 // wordText renders a shell word: literal text as is, "$@" and $@ as "$@",
 // and anything else expanded as its $-text (never resolved).
 func wordText(w *syntax.Word) string {
