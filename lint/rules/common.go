@@ -111,6 +111,17 @@ func runsProcess(img *lint.ImageConfig) (runs, known bool) {
 		// CMD ["node"]): nothing of this image's own runs.
 		return false, true
 	}
+	if len(img.Cmd) == 0 && len(img.Entrypoint) == 1 && isInit(img.Entrypoint[0]) && img.Knows(lint.FieldCmd) {
+		// An init with nothing to run: tini or dumb-init alone exit; s6-overlay's
+		// /init alone runs the services under /etc/services.d or s6-rc.d, and a
+		// base that is an OS image gives none, nor does this build context.
+		switch {
+		case img.Entrypoint[0] != "/init":
+			return false, true
+		case lint.IsOSBase(img.BaseRef) && !img.HasPath("/etc/services.d") && !img.HasPath("/etc/s6-overlay/s6-rc.d"):
+			return false, true
+		}
+	}
 	if len(img.Entrypoint) > 0 || len(img.Cmd) > 0 {
 		return true, true
 	}
