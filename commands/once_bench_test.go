@@ -20,7 +20,8 @@ import (
 //
 //	act:    fresh state: 2 lists, 10 inspects, 10 restarts
 //	steady: the same sick containers inside their backoff: nothing restarted
-//	idle:   nothing unhealthy, no state: a single list call
+//	idle:   nothing unhealthy, no state: two list calls (the unhealthy ones;
+//	        all, for crash loops and OOM kills), no inspect
 func BenchmarkOnceRound(b *testing.B) {
 	now := time.Now()
 	build := func(unhealthy int) *enginetest.FakeDaemon {

@@ -229,6 +229,9 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	if err != nil {
 		return nil, engineError(err)
 	}
+	// The engine's oom events say what its OOMKilled flag may miss; status
+	// shows a container all the same when they cannot be read.
+	_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 	sortContainers(cs)
 	return cs, nil
 }
@@ -344,8 +347,11 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 		var pending []string
 		for _, c := range listed {
 			// The list's health is the status text on 20.10: healthy and
-			// "no healthcheck" are final enough; anything else is inspected.
-			if ok, _, _ := ready(c, opts.now()); !ok {
+			// "no healthcheck" are final enough, unless the container started
+			// a moment ago (the engine may be restarting it over and over);
+			// anything else is inspected.
+			ok, _, _ := ready(c, opts.now())
+			if !ok || opts.now().Sub(c.StartedAt) < heal.CrashLoopWindow {
 				pending = append(pending, c.ID)
 			}
 		}
@@ -355,6 +361,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 			if err != nil {
 				return engineError(err)
 			}
+			_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
 			for _, c := range cs {
 				ok, fail, _ := ready(c, opts.now())
 				switch {

@@ -93,6 +93,30 @@ func (c *Container) LastProbe() *Probe {
 	return &c.Probes[len(c.Probes)-1]
 }
 
+// OOMHistory is what an Engine may also tell: the times of the engine's
+// recent oom events by container id. The OOMKilled flag of inspect is racy
+// on Engine 20.10; the event is not.
+type OOMHistory interface {
+	OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+}
+
+// MarkOOM sets c.OOMKilled when one of the oom event times is its: within
+// oomSlack of its last exit (the kill ended it), or during its current run
+// on an engine that keeps it running (a child process was killed).
+func MarkOOM(c *Container, times []time.Time) {
+	for _, at := range times {
+		nearExit := !c.FinishedAt.IsZero() && at.Sub(c.FinishedAt).Abs() <= oomSlack
+		inRun := c.State == "running" && !c.StartedAt.IsZero() && !at.Before(c.StartedAt) && c.FinishedAt.Before(c.StartedAt)
+		if nearExit || inRun {
+			c.OOMKilled = true
+			return
+		}
+	}
+}
+
+// oomSlack is how far apart an oom event and the exit it caused may be.
+const oomSlack = 5 * time.Second
+
 // ListOptions selects containers to list.
 type ListOptions struct {
 	All bool // include stopped containers

@@ -21,8 +21,11 @@ const (
 	StepOpenCircuit  StepKind = "open-circuit"
 	StepCloseCircuit StepKind = "close-circuit"
 	StepRecovered    StepKind = "recovered"
-	StepWait         StepKind = "wait"
-	StepSkip         StepKind = "skip"
+	// StepAlert tells someone what the engine is going through (a crash
+	// loop, an OOM kill): nothing to restart, the engine does that.
+	StepAlert StepKind = "alert"
+	StepWait  StepKind = "wait"
+	StepSkip  StepKind = "skip"
 )
 
 // WaitCause is what a wait step waits for: a watcher schedules its next
@@ -53,6 +56,11 @@ type Step struct {
 	Container Container
 	// Reason says why, in words ("backoff until 12:03:00").
 	Reason string
+	// Event is what an alert step reports: EventCrashLoop or EventOOMKilled.
+	Event string
+	// OOMAt identifies the OOM kill an EventOOMKilled alert reports (the
+	// exit's time), so the next rounds know it was told.
+	OOMAt time.Time
 	// UnhealthyFor is how long the container has been seen unhealthy across runs (0 = just now).
 	UnhealthyFor time.Duration
 	// StopTimeout for restart and stop.
@@ -143,6 +151,8 @@ func (s Step) line(now time.Time) string {
 		return fmt.Sprintf("close circuit %s: %s", name, s.Reason)
 	case StepRecovered:
 		return fmt.Sprintf("recovered %s: %s", name, s.Reason)
+	case StepAlert:
+		return fmt.Sprintf("alert %s %s: %s", name, s.Event, s.Reason)
 	default:
 		return fmt.Sprintf("%s %s: %s", s.Kind, name, s.Reason)
 	}
@@ -196,6 +206,10 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 	var acting []actionable
 	for _, c := range cs {
 		e := st.Entry(c.ID)
+		if step, ok := decideAlert(c, e, pol, now); ok {
+			plan.Steps = append(plan.Steps, step)
+			continue
+		}
 		if c.Health != HealthUnhealthy {
 			if step, ok := decideHealthy(c, e, pol, now); ok {
 				plan.Steps = append(plan.Steps, step)
@@ -279,6 +293,34 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 	return plan
 }
 
+// decideAlert says whether c's crash loop or OOM kill is news: once per
+// crash-loop episode (until it is seen out of the loop), once per OOM kill
+// (identified by its exit's time), for the containers docker heal looks
+// after. Kills older than the policy's window are history, not news.
+func decideAlert(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
+	if !c.Inspected || IsSwarmTask(c) || IsKubernetes(c) || !pol.PolicyFor(c).Enabled {
+		return Step{}, false
+	}
+	d := Diagnose(c, now)
+	if at := OOMKey(c); c.OOMKilled && now.Sub(at) < pol.Window && (e == nil || at.After(e.LastOOM)) {
+		return Step{Kind: StepAlert, Container: c, Event: EventOOMKilled, OOMAt: at, Reason: d.Reason}, true
+	}
+	if d.Condition == CondCrashLoop && (e == nil || !e.Notified[EventCrashLoop]) {
+		return Step{Kind: StepAlert, Container: c, Event: EventCrashLoop, Reason: d.Reason}, true
+	}
+	return Step{}, false
+}
+
+// OOMKey identifies an OOM kill of c: the time of the exit it caused (on
+// Engine 20.10 the flag is the last exit's, kept across the restart), or the
+// start of the run it happened in when there was no exit yet.
+func OOMKey(c Container) time.Time {
+	if !c.FinishedAt.IsZero() {
+		return c.FinishedAt
+	}
+	return c.StartedAt
+}
+
 // decideHealthy handles a container that is not unhealthy: recoveries and
 // closing circuits.
 func decideHealthy(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) {
@@ -336,6 +378,11 @@ func decideUnhealthy(c Container, e *Entry, pending *Pending, pol Policy, now ti
 	if !c.Inspected {
 		// Listed as unhealthy but gone before it could be inspected.
 		return Step{}
+	}
+	if d := Diagnose(c, now); d.Condition == CondCrashLoop || c.State == "restarting" {
+		// Its restart policy is at it already; one more restart would only
+		// reset the engine's count and backoff.
+		return skip(fmt.Sprintf("the engine is restarting it (%s): not restarted by docker heal", d.Reason))
 	}
 	step.StopTimeout, step.StopTimeoutAsked = cp.StopTimeout, cp.StopTimeoutAsked
 	if e != nil && !e.FirstSeenUnhealthy.IsZero() && now.After(e.FirstSeenUnhealthy) {

@@ -53,10 +53,11 @@ const (
 )
 
 // Failing reports whether the condition is a failure a deploy gate must not
-// wait out: it will not turn healthy by itself.
+// wait out: it will not turn healthy by itself. created is not: compose
+// creates, then starts.
 func (c Condition) Failing() bool {
 	switch c {
-	case CondCrashLoop, CondOOMKilled, CondExited, CondDead, CondCreated:
+	case CondCrashLoop, CondOOMKilled, CondExited, CondDead:
 		return true
 	}
 	return false

@@ -127,7 +127,7 @@ func TestDiagnoseCoversEveryCondition(t *testing.T) {
 
 func TestFailing(t *testing.T) {
 	for c, want := range map[Condition]bool{CondCrashLoop: true, CondOOMKilled: true, CondExited: true, CondDead: true,
-		CondCreated: true, CondUnhealthy: false, CondStarting: false, CondHealthy: false, CondRestarting: false} {
+		CondCreated: false, CondUnhealthy: false, CondStarting: false, CondHealthy: false, CondRestarting: false} {
 		if c.Failing() != want {
 			t.Errorf("%s.Failing() = %v", c, !want)
 		}

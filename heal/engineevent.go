@@ -11,6 +11,9 @@ const (
 	EventHealthStatus EngineEventKind = "health_status"
 	EventStart        EngineEventKind = "start"
 	EventDie          EngineEventKind = "die"
+	// EventOOM: the kernel's OOM killer ended a process of the container
+	// (a die with exit code 137 usually follows).
+	EventOOM EngineEventKind = "oom"
 	EventDestroy      EngineEventKind = "destroy"
 	EventPause        EngineEventKind = "pause"
 	EventUnpause      EngineEventKind = "unpause"
@@ -30,6 +33,8 @@ type EngineEvent struct {
 	Name string
 	// Health is set for EventHealthStatus: healthy, unhealthy or starting.
 	Health string
+	// ExitCode is set for EventDie: the exitCode attribute.
+	ExitCode int
 	// Time is when the engine says it happened.
 	Time time.Time
 	// Err is why the stream broke, for StreamDisconnected.

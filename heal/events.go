@@ -15,6 +15,10 @@ const (
 	EventUnhealthy     = "unhealthy" // action notify
 	EventCircuitOpened = "circuit_opened"
 	EventRecovered     = "recovered"
+	// EventCrashLoop: the engine keeps restarting the container (once per episode).
+	EventCrashLoop = "crash_loop"
+	// EventOOMKilled: the kernel killed it for lack of memory (once per kill).
+	EventOOMKilled = "oom_killed"
 )
 
 // Event is one thing worth telling someone about.
@@ -79,12 +83,16 @@ func newEvent(kind string, c Container, host string, now time.Time, action, resu
 		what = "gave up on " + subject(c) + ": " + reason + "; run docker heal reset " + c.Name + " once fixed"
 	case EventRecovered:
 		what = subject(c) + " recovered: " + reason
+	case EventCrashLoop:
+		what = subject(c) + " is crash-looping: " + reason
+	case EventOOMKilled:
+		what = subject(c) + " was OOM-killed: " + reason
 	}
 	if reason != "" && (kind == EventRestarted || kind == EventRestartFailed || kind == EventStopped || kind == EventUnhealthy) {
 		what += " (" + reason + ")"
 	}
 	ev.Text = fmt.Sprintf("docker-heal on %s: %s", host, what)
-	if ev.LastProbe != "" && kind != EventRecovered {
+	if ev.LastProbe != "" && kind != EventRecovered && kind != EventCrashLoop && kind != EventOOMKilled {
 		ev.Text += "; last probe: " + ev.LastProbe
 	}
 	return ev
@@ -122,6 +130,8 @@ func (p Plan) Events(host string) []Event {
 			evs = append(evs, newEvent(EventCircuitOpened, c, host, p.Now, "none", "", s.Reason, ""))
 		case StepRecovered:
 			evs = append(evs, newEvent(EventRecovered, c, host, p.Now, "none", "", s.Reason, ""))
+		case StepAlert:
+			evs = append(evs, newEvent(s.Event, c, host, p.Now, "none", "", s.Reason, ""))
 		}
 	}
 	return evs
@@ -158,6 +168,9 @@ func (p Plan) AuditRecords(dryRun bool) []AuditRecord {
 		reason := s.Reason
 		if reason == "" && (s.Kind == StepRestart || s.Kind == StepStop || s.Kind == StepNotify) {
 			reason = s.sickness()
+		}
+		if s.Kind == StepAlert {
+			reason = strings.ReplaceAll(s.Event, "_", "-") + ": " + reason
 		}
 		add(s.Container, string(s.Kind), reason, s.Result, s.Error, s.Note)
 		for _, d := range s.Dependents {

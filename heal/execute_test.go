@@ -59,7 +59,8 @@ func (f *fakeEngine) List(_ context.Context, opts ListOptions) ([]Container, err
 		if !opts.All && c.State != "running" && c.State != "paused" {
 			continue
 		}
-		c.Inspected, c.Probes, c.StopTimeout = false, nil, nil
+		// What only inspect tells.
+		c.Inspected, c.Probes, c.StopTimeout, c.RestartCount, c.OOMKilled = false, nil, nil, 0, false
 		out = append(out, c)
 	}
 	return out, nil
@@ -295,13 +296,14 @@ func TestObserveCallsAndApply(t *testing.T) {
 	pol := DefaultPolicy()
 	st := NewState()
 
-	// Nothing remembered and nothing enabled is sick: one list call.
+	// Nothing remembered and nothing enabled is sick: two lists (the
+	// unhealthy ones, and all for crash loops and OOM kills), no inspect.
 	f2 := newFake(other, fine)
 	if _, err := Observe(context.Background(), f2, st, pol); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f2.calls); n != 1 {
-		t.Errorf("quiet host: %d calls, want 1:\n%s", n, f2.callLog())
+	if n := len(f2.calls); n != 2 || strings.Contains(f2.callLog(), "inspect") {
+		t.Errorf("quiet host: %d calls, want 2 lists:\n%s", n, f2.callLog())
 	}
 
 	snap, err := Observe(context.Background(), f, st, pol)

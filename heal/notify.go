@@ -45,8 +45,11 @@ func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery 
 	fresh := plan.Events(r.Host)
 	if len(targets) == 0 {
 		for i := range plan.Steps {
-			if s := &plan.Steps[i]; s.Kind == StepNotify {
+			switch s := &plan.Steps[i]; s.Kind {
+			case StepNotify:
 				s.Result, s.Error = ResultFailure, "no notification target is configured (--webhook, --notify, or heal.webhooks)"
+			case StepAlert:
+				s.Note = "nobody told: no notification target is configured"
 			}
 		}
 		return nil
@@ -138,9 +141,19 @@ func (r *Runner) deliver(ctx context.Context, st *State, plan *Plan) []Delivery 
 		}
 	}
 
-	// A notify step succeeded when its event reached every target now.
+	// A notify step succeeded when its event reached every target now. An
+	// alert is a notice like a restart's: its delivery is only noted.
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
+		if s.Kind == StepAlert {
+			s.Note = "notified"
+			for _, d := range out {
+				if d.Event.Event == s.Event && d.Event.ID == s.Container.ID && d.Event.Time.Equal(plan.Now) && d.Error != "" {
+					s.Note = "notification not delivered (retried next round): " + d.Error
+				}
+			}
+			continue
+		}
 		if s.Kind != StepNotify {
 			continue
 		}

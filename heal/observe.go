@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/docker-heal/docker-heal/internal/bounded"
 )
@@ -45,17 +46,67 @@ type Snapshot struct {
 }
 
 // Observe takes the snapshot Decide needs with few API calls: one list of
-// unhealthy containers; when something is unhealthy and selectable or the
-// state remembers containers, one list of every container (for dependents,
-// recovery and pruning); and an inspect of each selectable unhealthy one.
+// unhealthy containers, one list of every container (for dependents,
+// recovery, pruning, and the containers that may crash-loop or have been
+// OOM-killed), and an inspect of each selectable container that is
+// unhealthy or in trouble (see troubled).
 func Observe(ctx context.Context, engine Engine, st *State, pol Policy) (Snapshot, error) {
-	return observe(ctx, engine, st, pol, nil)
+	return observe(ctx, engine, st, pol, nil, time.Now())
+}
+
+// FillOOM marks the inspected containers an oom event since since was
+// about (see MarkOOM), when engine keeps an OOMHistory. It asks the engine
+// only when one of them may have been OOM-killed without the flag saying so:
+// a SIGKILL exit (137), or a restart by the engine.
+func FillOOM(ctx context.Context, engine any, cs []Container, since time.Time) error {
+	h, ok := engine.(OOMHistory)
+	if !ok {
+		return nil
+	}
+	maybe := false
+	for _, c := range cs {
+		if c.Inspected && !c.OOMKilled && (c.ExitCode == 137 || c.RestartCount > 0) {
+			maybe = true
+		}
+	}
+	if !maybe {
+		return nil
+	}
+	kills, err := h.OOMKills(ctx, since)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		if times := kills[cs[i].ID]; len(times) > 0 && cs[i].Inspected {
+			MarkOOM(&cs[i], times)
+		}
+	}
+	return nil
+}
+
+// troubled reports whether a listed container may be crash-looping or have
+// been OOM-killed: what the list tells (state, exit code, the coarse times
+// of its status text) is enough to pick the few worth an inspect.
+func troubled(c Container, now time.Time, pol Policy) bool {
+	switch c.State {
+	case "restarting":
+		return true // the engine's restart policy is at work
+	case "exited", "dead":
+		// 137 is SIGKILL, which the OOM killer sends: inspect tells.
+		return c.ExitCode == 137 && !c.FinishedAt.IsZero() && now.Sub(c.FinishedAt) < pol.Window
+	case "running":
+		// Started again a moment ago: by the engine, maybe over and over.
+		// The list's "Up 5 minutes" is a lower bound read after now: a
+		// second of slack keeps it out of a five-minute window.
+		return !c.StartedAt.IsZero() && now.Sub(c.StartedAt) < CrashLoopWindow-time.Second
+	}
+	return false
 }
 
 // observe is Observe; with only set, only those container ids count as
 // unhealthy candidates (the others are listed for dependents alone, their
 // health unknown) and the snapshot is never complete.
-func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map[string]bool) (Snapshot, error) {
+func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map[string]bool, now time.Time) (Snapshot, error) {
 	scoped := func(extra map[string][]string) map[string][]string {
 		f := map[string][]string{}
 		for k, v := range pol.Scope {
@@ -86,21 +137,22 @@ func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map
 		}
 	}
 	byID := map[string]Container{}
-	if len(candidates) > 0 || (only == nil && st != nil && len(st.Containers) > 0) || (only != nil && remembers(st, only)) {
-		all, err := engine.List(ctx, ListOptions{All: true, Filters: scoped(nil)})
-		if err != nil {
-			return Snapshot{}, fmt.Errorf("listing containers: %w", err)
-		}
-		for _, c := range all {
-			// The filtered list is the authority on health: old engines (API
-			// 1.41) put no health in the list, newer ones may race with it.
-			if !sickIDs[c.ID] && c.Health == HealthUnhealthy {
-				c.Health = ""
-			}
-			byID[c.ID] = c
-		}
-		snap.Complete = len(pol.Scope) == 0 && only == nil
+	all, err := engine.List(ctx, ListOptions{All: true, Filters: scoped(nil)})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("listing containers: %w", err)
 	}
+	for _, c := range all {
+		// The filtered list is the authority on health: old engines (API
+		// 1.41) put no health in the list, newer ones may race with it.
+		if !sickIDs[c.ID] && c.Health == HealthUnhealthy {
+			c.Health = ""
+		}
+		byID[c.ID] = c
+		if !sickIDs[c.ID] && (only == nil || only[c.ID]) && pol.Selectable(c) && troubled(c, now, pol) {
+			candidates = append(candidates, c.ID)
+		}
+	}
+	snap.Complete = len(pol.Scope) == 0 && only == nil
 	for _, c := range sick {
 		c.Health = HealthUnhealthy
 		byID[c.ID] = c
@@ -116,14 +168,16 @@ func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map
 		case errs[i] == nil && inspected[i].ID != "":
 			c := inspected[i]
 			c.Inspected = true
-			if c.Health != HealthUnhealthy {
+			if sickIDs[id] && c.Health != HealthUnhealthy {
 				// It changed between list and inspect; trust the newer word.
 				snap.Unhealthy--
 			}
 			byID[id] = c
 		case IsNotFound(errs[i]):
 			delete(byID, id) // gone between list and inspect: nothing to heal
-			snap.Unhealthy--
+			if sickIDs[id] {
+				snap.Unhealthy--
+			}
 		case ctx.Err() != nil:
 			return Snapshot{}, ctx.Err()
 		default:
@@ -133,19 +187,21 @@ func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map
 			byID[id] = c
 		}
 	}
+	var inspectedIDs []string
+	var ins []Container
+	for _, id := range candidates {
+		if c, ok := byID[id]; ok && c.Inspected {
+			inspectedIDs, ins = append(inspectedIDs, id), append(ins, c)
+		}
+	}
+	if err := FillOOM(ctx, engine, ins, now.Add(-pol.Window)); err == nil {
+		for i, id := range inspectedIDs {
+			byID[id] = ins[i]
+		}
+	}
 	for _, c := range byID {
 		snap.Containers = append(snap.Containers, c)
 	}
 	sort.Slice(snap.Containers, func(i, j int) bool { return snap.Containers[i].ID < snap.Containers[j].ID })
 	return snap, nil
-}
-
-// remembers reports whether the state has an entry for one of ids.
-func remembers(st *State, ids map[string]bool) bool {
-	for id := range ids {
-		if st.Entry(id) != nil {
-			return true
-		}
-	}
-	return false
 }

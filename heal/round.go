@@ -139,7 +139,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 			only[id] = true
 		}
 	}
-	round.Snapshot, err = observe(ctx, r.Engine, st, pol, only)
+	round.Snapshot, err = observe(ctx, r.Engine, st, pol, only, start)
 	if err != nil {
 		if !opts.DryRun {
 			r.recordMetrics(ctx, st, RunSummary{Time: start, Duration: r.now().Sub(start)})
@@ -167,6 +167,9 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 	ctx = context.WithoutCancel(ctx)
 	round.Deliveries = r.deliver(ctx, st, &round.Plan)
 	st.Apply(applied, round.Plan, pol)
+	if only == nil {
+		st.Conditions = CountConditions(round.Snapshot.Containers, start)
+	}
 	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
 		r.log().Error("state not saved: the next run will not know what this one did", "error", round.SaveErr.Error())
 	}

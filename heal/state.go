@@ -38,6 +38,14 @@ type State struct {
 	// NotificationsTotal counts delivery attempts by result (success,
 	// failure, dropped), kept across runs for docker_heal_notifications_total.
 	NotificationsTotal map[string]int64 `json:"notifications_total,omitempty"`
+	// EngineRestartsTotal counts, by container name, the restarts the
+	// engine's restart policy made that docker heal saw (RestartCount rising
+	// between rounds); OOMKillsTotal the OOM kills it saw. Kept across runs.
+	EngineRestartsTotal map[string]int64 `json:"engine_restarts_total,omitempty"`
+	OOMKillsTotal       map[string]int64 `json:"oom_kills_total,omitempty"`
+	// Conditions counts the containers in each condition at the last round
+	// that saw them all.
+	Conditions map[Condition]int `json:"conditions,omitempty"`
 }
 
 // Entry is the memory of one container.
@@ -61,9 +69,12 @@ type Entry struct {
 	// Exits are the last exits docker heal saw (the engine keeps only the
 	// last one), oldest first, at most MaxExits.
 	Exits []ExitRecord `json:"exits,omitempty"`
-	// RestartCount is the engine's RestartCount when last seen, to count
-	// the engine's restarts between rounds.
-	RestartCount int `json:"restart_count,omitempty"`
+	// RestartCount is the engine's RestartCount when last seen (at
+	// RestartCountAt), to count the engine's restarts between rounds.
+	RestartCount   int       `json:"restart_count,omitempty"`
+	RestartCountAt time.Time `json:"restart_count_at,omitzero"`
+	// LastOOM identifies the last OOM kill seen (see OOMKey).
+	LastOOM time.Time `json:"last_oom,omitzero"`
 }
 
 // ExitRecord is one exit of a container's process.
@@ -201,8 +212,12 @@ func (s *State) Prune(exists map[string]bool, pol Policy, now time.Time) (remove
 			}
 		}
 		e.Restarts = kept
+		// The engine's doings seen within the window are kept: the next
+		// restarts it makes are counted from them.
+		recentOOM := !e.LastOOM.IsZero() && now.Sub(e.LastOOM) < pol.Window
+		recentRestarts := !e.RestartCountAt.IsZero() && now.Sub(e.RestartCountAt) < pol.Window
 		if e.FirstSeenUnhealthy.IsZero() && !e.CircuitOpen && len(e.Restarts) == 0 &&
-			!e.BackoffUntil.After(now) && len(e.RestartsTotal) == 0 {
+			!e.BackoffUntil.After(now) && len(e.RestartsTotal) == 0 && len(e.Notified) == 0 && !recentOOM && !recentRestarts {
 			removed = append(removed, id)
 			delete(s.Containers, id)
 		}
@@ -222,6 +237,7 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 		stepFor[plan.Steps[i].Container.ID] = &plan.Steps[i]
 	}
 	for _, c := range snap.Containers {
+		s.observeEngine(c, pol, now)
 		e := s.Containers[c.ID]
 		step := stepFor[c.ID]
 		if c.Health == HealthUnhealthy {
@@ -295,6 +311,16 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 			e := s.entryFor(step.Container)
 			e.CircuitOpen, e.CircuitOpenedAt = true, now
 			notified(e, EventCircuitOpened)
+		case StepAlert:
+			// Told (or queued in the outbox): once per episode, or per kill.
+			e := s.entryFor(step.Container)
+			if step.Event == EventOOMKilled {
+				if step.OOMAt.After(e.LastOOM) {
+					e.LastOOM = step.OOMAt
+				}
+			} else {
+				notified(e, step.Event)
+			}
 		case StepCloseCircuit:
 			e := s.entryFor(step.Container)
 			e.CircuitOpen, e.CircuitOpenedAt, e.BackoffUntil = false, time.Time{}, time.Time{}
@@ -309,6 +335,77 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 		}
 		s.Prune(exists, pol, now)
 	}
+}
+
+// observeEngine records what the engine did to c that docker heal did not:
+// restarts by its restart policy, exits, OOM kills; and ends a crash-loop
+// episode once c is seen out of it. Only inspected containers tell the
+// engine's counts.
+func (s *State) observeEngine(c Container, pol Policy, now time.Time) {
+	d := Diagnose(c, now)
+	e := s.Containers[c.ID]
+	if e != nil && d.Condition != CondCrashLoop && (c.Inspected || c.State == "running") {
+		delete(e.Notified, EventCrashLoop)
+	}
+	if !c.Inspected {
+		return
+	}
+	if e == nil {
+		switch d.Condition {
+		case CondCrashLoop, CondOOMKilled, CondRestarting:
+			e = s.entryFor(c)
+		default:
+			return
+		}
+	}
+	if !e.RestartCountAt.IsZero() {
+		n := c.RestartCount - e.RestartCount
+		if n < 0 {
+			n = c.RestartCount // started by hand since: the count began again
+		}
+		if n > 0 {
+			if s.EngineRestartsTotal == nil {
+				s.EngineRestartsTotal = map[string]int64{}
+			}
+			s.EngineRestartsTotal[c.Name] += int64(n)
+		}
+	}
+	e.RestartCount, e.RestartCountAt = c.RestartCount, now
+	if !c.FinishedAt.IsZero() && (len(e.Exits) == 0 || !e.Exits[len(e.Exits)-1].Time.Equal(c.FinishedAt)) {
+		code := c.ExitCode
+		if c.State == "running" || c.State == "paused" {
+			// The engine sets the code to 0 at start: only the OOM kill's is known.
+			code = -1
+			if c.OOMKilled {
+				code = 137
+			}
+		}
+		e.Exits = append(e.Exits, ExitRecord{Time: c.FinishedAt, ExitCode: code, OOMKilled: c.OOMKilled})
+		if len(e.Exits) > MaxExits {
+			e.Exits = e.Exits[len(e.Exits)-MaxExits:]
+		}
+	}
+	if at := OOMKey(c); c.OOMKilled && at.After(e.LastOOM) {
+		if now.Sub(at) < pol.Window {
+			if s.OOMKillsTotal == nil {
+				s.OOMKillsTotal = map[string]int64{}
+			}
+			s.OOMKillsTotal[c.Name]++
+		}
+		e.LastOOM = at
+	}
+}
+
+// CountConditions diagnoses every container of a complete snapshot.
+func CountConditions(cs []Container, now time.Time) map[Condition]int {
+	out := make(map[Condition]int, len(Conditions))
+	for _, c := range Conditions {
+		out[c] = 0
+	}
+	for _, c := range cs {
+		out[Diagnose(c, now).Condition]++
+	}
+	return out
 }
 
 // Reset clears the circuit, backoff and attempt history of the containers

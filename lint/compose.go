@@ -96,19 +96,43 @@ func LoadProject(ctx context.Context, opts ProjectOptions) (*Project, error) {
 	if err := idx.preflight(po.ConfigPaths, workDir, po.Environment); err != nil {
 		return nil, err
 	}
-	cp, err := loadWithRecover(ctx, po)
-	if err != nil {
+	// Most files load with the quick schema reading (schemafast.go); a file
+	// it is not sure of is loaded, and its errors detailed, with compose-go's
+	// own schema.
+	detail := func() {
 		idx.addReferenced(po.ConfigPaths)
 		if opts.noErrorDetail {
-			return nil, err
+			return
 		}
 		if errs := consistencyErrors(ctx, opts, idx, po.ConfigPaths); errs != nil {
-			return nil, errs
+			err = errs
+			return
 		}
 		if errs := schemaErrors(ctx, opts, idx, po.ConfigPaths, err); errs != nil {
-			return nil, errs
+			err = errs
+			return
 		}
-		return nil, idx.composeError(po.ConfigPaths, err)
+		err = idx.composeError(po.ConfigPaths, err)
+	}
+	cp, err, sure := loadQuick(ctx, po)
+	if sure && err != nil {
+		// A failure that is not the schema's: detailed with the quick
+		// reading too, unless it meets a document it is not sure of.
+		loadErr := err
+		if withQuickSchema(detail) != nil {
+			sure, err = false, loadErr
+		}
+	}
+	if !sure {
+		withRealSchema(func() {
+			cp, err = loadWithRecover(ctx, po)
+			if err != nil {
+				detail()
+			}
+		})
+	}
+	if err != nil {
+		return nil, err
 	}
 	p := &Project{Name: cp.Name, WorkingDir: cp.WorkingDir, Ignores: map[string]*Ignores{}}
 	idx.addReferenced(po.ConfigPaths)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: vet, staticcheck (pinned; scripts/staticcheck.sh installs it),
-# unit tests, integration tests against private Docker engines and a private
+# promtool on the monitoring pack, unit tests, integration tests against private Docker engines and a private
 # image registry (scripts/registry.sh), and a short run of every fuzz target.
 #
 # The integration suite runs once per engine in ENGINES (default: 20.10 28
@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 go vet ./...
 go vet -tags integration ./...
 scripts/staticcheck.sh
+# The monitoring pack: its alerting rules load and pass their unit tests
+# (promtool: Debian's prometheus package; .ci/run installs it).
+promtool check rules examples/monitoring/alerts.yaml
+promtool test rules examples/monitoring/alerts_test.yaml
 go test -race -count=1 ./...   # the lint runner and once's executor are concurrent
 if [ -n "${DOCKER_HOST:-}" ] && [ -z "${ENGINES:-}" ]; then
 	scripts/registry.sh run scripts/engine.sh run go test -tags integration -count=1 -timeout 10m ./...

@@ -102,8 +102,42 @@ func MetricFamilies(st *heal.State, run heal.RunSummary) []*dto.MetricFamily {
 		}
 		fams = append(fams, notes)
 	}
+	if st != nil {
+		if f := counterByContainer("docker_heal_oom_kills_total",
+			"OOM kills docker heal saw (the kernel killed a container's process for exceeding its memory limit), by container name, kept across runs.",
+			st.OOMKillsTotal); f != nil {
+			fams = append(fams, f)
+		}
+		if f := counterByContainer("docker_heal_engine_restarts_total",
+			"Restarts made by the engine's restart policy that docker heal saw (RestartCount rising between rounds), by container name, kept across runs.",
+			st.EngineRestartsTotal); f != nil {
+			fams = append(fams, f)
+		}
+		if st.Conditions != nil {
+			conds := &dto.MetricFamily{Name: ptr("docker_heal_containers"), Type: dto.MetricType_GAUGE.Enum(),
+				Help: ptr("Containers by condition (healthy, running, starting, unhealthy, crash-loop, oom-killed, restarting, exited, dead, created, paused, removing) at the last round that saw them all.")}
+			for _, c := range heal.Conditions {
+				conds.Metric = append(conds.Metric, &dto.Metric{Label: labelPairs("condition", string(c)),
+					Gauge: &dto.Gauge{Value: ptr(float64(st.Conditions[c]))}})
+			}
+			fams = append(fams, conds)
+		}
+	}
 	sort.Slice(fams, func(i, j int) bool { return fams[i].GetName() < fams[j].GetName() })
 	return fams
+}
+
+// counterByContainer is a counter family with one series per container
+// name, or nil when there is none yet.
+func counterByContainer(name, help string, totals map[string]int64) *dto.MetricFamily {
+	if len(totals) == 0 {
+		return nil
+	}
+	f := &dto.MetricFamily{Name: ptr(name), Help: ptr(help), Type: dto.MetricType_COUNTER.Enum()}
+	for _, n := range slices.Sorted(maps.Keys(totals)) {
+		f.Metric = append(f.Metric, &dto.Metric{Label: labelPairs("container", n), Counter: &dto.Counter{Value: ptr(float64(totals[n]))}})
+	}
+	return f
 }
 
 // WriteMetrics writes the families in Prometheus text format, atomically,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"github.com/docker-heal/docker-heal/heal"
 
 	"bufio"
@@ -233,4 +234,29 @@ func sendAll(n *Notifier, timeout time.Duration, events []heal.Event) []error {
 		}
 	}
 	return errs
+}
+
+func TestMetricsOfTheEnginesDoings(t *testing.T) {
+	st := heal.NewState()
+	st.OOMKillsTotal = map[string]int64{"oom": 2}
+	st.EngineRestartsTotal = map[string]int64{"loop": 6, "oom": 1}
+	st.Conditions = heal.CountConditions([]heal.Container{
+		{State: "running", Health: heal.HealthHealthy}, {State: "running", Health: heal.HealthHealthy}, {State: "exited", ExitCode: 1},
+	}, t0)
+	var buf bytes.Buffer
+	for _, f := range MetricFamilies(st, heal.RunSummary{Time: t0}) {
+		if _, err := expfmt.MetricFamilyToText(&buf, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{
+		"# TYPE docker_heal_oom_kills_total counter", `docker_heal_oom_kills_total{container="oom"} 2`,
+		"# TYPE docker_heal_engine_restarts_total counter", `docker_heal_engine_restarts_total{container="loop"} 6`,
+		"# TYPE docker_heal_containers gauge", `docker_heal_containers{condition="healthy"} 2`, `docker_heal_containers{condition="exited"} 1`,
+		`docker_heal_containers{condition="crash-loop"} 0`, `docker_heal_containers{condition="oom-killed"} 0`,
+	} {
+		if !strings.Contains(buf.String(), want+"\n") {
+			t.Errorf("metrics do not hold %q:\n%s", want, buf.String())
+		}
+	}
 }

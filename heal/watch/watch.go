@@ -193,6 +193,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 					delete(rechecks, ev.ID)
 					armTimer()
 				}
+				if ev.Kind == heal.EventDie {
+					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
+				}
+			case heal.EventOOM:
+				pending[ev.ID] = true
 			}
 		case <-resync.C:
 			needFull = true

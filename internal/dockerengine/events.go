@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // watchedActions are the container events watch follows. health_status is
 // matched by prefix by the engine ("health_status: unhealthy"), since API 1.25.
-var watchedActions = []string{"health_status", "start", "die", "destroy", "pause", "unpause"}
+var watchedActions = []string{"health_status", "start", "die", "oom", "destroy", "pause", "unpause"}
 
 // Backoff between reconnects when none is given: 250ms doubling to 10s.
 const (
@@ -161,6 +162,11 @@ func fromMessage(m events.Message) (heal.EngineEvent, bool) {
 		ev.Kind = heal.EventStart
 	case events.ActionDie:
 		ev.Kind = heal.EventDie
+		if code, err := strconv.Atoi(m.Actor.Attributes["exitCode"]); err == nil {
+			ev.ExitCode = code
+		}
+	case events.ActionOOM:
+		ev.Kind = heal.EventOOM
 	case events.ActionDestroy:
 		ev.Kind = heal.EventDestroy
 	case events.ActionPause:

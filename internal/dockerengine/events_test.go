@@ -17,6 +17,15 @@ import (
 	"github.com/docker-heal/docker-heal/heal"
 )
 
+func TestFromMessageDieExitCode(t *testing.T) {
+	m := events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Time: 1_700_000_000,
+		Actor: events.Actor{ID: "abc", Attributes: map[string]string{"name": "loop", "exitCode": "137"}}}
+	got, ok := fromMessage(m)
+	if !ok || got.Kind != heal.EventDie || got.ExitCode != 137 {
+		t.Errorf("die: %+v ok=%v, want exit code 137", got, ok)
+	}
+}
+
 func TestFromMessage(t *testing.T) {
 	msg := func(typ events.Type, action string) events.Message {
 		return events.Message{Type: typ, Action: events.Action(action), TimeNano: 1_700_000_000_123_456_789,
@@ -34,6 +43,7 @@ func TestFromMessage(t *testing.T) {
 		{msg(events.ContainerEventType, "health_status: running"), "", "", false},
 		{msg(events.ContainerEventType, "start"), heal.EventStart, "", true},
 		{msg(events.ContainerEventType, "die"), heal.EventDie, "", true},
+		{msg(events.ContainerEventType, "oom"), heal.EventOOM, "", true},
 		{msg(events.ContainerEventType, "destroy"), heal.EventDestroy, "", true},
 		{msg(events.ContainerEventType, "pause"), heal.EventPause, "", true},
 		{msg(events.ContainerEventType, "unpause"), heal.EventUnpause, "", true},
@@ -185,5 +195,26 @@ func TestFollowWaitsForAnEngineThatIsAway(t *testing.T) {
 	d.down.Store(false)
 	if ev := next(t, out); ev.Kind != heal.StreamConnected {
 		t.Fatalf("got %+v, want connected", ev)
+	}
+}
+
+func TestOOMKillsReplaysOOMEvents(t *testing.T) {
+	oom := func(id string, sec int64) events.Message {
+		return events.Message{Type: events.ContainerEventType, Action: events.ActionOOM, Time: sec, Actor: events.Actor{ID: id}}
+	}
+	d := newEventsDaemon(t, []events.Message{oom("a", 100), oom("b", 200), oom("a", 300)})
+	e := d.engine(t)
+	if _, err := e.api.Ping(context.Background(), client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		t.Fatal(err)
+	}
+	kills, err := e.OOMKills(context.Background(), time.Unix(50, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kills["a"]) != 2 || !kills["a"][1].Equal(time.Unix(300, 0)) || len(kills["b"]) != 1 {
+		t.Errorf("kills %v", kills)
+	}
+	if q := <-d.queries; !strings.Contains(q, `"oom":true`) || !strings.Contains(q, `"container":true`) {
+		t.Errorf("filters %s, want type=container and event=oom", q)
 	}
 }

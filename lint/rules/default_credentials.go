@@ -62,6 +62,8 @@ var wellKnownPasswords = map[string]bool{
 	"minioadmin": true, "mysql": true, "mariadb": true, "mongo": true, "mongodb": true,
 	"redis": true, "rabbitmq": true, "elastic": true, "default": true, "letmein": true,
 	"qwerty": true, "test": true, "user": true,
+	// The example password of the postgres image's documentation.
+	"mysecretpassword": true,
 }
 
 func defaultCredentials(r *lint.Report, svc *lint.Service) {

@@ -106,22 +106,29 @@ func startupSleep(r *lint.Report, svc *lint.Service) {
 			pos = either(ic.EntrypointPos, svc.Pos)
 		}
 	}
-	target := "the dependency"
+	var plainDeps []string
 	for _, d := range svc.DependsOn {
 		if d.Condition == "" || d.Condition == "service_started" {
-			target = d.Service
-			break
+			plainDeps = append(plainDeps, d.Service)
 		}
 	}
-	r.Add(pos, svc.Name, "the command waits with `%s` before it starts: a fixed wait is too short when %s starts slowly and time lost when it is quick; give %s a healthcheck and wait for it with depends_on: {%s: {condition: service_healthy}}", sleep, target, target, dependencyKey(target))
+	waitsFor, example := "its dependencies", "<dependency>"
+	if len(plainDeps) > 0 {
+		waitsFor, example = joinAnd(plainDeps), plainDeps[0]
+	}
+	if len(plainDeps) == 1 {
+		r.Add(pos, svc.Name, "the command waits with `%s` before it starts, a guess at how long %s takes to be ready: too short when it starts slowly, time lost when it is quick; give it a healthcheck and wait for it with depends_on: {%s: {condition: service_healthy}}", sleep, waitsFor, example)
+		return
+	}
+	r.Add(pos, svc.Name, "the command waits with `%s` before it starts, a guess at how long %s take to be ready: too short when they start slowly, time lost when they are quick; give each a healthcheck and wait for it with depends_on: {%s: {condition: service_healthy}}", sleep, waitsFor, example)
 }
 
-// dependencyKey names a dependency in advice: its service name, or a placeholder.
-func dependencyKey(target string) string {
-	if target == "the dependency" {
-		return "<dependency>"
+// joinAnd lists names as prose: "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) == 1 {
+		return names[0]
 	}
-	return target
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // startsWork reports whether the commands after a sleep start a program: a

@@ -214,6 +214,7 @@ func persists(svc *lint.Service, k *statefulKind) bool {
 			args = append(args, c.words...)
 		}
 	}
+	saveOff := false
 	for i, a := range args {
 		next := ""
 		if i+1 < len(args) {
@@ -222,9 +223,14 @@ func persists(svc *lint.Service, k *statefulKind) bool {
 		switch {
 		case a == "--appendonly" && next == "yes", a == "--appendonly=yes":
 			return true
-		case a == "--save" && strings.TrimSpace(next) != "" && !strings.HasPrefix(next, "--"):
+		case a == "--save" && (strings.TrimSpace(next) == "" || next == `""` || next == "''"):
+			saveOff = true
+		case a == "--save" && !strings.HasPrefix(next, "--"):
 			return true
 		}
+	}
+	if saveOff {
+		return false // snapshots off and no append-only file: it keeps nothing
 	}
 	for _, m := range svc.Mounts {
 		if m.Type != "tmpfs" && containsString(k.dataPaths, path.Clean(m.Target)) {

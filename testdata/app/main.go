@@ -8,6 +8,9 @@
 //	app sicken [REASON]  make the running app sick (until cure or a restart);
 //	              the probe then prints "sick: REASON"
 //	app cure      make it healthy again
+//	app exit [CODE [MS]]  exit with CODE (default 1) after MS milliseconds
+//	              (default 300): a crash, for crash-loop tests
+//	app hog       allocate memory until the kernel's OOM killer ends it
 //
 // Environment (and the equivalent serve flags):
 //
@@ -71,6 +74,21 @@ func main() {
 		if err == nil {
 			fmt.Println("sick")
 		}
+	case "exit":
+		code, delay := 1, 300
+		if len(args) > 0 {
+			code, err = strconv.Atoi(args[0])
+		}
+		if err == nil && len(args) > 1 {
+			delay, err = strconv.Atoi(args[1])
+		}
+		if err == nil {
+			fmt.Printf("app: exiting with %d in %dms\n", code, delay)
+			time.Sleep(time.Duration(delay) * time.Millisecond)
+			os.Exit(code)
+		}
+	case "hog":
+		hog()
 	case "cure":
 		err = os.Remove(sickMarker())
 		if errors.Is(err, os.ErrNotExist) {
@@ -80,7 +98,7 @@ func main() {
 			fmt.Println("cured")
 		}
 	default:
-		err = fmt.Errorf("unknown command %q (serve, probe, sicken, cure)", cmd)
+		err = fmt.Errorf("unknown command %q (serve, probe, sicken, cure, exit, hog)", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "app:", err)
@@ -157,4 +175,21 @@ func firstLine(s string) string {
 		}
 	}
 	return s
+}
+
+// hog allocates 1 MiB at a time, writing every page so the memory is really
+// used, and keeps it: under a memory limit the OOM killer ends it.
+func hog() {
+	var kept [][]byte
+	for i := 1; ; i++ {
+		b := make([]byte, 1<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = byte(i)
+		}
+		kept = append(kept, b)
+		if i%8 == 0 {
+			fmt.Printf("app: holding %d MiB\n", len(kept))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
