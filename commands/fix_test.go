@@ -688,3 +688,22 @@ func TestFixEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+// A text report ends with how many findings --fix fixes; --fix does not say it.
+func TestFixHintAfterTextReport(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := filepath.Abs(filepath.Join("testdata", "fix"))
+	copyFiles(t, src, dir)
+	t.Chdir(dir)
+	var out, errOut bytes.Buffer
+	_ = runLint(context.Background(), &out, &errOut, lintOptions{imageConfig: "off"}, nil)
+	if !strings.Contains(errOut.String(), "findings fixable with --fix (") {
+		t.Errorf("no fix hint after the text report: %q", errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	_ = runLint(context.Background(), &out, &errOut, lintOptions{imageConfig: "off", findingOptions: findingOptions{format: "json"}}, nil)
+	if strings.Contains(errOut.String(), "fixable") {
+		t.Errorf("a fix hint with a JSON report: %q", errOut.String())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -180,7 +181,33 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		}
 	}
 	setup.noteNotChecked(errOut, res)
-	return setup.report(out, res, opts.version, "files")
+	err = setup.report(out, res, opts.version, "files")
+	if !opts.fix && setup.textOnly() {
+		hintFixes(errOut, res.Findings)
+	}
+	return err
+}
+
+// hintFixes says, after a text report, how many findings --fix would fix,
+// as ruff does, so the flag is found where it helps.
+func hintFixes(errOut io.Writer, findings []lint.Finding) {
+	safe, unsafe := 0, 0
+	for _, f := range findings {
+		switch {
+		case f.Fixable(lint.FixSafe):
+			safe++
+		case f.Fixable(lint.FixUnsafe):
+			unsafe++
+		}
+	}
+	switch {
+	case safe > 0 && unsafe > 0:
+		fmt.Fprintf(errOut, "docker heal: %d %s fixable with --fix (%d more with --unsafe-fixes); --diff shows the changes\n", safe, plural(safe, "finding", "findings"), unsafe)
+	case safe > 0:
+		fmt.Fprintf(errOut, "docker heal: %d %s fixable with --fix; --diff shows the changes\n", safe, plural(safe, "finding", "findings"))
+	case unsafe > 0:
+		fmt.Fprintf(errOut, "docker heal: %d %s fixable with --fix --unsafe-fixes\n", unsafe, plural(unsafe, "finding", "findings"))
+	}
 }
 
 func runLintOnce(ctx context.Context, checker *lint.Checker, opts lint.RunOptions) (*lint.Result, error) {
@@ -199,7 +226,15 @@ func runLintOnce(ctx context.Context, checker *lint.Checker, opts lint.RunOption
 // working directory (patch -p1 and git apply run there), and exits 1 when
 // there is one, as a CI check that the files are fixed.
 func printDiff(out, errOut io.Writer, plan *lint.FixResult, findings []lint.Finding, mode lint.FixMode, wd string) error {
-	if _, err := io.WriteString(out, plan.Diff(wd)); err != nil {
+	base := plan.DiffBase(wd)
+	if base != wd && len(plan.Files) > 0 {
+		where := base
+		if where == "" {
+			where = string(filepath.Separator)
+		}
+		fmt.Fprintf(errOut, "docker heal: the diff's paths are relative to %s: apply it there (patch -p1)\n", where)
+	}
+	if _, err := io.WriteString(out, plan.Diff(base)); err != nil {
 		return withCode(ExitError, "writing the diff: %v", err)
 	}
 	if n := unsafeLeft(findings, mode); n > 0 {

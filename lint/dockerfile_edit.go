@@ -30,6 +30,15 @@ func (df *Dockerfile) InstructionText(line, endLine int) (start int, text string
 	return start, string(bytes.TrimSuffix(df.src[start:end], []byte("\r"))), true
 }
 
+// BaseConfig returns the looked-up config of an image stages are built
+// FROM (by reference as BaseRefs names it), or nil when it was not.
+func (df *Dockerfile) BaseConfig(ref string) *ImageConfig {
+	if df == nil {
+		return nil
+	}
+	return df.bases[ref]
+}
+
 // Instruction returns the instruction written at pos in the Dockerfile, in
 // any stage, or nil.
 func (df *Dockerfile) Instruction(pos Position) *Instruction {

@@ -202,6 +202,36 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(name, path)
 }
 
+// DiffBase returns the folder the diff's paths are relative to: wd when
+// every changed file is under it, else the repository root above wd (the
+// nearest folder with .git) when every file is under that; "" when neither
+// holds (then the paths are absolute, and patch -p1 applies them in /).
+func (r *FixResult) DiffBase(wd string) string {
+	under := func(dir string) bool {
+		for file := range r.Files {
+			rel, err := filepath.Rel(dir, file)
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return false
+			}
+		}
+		return true
+	}
+	if under(wd) {
+		return wd
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			if under(dir) {
+				return dir
+			}
+			return ""
+		}
+		if filepath.Dir(dir) == dir {
+			return ""
+		}
+	}
+}
+
 // Diff renders the changes as one unified diff, files in name order, with
 // a/ and b/ prefixes on paths relative to base (the folder `patch -p1` or
 // `git apply` runs in), so the output applies as it is.
@@ -210,7 +240,7 @@ func (r *FixResult) Diff(base string) string {
 	for _, file := range slices.Sorted(maps.Keys(r.Files)) {
 		ch := r.Files[file]
 		name := file
-		if rel, err := filepath.Rel(base, file); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel, err := filepath.Rel(base, file); base != "" && err == nil && !strings.HasPrefix(rel, "..") {
 			name = rel
 		}
 		// A file outside base keeps its absolute path: patch -p1 in / applies it.

@@ -119,6 +119,10 @@ type ImageConfig struct {
 	UnknownWhy   Unknown
 	// Inherited names the inspected base image a Dockerfile's config starts from.
 	Inherited string
+	// RepoDigest is the digest the reference's tag resolved to in its
+	// registry when the engine pulled it (RepoDigests: a multi-platform
+	// index's digest); "" when not known. image-unpinned's fix pins to it.
+	RepoDigest string
 	// files are the files the Dockerfile copies in from its build context,
 	// for Follow; nil for an image from a lookup.
 	files *imageFiles

@@ -97,6 +97,9 @@ func New(cfg Config) *Watcher {
 // Health is what /healthz reports.
 func (w *Watcher) Health() *Health { return w.health }
 
+// Report is the health now, by the watcher's clock.
+func (w *Watcher) Report() (Report, bool) { return w.health.Report(w.now()) }
+
 // roundResult is what a round tells the event loop.
 type roundResult struct {
 	// recheck maps container ids to when a waiting decision falls due.
@@ -120,6 +123,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	var (
 		needFull  = true
 		pending   = map[string]bool{}
+		died      = map[string]heal.ExitRecord{} // the last die event of each container
 		rechecks  = map[string]time.Time{}
 		running   bool
 		done      = make(chan roundResult, 1)
@@ -153,7 +157,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 				ids = slices.Sorted(maps.Keys(pending))
 			}
 			needFull, pending, running = false, map[string]bool{}, true
-			go func() { done <- w.round(ctx, ids) }()
+			exits := maps.Clone(died)
+			go func() { done <- w.round(ctx, ids, exits) }()
 		}
 		select {
 		case <-ctx.Done():
@@ -195,6 +200,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 				if ev.Kind == heal.EventDie {
 					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
+					died[ev.ID] = heal.ExitRecord{Time: ev.Time, ExitCode: ev.ExitCode}
+				}
+				if ev.Kind == heal.EventDestroy {
+					delete(died, ev.ID)
 				}
 			case heal.EventOOM:
 				pending[ev.ID] = true
@@ -228,7 +237,7 @@ func (w *Watcher) streamChanged(connected bool) {
 // round is one round of the runner under the state lock, over every
 // container (ids nil) or the ones named. The storm guard counts what this
 // resync window already did.
-func (w *Watcher) round(ctx context.Context, ids []string) roundResult {
+func (w *Watcher) round(ctx context.Context, ids []string, died map[string]heal.ExitRecord) roundResult {
 	runner := w.runner
 	runner.Policy.MaxPerRun = max(0, w.pol.MaxPerRun-w.windowActions)
 	if w.cfg.LockRound != nil {
@@ -241,7 +250,7 @@ func (w *Watcher) round(ctx context.Context, ids []string) roundResult {
 	}
 	// A signal cancels ctx: the runner starts nothing new, lets the calls in
 	// flight finish and records them.
-	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.cfg.DryRun, Timeout: w.cfg.RoundTimeout})
+	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.cfg.DryRun, Timeout: w.cfg.RoundTimeout, Died: died})
 	if err != nil {
 		w.log.Warn("round failed; retried after the next event, reconnect or resync", "error", err.Error())
 		return w.roundFailed(ids, err)

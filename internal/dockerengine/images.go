@@ -2,6 +2,7 @@ package dockerengine
 
 import (
 	"context"
+	"github.com/distribution/reference"
 	"net/url"
 	"os"
 	"strings"
@@ -66,5 +67,31 @@ func (e *Engine) ImageConfig(ctx context.Context, ref string) (*lint.ImageConfig
 	if !strings.Contains(ref, "@") && len(img.RepoDigests) > 0 {
 		source = ref + " (" + img.RepoDigests[0] + ")"
 	}
-	return lint.ImageConfigFromSpec(source, img.Os, img.Config), true, nil
+	cfg := lint.ImageConfigFromSpec(source, img.Os, img.Config)
+	cfg.RepoDigest = repoDigest(ref, img.RepoDigests)
+	return cfg, true, nil
+}
+
+// repoDigest returns the digest RepoDigests records for ref's repository:
+// what its tag resolved to when it was pulled (a multi-platform index's
+// digest, not one platform's manifest); "" when ref is not by tag or the
+// repository has none.
+func repoDigest(ref string, repoDigests []string) string {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return ""
+	}
+	if _, byDigest := named.(reference.Digested); byDigest {
+		return ""
+	}
+	for _, rd := range repoDigests {
+		d, err := reference.ParseNormalizedNamed(rd)
+		if err != nil {
+			continue
+		}
+		if dg, ok := d.(reference.Digested); ok && d.Name() == named.Name() {
+			return dg.Digest().String()
+		}
+	}
+	return ""
 }

@@ -213,14 +213,14 @@ func (r *Resolver) lookupOne(ctx context.Context, ref string) *lint.ImageConfig 
 	}
 	cached, entry, fresh := r.fromCache(parsed)
 	if cached != nil && fresh {
-		return cached // no request at all
+		return withRepoDigest(cached, parsed, entry.TagDigest) // no request at all
 	}
 	if cached != nil && entry.TagDigest != "" {
 		// An old answer for a tag: a HEAD (not a counted pull on Docker Hub)
 		// says whether the tag moved; if not, the answer stands another TagTTL.
 		if desc, err := remote.Head(parsed, r.remoteOptions(ctx)...); err == nil && desc.Digest.String() == entry.TagDigest {
 			r.toCache(parsed, entry.Digest, entry.TagDigest, entry.Config)
-			return cached
+			return withRepoDigest(cached, parsed, entry.TagDigest)
 		}
 	}
 	cfg, raw, digest, tagDigest, err := r.fromRegistry(ctx, parsed)
@@ -228,6 +228,15 @@ func (r *Resolver) lookupOne(ctx context.Context, ref string) *lint.ImageConfig 
 		return nil
 	}
 	r.toCache(parsed, digest, tagDigest, raw)
+	return withRepoDigest(cfg, parsed, tagDigest)
+}
+
+// withRepoDigest records what a tag resolved to in the registry (an index's
+// digest for a multi-platform image), for image-unpinned's fix.
+func withRepoDigest(cfg *lint.ImageConfig, ref name.Reference, tagDigest string) *lint.ImageConfig {
+	if _, isTag := ref.(name.Tag); isTag && cfg != nil {
+		cfg.RepoDigest = tagDigest
+	}
 	return cfg
 }
 

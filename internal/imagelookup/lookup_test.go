@@ -258,10 +258,26 @@ func TestMultiPlatformIndexPicksThePlatform(t *testing.T) {
 		"linux/amd64": configImage(t, "linux", "amd64", v1.Config{User: "amd"}),
 		"linux/arm64": configImage(t, "linux", "arm64", v1.Config{User: "arm"}),
 	})
+	parsed, _ := name.ParseReference(ref)
+	index, err := remote.Head(parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for platform, want := range map[string]string{"": "amd", "linux/arm64": "arm"} {
-		r := newResolver(t, Options{Mode: ModeRegistry, Platform: platform})
-		if cfg := r.ResolveImages(context.Background(), []string{ref})[ref]; cfg == nil || cfg.User != want {
-			t.Errorf("platform %q: %+v, want user %s", platform, cfg, want)
+		opts := Options{Mode: ModeRegistry, Platform: platform, CacheDir: t.TempDir()}
+		r := newResolver(t, opts)
+		cfg := r.ResolveImages(context.Background(), []string{ref})[ref]
+		if cfg == nil || cfg.User != want {
+			t.Fatalf("platform %q: %+v, want user %s", platform, cfg, want)
+		}
+		// The tag's digest is the index's, for every platform (what
+		// image-unpinned's fix pins to), not the platform's manifest.
+		if cfg.RepoDigest != index.Digest.String() || strings.HasSuffix(cfg.Source, cfg.RepoDigest) {
+			t.Errorf("platform %q: RepoDigest %q, want the index %s (source %s)", platform, cfg.RepoDigest, index.Digest, cfg.Source)
+		}
+		// From the cache too.
+		if again := newResolver(t, opts).ResolveImages(context.Background(), []string{ref})[ref]; again == nil || again.RepoDigest != index.Digest.String() {
+			t.Errorf("platform %q from the cache: %+v", platform, again)
 		}
 	}
 }

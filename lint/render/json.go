@@ -17,6 +17,14 @@ type jsonFinding struct {
 	Service  string `json:"service,omitempty"`
 	Message  string `json:"message"`
 	URL      string `json:"url"`
+	// Fix is there when lint --fix (with --unsafe-fixes when unsafe) fixes it.
+	Fix *jsonFix `json:"fix,omitempty"`
+}
+
+// jsonFix says what --fix would do for a finding: "safe" or "unsafe", and how.
+type jsonFix struct {
+	Applicability string `json:"applicability"`
+	Description   string `json:"description"`
 }
 
 type jsonRenderer struct{}
@@ -46,10 +54,17 @@ func (jsonRenderer) Render(w io.Writer, res *lint.Result) error {
 		doc.NotCheckedSummary = append(doc.NotCheckedSummary, g.Text)
 	}
 	for _, f := range res.Findings {
-		doc.Findings = append(doc.Findings, jsonFinding{
+		jf := jsonFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col,
 			Subject: f.Subject, Service: f.Service, Message: f.Message, URL: f.URL,
-		})
+		}
+		if f.Fix != nil && len(f.Fix.Edits) > 0 {
+			jf.Fix = &jsonFix{Applicability: "safe", Description: f.Fix.Description}
+			if f.Fix.Unsafe {
+				jf.Fix.Applicability = "unsafe"
+			}
+		}
+		doc.Findings = append(doc.Findings, jf)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

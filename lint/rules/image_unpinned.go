@@ -18,6 +18,7 @@ var ImageUnpinned = lint.Rule{
 	Summary:         "image or FROM without a tag, `:latest` or another moving tag (`latest-*`, `alpine`, `stable`, `lts`, `main`, `nightly`, ...); a version number or a digest pins it",
 	CheckDockerfile: imageUnpinnedDockerfile,
 	CheckService:    imageUnpinnedService,
+	Fix:             "unsafe",
 }
 
 // alwaysMoving tags follow a release line whatever comes after them:
@@ -113,6 +114,7 @@ func imageUnpinnedDockerfile(r *lint.Report, df *lint.Dockerfile) {
 		}
 		if tag, bad := unpinned(ref); bad {
 			r.Add(st.FromPos, st.Subject(), "%s", unpinnedMessage("FROM", ref, tag, "builds"))
+			r.Fix(pinFromFix(df, st))
 		}
 	}
 }
@@ -155,5 +157,55 @@ func imageUnpinnedService(r *lint.Report, svc *lint.Service) {
 	}
 	if tag, bad := unpinned(ref); bad {
 		r.Add(svc.At("image"), svc.Name, "%s", unpinnedMessage("image", ref, tag, "deploys"))
+		r.Fix(pinImageFix(svc, ref))
 	}
+}
+
+// validDigest is a sha256 digest as registries give it.
+var validDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// pinImageFix appends the digest the engine recorded for the image's tag
+// (image: redis:7.4 becomes redis:7.4@sha256:...), when one is known. It is
+// unsafe: the service no longer follows the tag, and the digest is the one
+// pulled here, which may be older than what the registry now serves.
+func pinImageFix(svc *lint.Service, ref string) *lint.Fix {
+	cfg := svc.ImageConfig
+	if cfg == nil || !validDigest.MatchString(cfg.RepoDigest) || strings.Contains(ref, "$") {
+		return nil
+	}
+	e := svc.Edit()
+	n, start, ok := e.Scalar("image")
+	if !ok || strings.TrimSpace(n.Value) != ref || strings.Contains(n.Value, "@") {
+		return nil
+	}
+	pos := svc.Keys["image"]
+	e.Insert(pos.File, start+len(strings.TrimRight(n.Value, " ")), "@"+cfg.RepoDigest)
+	return e.Fix("pin the image to "+cfg.RepoDigest, true)
+}
+
+// fromRe finds a FROM line's keyword, its flags and the blanks before the
+// image reference.
+var fromRe = regexp.MustCompile(`(?i)^\s*from\s+(?:--\S+\s+)*`)
+
+// pinFromFix appends the digest to a FROM's image when its config was looked
+// up and the engine recorded one; unsafe for the same reason as pinImageFix.
+func pinFromFix(df *lint.Dockerfile, st *lint.Stage) *lint.Fix {
+	cfg := df.BaseConfig(st.From)
+	if cfg == nil || !validDigest.MatchString(cfg.RepoDigest) || st.FromRaw != st.From {
+		return nil
+	}
+	start, text, ok := df.InstructionText(st.FromPos.Line, st.FromPos.Line)
+	if !ok {
+		return nil
+	}
+	m := fromRe.FindStringIndex(text)
+	if m == nil {
+		return nil
+	}
+	rest := text[m[1]:]
+	if !strings.HasPrefix(rest, st.From) || (len(rest) > len(st.From) && rest[len(st.From)] != ' ' && rest[len(st.From)] != '\t') {
+		return nil
+	}
+	at := start + m[1] + len(st.From)
+	return &lint.Fix{Unsafe: true, Description: "pin the base image to " + cfg.RepoDigest, Edits: []lint.Edit{{File: df.Path, Start: at, End: at, Text: "@" + cfg.RepoDigest}}}
 }

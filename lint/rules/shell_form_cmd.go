@@ -82,7 +82,7 @@ func reportShellForm(r *lint.Report, df *lint.Dockerfile, keyword string, argv [
 // appended): those fixes are unsafe.
 func execFormFix(df *lint.Dockerfile, pos lint.Position, keyword, script string, s shellScript, unsafe bool) *lint.Fix {
 	in := df.Instruction(pos)
-	if in == nil || in.EndLine != in.Pos.Line || strings.ContainsAny(script, "\\'\"`") {
+	if in == nil || in.EndLine != in.Pos.Line || strings.ContainsAny(script, "\\'\"`") || shellOnly[s.commands[0].words[0]] {
 		return nil
 	}
 	start, text, ok := df.InstructionText(in.Pos.Line, in.EndLine)
@@ -99,6 +99,17 @@ func execFormFix(df *lint.Dockerfile, pos lint.Position, keyword, script string,
 		Description: "write " + keyword + " in exec form",
 		Edits:       []lint.Edit{{File: df.Path, Start: start + m[1], End: end, Text: execFormOf(s)}},
 	}
+}
+
+// shellOnly are shell builtins and keywords with no program of that name:
+// in exec form they would not run at all.
+var shellOnly = map[string]bool{
+	"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true, "ulimit": true,
+	"umask": true, "trap": true, "eval": true, "exit": true, "return": true, "wait": true, "read": true,
+	"alias": true, "shift": true, "times": true, "type": true, "hash": true, "getopts": true, "local": true,
+	"declare": true, "typeset": true, "readonly": true, "let": true, "builtin": true, "command": true,
+	"exec": true, ":": true, "if": true, "while": true, "until": true, "for": true, "case": true,
+	"function": true, "select": true, "time": true, "coproc": true, "!": true,
 }
 
 // shellFormRe finds the keyword (group 1) of a CMD or ENTRYPOINT line and

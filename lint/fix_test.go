@@ -1,0 +1,82 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestDiffBase(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	os.MkdirAll(filepath.Join(root, "a"), 0o755)
+	r := &FixResult{Files: map[string]FileChange{filepath.Join(root, "b", "compose.yaml"): {}}}
+	if got := r.DiffBase(filepath.Join(root, "b")); got != filepath.Join(root, "b") {
+		t.Errorf("under wd: %q", got)
+	}
+	if got := r.DiffBase(filepath.Join(root, "a")); got != root {
+		t.Errorf("beside wd, in the repository: %q, want the root %q", got, root)
+	}
+	other := &FixResult{Files: map[string]FileChange{"/elsewhere/compose.yaml": {}}}
+	if got := other.DiffBase(filepath.Join(root, "a")); got != "" {
+		t.Errorf("outside the repository: %q, want absolute paths", got)
+	}
+	if d := other.Diff(""); d != "" {
+		t.Errorf("no change, no diff: %q", d)
+	}
+}
+
+func TestPlanFixesRejectsOverlaps(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, []byte("abcdef"), 0o644)
+	fix := func(s, e int, text string) Finding {
+		return Finding{Rule: "r" + text, Fix: &Fix{Edits: []Edit{{File: file, Start: s, End: e, Text: text}}}}
+	}
+	plan, err := PlanFixes([]Finding{
+		fix(1, 3, "X"), // bc -> X
+		fix(2, 4, "Y"), // overlaps: skipped
+		fix(3, 3, "I"), // an insertion at the end of a replaced range: fits
+		fix(0, 0, "S"),
+		fix(0, 0, "T"), // two insertions at one offset: in order
+		fix(1, 3, "X"), // the same edit again: counted once
+	}, FixSafe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(plan.Files[file].New); got != "STaXIdef" {
+		t.Errorf("got %q, want STaXIdef", got)
+	}
+	if plan.Skipped != 1 {
+		t.Errorf("skipped %d, want 1", plan.Skipped)
+	}
+	unsafe := Finding{Rule: "u", Fix: &Fix{Unsafe: true, Edits: []Edit{{File: file, Start: 0, End: 0, Text: "U"}}}}
+	if plan, _ := PlanFixes([]Finding{unsafe}, FixSafe); len(plan.Files) != 0 {
+		t.Error("an unsafe fix applied without FixUnsafe")
+	}
+}
+
+func TestWriteFixesRefusesAFileChangedSinceRead(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	os.WriteFile(file, []byte("services: {}\n"), 0o600)
+	plan, err := PlanFixes([]Finding{{Rule: "r", Fix: &Fix{Edits: []Edit{{File: file, Start: 0, End: 0, Text: "# x\n"}}}}}, FixSafe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, []byte("services: {}\n# edited meanwhile\n"), 0o600)
+	if err := plan.WriteFixes(); err == nil {
+		t.Fatal("a file changed since it was read was overwritten")
+	}
+	os.WriteFile(file, []byte("services: {}\n"), 0o600)
+	if err := plan.WriteFixes(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(file)
+	st, _ := os.Stat(file)
+	if string(b) != "# x\nservices: {}\n" || st.Mode().Perm() != 0o600 {
+		t.Errorf("written %q, mode %v", b, st.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(filepath.Dir(file))
+	if len(entries) != 1 {
+		t.Errorf("files left beside it: %d entries", len(entries))
+	}
+}
