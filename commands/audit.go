@@ -95,7 +95,25 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		// stay silent on them, and the reader should know why.
 		fmt.Fprintf(errOut, "docker heal: %s audited as Swarm tasks: restart and recovery rules skipped (Swarm restarts tasks itself)\n", humanize.Plural(swarm, "container"))
 	}
+	if setup.writes("sarif") {
+		warnUnlocatedSARIF(errOut, res.Findings)
+	}
 	return setup.report(out, res, opts.version, "containers")
+}
+
+// warnUnlocatedSARIF says when SARIF results name only their container: the
+// report is valid SARIF (a logical location), but GitHub code scanning
+// rejects a whole file that has one result without a file location.
+func warnUnlocatedSARIF(errOut io.Writer, fs []lint.Finding) {
+	containers := map[string]bool{}
+	for _, f := range fs {
+		if f.Pos.File == "" {
+			containers[f.Subject] = true
+		}
+	}
+	if len(containers) > 0 {
+		fmt.Fprintf(errOut, "docker heal: SARIF: the findings of %s name the container only (no compose file on this host): GitHub code scanning refuses a file with results that have no file location; audit compose-created containers, or use --only/--disable\n", humanize.Plural(len(containers), "container"))
+	}
 }
 
 // locateComposeService points a compose-created container at its service's

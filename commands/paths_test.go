@@ -93,4 +93,8 @@ func TestAuditSARIFHasLocationsAndValidates(t *testing.T) {
 			t.Errorf("%s: no logical location naming the container: %v", r.RuleID, r.Locations)
 		}
 	}
+	// GitHub refuses results without a file location: say so.
+	if !strings.Contains(errOut, "GitHub code scanning refuses") {
+		t.Errorf("no warning about results without a file location: %q", errOut)
+	}
 }

@@ -66,13 +66,14 @@ func (c *planContext) Result() string {
 	if c.rec.DryRun {
 		return ""
 	}
-	res := c.rec.Result
-	if c.rec.Error != "" {
-		res += ": " + c.rec.Error
-	} else if c.rec.Note != "" {
-		res += ": " + c.rec.Note
+	res, extra := c.rec.Result, c.rec.Error
+	if extra == "" {
+		extra = c.rec.Note
 	}
-	return safetext.Escape(res)
+	if res != "" && extra != "" {
+		res += ": "
+	}
+	return safetext.Escape(res + extra) // an alert has a note, no result
 }
 
 // planTemplate is --format as docker/cli's formatter takes it: table (the

@@ -232,8 +232,19 @@ func statusSnapshot(ctx context.Context, engine statusEngine, lo heal.ListOption
 	// The engine's oom events say what its OOMKilled flag may miss; status
 	// shows a container all the same when they cannot be read.
 	_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
+	markDied(cs, opts.state)
 	sortContainers(cs)
 	return cs, nil
+}
+
+// markDied gives a container running again the code of its last exit, when
+// once or watch recorded it (the engine resets it at start).
+func markDied(cs []heal.Container, st *heal.State) {
+	for i := range cs {
+		if e := st.Entry(cs[i].ID); e != nil && len(e.Exits) > 0 {
+			heal.MarkDied(&cs[i], e.Exits[len(e.Exits)-1])
+		}
+	}
 }
 
 // selectContainers lists, then keeps the named containers (see
@@ -362,6 +373,7 @@ func waitHealthy(ctx context.Context, out io.Writer, engine statusEngine, lo hea
 				return engineError(err)
 			}
 			_ = heal.FillOOM(ctx, engine, cs, opts.now().Add(-time.Hour))
+			markDied(cs, opts.state)
 			for _, c := range cs {
 				ok, fail, _ := ready(c, opts.now())
 				switch {

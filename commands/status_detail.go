@@ -55,7 +55,11 @@ func renderStatusDetail(out io.Writer, c heal.Container, opts statusOptions) err
 	if e != nil && len(e.Exits) > 0 {
 		b.WriteString("Exits seen by docker heal:\n")
 		for _, x := range e.Exits {
-			fmt.Fprintf(&b, "  %s  %s\n", x.Time.In(now.Location()).Format("2006-01-02 15:04:05"), heal.ExitText(x.ExitCode, x.OOMKilled))
+			exit := heal.ExitText(x.ExitCode, x.OOMKilled)
+			if x.ExitCode < 0 {
+				exit = "exit code not seen (it was running again)"
+			}
+			fmt.Fprintf(&b, "  %s  %s\n", x.Time.In(now.Location()).Format("2006-01-02 15:04:05"), exit)
 		}
 	}
 	if c.HasHealthcheck {

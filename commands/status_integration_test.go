@@ -103,15 +103,15 @@ func TestRealStatusShowsHealthStreakAndLastProbe(t *testing.T) {
 		t.Errorf("none: %+v", n)
 	}
 
-	table, err := realStatus(t, statusOptions{format: "table", filters: []string{filter}})
+	table, err := realStatus(t, statusOptions{format: "table", filters: []string{filter}, noTrunc: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, words := range map[string][]string{
-		healthy.Name:  {"running", "healthy", "exit 0: ok: up", "on"},
-		sick.Name:     {"running", "unhealthy", "exit 1: sick: made sick by `app sicken`", "off"},
-		starting.Name: {"running", "starting"},
-		none.Name:     {"running", "none"},
+		healthy.Name:  {"healthy", "healthcheck passing", "on"},
+		sick.Name:     {"unhealthy", "failing streak", "last probe: exit 1: sick: made sick by `app sicken`", "off"},
+		starting.Name: {"starting", "start period: "},
+		none.Name:     {"running", "running, no healthcheck"},
 	} {
 		line := lineWith(table, name)
 		for _, w := range words {
@@ -225,10 +225,10 @@ func TestRealStatusEscapesProbeOutput(t *testing.T) {
 	healthy := enginetest.RunContainer(t, enginetest.Options{Labels: labels, Env: []string{"APP_PROBE_SAY=" + hostileProbe}})
 	enginetest.WaitHealth(t, healthy.ID, "healthy", 30*time.Second)
 	for _, opts := range []statusOptions{
-		{format: "table", filters: []string{filter}},
-		{format: "table", noTrunc: true, filters: []string{filter}},
+		{format: "table {{.Name}}\t{{.Probe}}", filters: []string{filter}},
+		{format: "table {{.Name}}\t{{.Condition}}\t{{.Probe}}", noTrunc: true, filters: []string{filter}},
 		{format: "{{.Name}} {{.LastProbe.Output}}", filters: []string{filter}},
-		{format: "table", wait: true, timeout: time.Minute, filters: []string{filter}},
+		{format: "table {{.Name}}\t{{.LastProbe.Output}}", wait: true, timeout: time.Minute, filters: []string{filter}},
 	} {
 		out, err := realStatus(t, opts)
 		if err != nil {

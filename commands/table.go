@@ -7,8 +7,6 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/docker-heal/docker-heal/internal/safetext"
 )
 
 // plainTableOptions render a table the way `docker ps` does: no borders, no
@@ -31,18 +29,6 @@ func plainTableOptions() []tablewriter.Option {
 		tablewriter.WithPadding(tw.Padding{Left: "", Right: "   ", Overwrite: true}),
 		tablewriter.WithTrimSpace(tw.Off),
 	}
-}
-
-// appendClean adds a row whose cells may hold text from elsewhere (probe
-// output, labels, names): control characters are escaped, so nothing a
-// container writes reaches the terminal as an escape sequence, and a tab or
-// newline cannot break the columns.
-func appendClean(table *tablewriter.Table, cells ...string) error {
-	row := make([]any, len(cells))
-	for i, c := range cells {
-		row[i] = safetext.Escape(c)
-	}
-	return table.Append(row...)
 }
 
 // newPlainTable is a docker-ps-style table on out. Call flush after Render:

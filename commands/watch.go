@@ -141,12 +141,8 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	w := watch.New(cfg)
 
 	if opts.listen != "" {
-		now := time.Now
-		if opts.now != nil {
-			now = opts.now
-		}
 		srv, err := watchhttp.Start(watchhttp.Options{Addr: opts.listen, Metrics: metrics,
-			Health: func() (any, bool) { return w.Health().Report(now()) }})
+			Health: func() (any, bool) { return w.Report() }})
 		if err != nil {
 			return withCode(ExitError, "--listen %s: %v", opts.listen, err)
 		}

@@ -181,3 +181,28 @@ func TestMarkOOM(t *testing.T) {
 		}
 	}
 }
+
+// watch's die events give the exit code the engine forgot by the time the
+// container is inspected again (running): in the alert and the state.
+func TestRoundUsesDieEvents(t *testing.T) {
+	c := looping("loop", t0, 4)
+	f := newFake(c)
+	hook := &recordingNotifier{}
+	r, store, _, _ := newRunner(f, hook)
+	died := map[string]ExitRecord{c.ID: {Time: c.FinishedAt.Add(2 * time.Millisecond), ExitCode: 3}}
+	if _, err := r.RunRound(context.Background(), RoundOptions{Only: []string{c.ID}, Died: died}); err != nil {
+		t.Fatal(err)
+	}
+	hook.mu.Lock()
+	text := ""
+	if len(hook.delivered) == 1 {
+		text = hook.delivered[0].Text
+	}
+	hook.mu.Unlock()
+	if !strings.Contains(text, "last exit 3s ago: exit 3") {
+		t.Errorf("crash-loop notice %q does not name the exit code", text)
+	}
+	if e := store.st.Containers[c.ID]; e == nil || len(e.Exits) != 1 || e.Exits[0].ExitCode != 3 {
+		t.Errorf("state entry %+v, want the exit with code 3", e)
+	}
+}

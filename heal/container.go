@@ -74,6 +74,10 @@ type Container struct {
 	// next one, across a restart; newer engines clear it at start and set it
 	// as soon as the oom event comes.
 	OOMKilled bool
+	// DiedWith is the last exit's code when the engine no longer shows it
+	// (it is running again): from the die event watch saw, or the exit
+	// once or watch recorded. nil when unknown.
+	DiedWith *int
 	// Error is the engine's error for the last start (e.g. "exec: \"x\":
 	// executable file not found in $PATH").
 	Error string
@@ -93,8 +97,8 @@ func (c *Container) LastProbe() *Probe {
 	return &c.Probes[len(c.Probes)-1]
 }
 
-// OOMHistory is what an Engine may also tell: the times of the engine's
-// recent oom events by container id. The OOMKilled flag of inspect is racy
+// OOMHistory is what an Engine tells besides (status's engine too): the
+// times of the engine's recent oom events by container id. The OOMKilled flag of inspect is racy
 // on Engine 20.10; the event is not.
 type OOMHistory interface {
 	OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error)
@@ -141,6 +145,9 @@ type Engine interface {
 	// stopwatch wrapper did, and undid operators' stops). An engine that
 	// cannot follow events returns ErrStopsUnwatched.
 	WatchStops(ctx context.Context, id string) (done func(restarted bool) (stops int), err error)
+	// OOMHistory is part of Engine for the same reason: a wrapper cannot
+	// hide it. An engine that keeps none returns nil, nil.
+	OOMHistory
 }
 
 // ErrStopsUnwatched is what an Engine that cannot follow stop events

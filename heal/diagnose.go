@@ -171,7 +171,12 @@ func Diagnose(c Container, now time.Time) Diagnosis {
 		d.Reason = restarts() + ", up " + shortDuration(max(up, 0)) + " since the last"
 		if !c.FinishedAt.IsZero() {
 			d.Reason += "; last exit" + ago(c.FinishedAt)
-			if c.OOMKilled {
+			switch {
+			case c.DiedWith != nil:
+				code := *c.DiedWith
+				d.ExitCode = &code
+				d.Reason += ": " + ExitText(code, c.OOMKilled)
+			case c.OOMKilled:
 				d.Reason += ": out of memory (OOMKilled)"
 			}
 		}
@@ -231,6 +236,17 @@ func Diagnose(c Container, now time.Time) Diagnosis {
 		d.Reason += "; " + restarts()
 	}
 	return d
+}
+
+// MarkDied gives a running container the exit code of its last exit, from
+// a die event or a recorded exit at the same time (the engine resets the
+// code when it starts the container again).
+func MarkDied(c *Container, x ExitRecord) {
+	if c.State != "running" || c.DiedWith != nil || x.ExitCode < 0 || c.FinishedAt.IsZero() || x.Time.Sub(c.FinishedAt).Abs() > oomSlack {
+		return
+	}
+	code := x.ExitCode
+	c.DiedWith = &code
 }
 
 // streakStart is when the failing streak began: the first failing probe of

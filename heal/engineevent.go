@@ -13,10 +13,10 @@ const (
 	EventDie          EngineEventKind = "die"
 	// EventOOM: the kernel's OOM killer ended a process of the container
 	// (a die with exit code 137 usually follows).
-	EventOOM EngineEventKind = "oom"
-	EventDestroy      EngineEventKind = "destroy"
-	EventPause        EngineEventKind = "pause"
-	EventUnpause      EngineEventKind = "unpause"
+	EventOOM     EngineEventKind = "oom"
+	EventDestroy EngineEventKind = "destroy"
+	EventPause   EngineEventKind = "pause"
+	EventUnpause EngineEventKind = "unpause"
 	// StreamConnected: the subscription is (re)made; events may have been
 	// missed before it, so the watcher resyncs.
 	StreamConnected EngineEventKind = "connected"

@@ -400,3 +400,8 @@ func TestApplyBudgetBackoffAndCircuit(t *testing.T) {
 func (f *fakeEngine) WatchStops(context.Context, string) (func(bool) int, error) {
 	return nil, ErrStopsUnwatched
 }
+
+// OOMKills: the fake keeps no oom history.
+func (f *fakeEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	return nil, nil
+}

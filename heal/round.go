@@ -83,6 +83,9 @@ type RoundOptions struct {
 	// restarts still in flight are reported pending and the next round
 	// reads their outcome. 0 means DefaultRoundTimeout of the plan.
 	Timeout time.Duration
+	// Died are the die events a watcher saw, by container id: the exit
+	// codes the engine forgets once it restarts a container.
+	Died map[string]ExitRecord
 }
 
 // Round is what one round saw, decided and did.
@@ -145,6 +148,15 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 			r.recordMetrics(ctx, st, RunSummary{Time: start, Duration: r.now().Sub(start)})
 		}
 		return round, err
+	}
+	for i := range round.Snapshot.Containers {
+		c := &round.Snapshot.Containers[i]
+		if d, ok := opts.Died[c.ID]; ok {
+			MarkDied(c, d)
+		}
+		if e := st.Entry(c.ID); e != nil && len(e.Exits) > 0 {
+			MarkDied(c, e.Exits[len(e.Exits)-1])
+		}
 	}
 	r.resolvePending(ctx, st, round.Snapshot, start)
 	round.Plan = Decide(round.Snapshot.Containers, st, pol, start)

@@ -371,12 +371,18 @@ func (s *State) observeEngine(c Container, pol Policy, now time.Time) {
 		}
 	}
 	e.RestartCount, e.RestartCountAt = c.RestartCount, now
+	if n := len(e.Exits); n > 0 && e.Exits[n-1].Time.Equal(c.FinishedAt) && e.Exits[n-1].ExitCode < 0 && c.DiedWith != nil {
+		e.Exits[n-1].ExitCode = *c.DiedWith // seen before its die event came
+	}
 	if !c.FinishedAt.IsZero() && (len(e.Exits) == 0 || !e.Exits[len(e.Exits)-1].Time.Equal(c.FinishedAt)) {
 		code := c.ExitCode
 		if c.State == "running" || c.State == "paused" {
 			// The engine sets the code to 0 at start: only the OOM kill's is known.
 			code = -1
-			if c.OOMKilled {
+			switch {
+			case c.DiedWith != nil:
+				code = *c.DiedWith
+			case c.OOMKilled:
 				code = 137
 			}
 		}

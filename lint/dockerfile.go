@@ -291,7 +291,7 @@ func dockerfileError(path string, err error) error {
 		msg = msg[i+2:]
 	}
 	if strings.Contains(msg, "no build stage in current context") {
-		msg = "instruction before the first FROM: a Dockerfile must start a stage with FROM (only ARG may come before it)"
+		msg = "instruction before the first FROM: a Dockerfile must start a stage with FROM (only ARG can come before it)"
 	}
 	return &ParseError{Pos: pos, Msg: msg}
 }
@@ -468,6 +468,9 @@ func (df *Dockerfile) baseImage(root *Stage) *ImageConfig {
 		known.Inherited = ref
 		return known
 	}
+	if official := OfficialImageConfig(ref); official != nil {
+		return official // no HEALTHCHECK, by the official images' policy; the rest unknown
+	}
 	return &ImageConfig{Unknown: AllFields, UnknownWhy: UnknownImage, NotInspected: ref}
 }
 
@@ -550,15 +553,16 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 			}
 			img.WorkingDir = dir
 		case *instructions.RunCommand:
-			script := strings.Join(in.Args, " ")
-			for _, tool := range installedTools(script) {
+			run := readRun(strings.Join(in.Args, " "))
+			for _, tool := range run.removed {
+				delete(img.Installed, tool)
+			}
+			for _, tool := range run.installed {
 				img.Installed[tool] = true
 			}
-			if userAddRe.MatchString(script) {
-				img.UserAdded = true
-			}
-			if m := stepDownRe.FindString(script); m != "" && img.StepDown == "" {
-				img.StepDown = m
+			img.UserAdded = img.UserAdded || run.userAdded
+			if img.StepDown == "" {
+				img.StepDown = run.stepDown
 			}
 		case *instructions.CopyCommand, *instructions.AddCommand:
 			files.record(c, img.WorkingDir, expand)
@@ -657,38 +661,181 @@ func ClassifyBase(ref string) Base {
 
 var knownTools = []string{"curl", "wget", "tini", "dumb-init", "catatonit", "s6-overlay", "nc", "bash"}
 
-// userAddRe finds a RUN that creates a user; stepDownRe one that installs or
-// runs a tool to drop from root to that user, as official images' entrypoint
-// scripts do (exec gosu postgres "$@").
-var (
-	userAddRe  = regexp.MustCompile(`\b(useradd|adduser)\b`)
-	stepDownRe = regexp.MustCompile(`\b(gosu|su-exec|setpriv)\b`)
-)
+// runFacts is what one RUN tells the image model, read with the shell
+// parser the entrypoint scripts are read with (one tokenizer for both).
+type runFacts struct {
+	// installed are the known tools the RUN installs with a package manager,
+	// runs, or downloads into place; removed those it uninstalls (apk del,
+	// apt-get purge), with the packages of an apk --virtual group it deletes.
+	installed, removed []string
+	// userAdded is set when it creates a user (useradd, adduser).
+	userAdded bool
+	// stepDown names a tool to drop from root that it installs or runs
+	// (gosu, su-exec, setpriv), as official images do for their entrypoints.
+	stepDown string
+}
 
-var installRe = regexp.MustCompile(`\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|microdnf\s+install|zypper\s+(?:in|install)|pacman\s+-S)\b`)
-
-// installedTools finds the known tools a RUN line installs with a package
-// manager, or downloads into place (tini, dumb-init, s6-overlay often are).
-func installedTools(script string) []string {
-	var out []string
-	hasInstall := installRe.MatchString(script)
-	words := map[string]bool{}
-	if hasInstall {
-		for _, w := range strings.FieldsFunc(script, func(r rune) bool {
-			return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '\\' || r == '=' || r == '/'
-		}) {
-			words[w] = true
-		}
-	}
+// readRun reads a RUN script. A script the parser cannot read counts every
+// known tool it names as installed: a probe is then never wrongly reported
+// as unavailable.
+func readRun(script string) runFacts {
+	var f runFacts
 	for _, tool := range knownTools {
-		switch {
-		case words[tool]:
-			out = append(out, tool)
-		case (tool == "tini" || tool == "s6-overlay" || tool == "dumb-init") && strings.Contains(script, tool):
-			out = append(out, tool)
+		// Downloaded into place from a release URL (tini, s6-overlay, dumb-init).
+		if (tool == "tini" || tool == "s6-overlay" || tool == "dumb-init") && strings.Contains(script, tool) {
+			f.installed = append(f.installed, tool)
 		}
 	}
-	return out
+	cmds, ok := shellCommands(script)
+	if !ok {
+		for _, tool := range knownTools {
+			if strings.Contains(script, tool) {
+				f.installed = append(f.installed, tool)
+			}
+		}
+		return f
+	}
+	groups := map[string][]string{} // apk --virtual NAME: its packages
+	state := map[string]bool{}      // in order: true installed, false removed
+	for _, words := range cmds {
+		for _, w := range words {
+			if base := path.Base(w); stepDownTools[base] && base != "su" && base != "sudo" && base != "runuser" && base != "chpst" && f.stepDown == "" {
+				f.stepDown = base
+			}
+		}
+		prog := path.Base(words[0])
+		if prog == "useradd" || prog == "adduser" || (prog == "busybox" && len(words) > 1 && words[1] == "adduser") {
+			f.userAdded = true
+		}
+		if slices.Contains(knownTools, prog) {
+			state[prog] = true // it ran, so it is there
+		}
+		op, pkgs, group := packageOp(words)
+		switch op {
+		case "install":
+			if group != "" {
+				groups[group] = pkgs
+			}
+			for _, p := range pkgs {
+				if slices.Contains(knownTools, p) {
+					state[p] = true
+				}
+			}
+		case "remove":
+			for _, p := range pkgs {
+				members, isGroup := groups[p]
+				if !isGroup {
+					state[p] = false
+				}
+				for _, q := range members {
+					state[q] = false
+				}
+			}
+		}
+	}
+	for _, tool := range f.installed {
+		if _, ok := state[tool]; !ok {
+			state[tool] = true // downloaded into place
+		}
+	}
+	f.installed = nil
+	for _, tool := range slices.Sorted(maps.Keys(state)) {
+		if state[tool] {
+			f.installed = append(f.installed, tool)
+		} else {
+			f.removed = append(f.removed, tool)
+		}
+	}
+	return f
+}
+
+// packageOp reads a package manager's command line: "install" or "remove",
+// the package names (versions and repositories stripped), and the apk
+// --virtual group they are installed as.
+func packageOp(words []string) (op string, pkgs []string, group string) {
+	if len(words) < 2 {
+		return "", nil, ""
+	}
+	manager, sub := path.Base(words[0]), words[1]
+	rest := words[2:]
+	switch {
+	case manager == "apk" && sub == "add":
+		op = "install"
+	case manager == "apk" && sub == "del":
+		op = "remove"
+	case (manager == "apt-get" || manager == "apt" || manager == "yum" || manager == "dnf" || manager == "microdnf") && sub == "install",
+		manager == "zypper" && (sub == "in" || sub == "install"):
+		op = "install"
+	case (manager == "apt-get" || manager == "apt" || manager == "yum" || manager == "dnf") && (sub == "purge" || sub == "remove" || sub == "autoremove"):
+		op = "remove"
+	case manager == "pacman" && strings.HasPrefix(sub, "-S"):
+		op, rest = "install", words[2:]
+	default:
+		return "", nil, ""
+	}
+	for i := 0; i < len(rest); i++ {
+		w := rest[i]
+		if w == "--virtual" || w == "-t" {
+			if i+1 < len(rest) {
+				group = rest[i+1]
+				i++
+			}
+			continue
+		}
+		if strings.HasPrefix(w, "-") || strings.Contains(w, "$") {
+			continue
+		}
+		name := w
+		if j := strings.IndexAny(name, "=<>~@"); j > 0 {
+			name = name[:j]
+		}
+		pkgs = append(pkgs, path.Base(name))
+	}
+	return op, pkgs, group
+}
+
+// OfficialImageConfig is what is known of a Docker Official Image (postgres,
+// redis, nginx, ... : the library namespace) without looking it up: it has
+// no HEALTHCHECK, as the official images' policy is to ship none
+// (github.com/docker-library/faq#healthcheck); every other field is
+// unknown. nil for any other reference. An OS image's whole config is known
+// (wellKnownBase).
+func OfficialImageConfig(ref string) *ImageConfig {
+	repo := libraryRepo(ref)
+	if repo == "" {
+		return nil
+	}
+	if base := wellKnownBase(ref); base != nil {
+		base.Source = ref
+		return base
+	}
+	return &ImageConfig{Source: ref, Unknown: AllFields &^ FieldHealthcheck, UnknownWhy: UnknownImage, NotInspected: ref}
+}
+
+// libraryRepo returns the repository of a reference in Docker Hub's library
+// namespace (postgres for postgres:16, docker.io/library/postgres@sha256:...),
+// "" for any other or for a reference with a variable in it.
+func libraryRepo(ref string) string {
+	r := strings.ToLower(strings.TrimSpace(ref))
+	if r == "" || strings.ContainsAny(r, "${}") {
+		return ""
+	}
+	if i := strings.Index(r, "@"); i >= 0 {
+		r = r[:i]
+	}
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/", "library/", "docker.io/", "index.docker.io/"} {
+		if strings.HasPrefix(r, prefix) {
+			r = strings.TrimPrefix(r, prefix)
+			break
+		}
+	}
+	if i := strings.LastIndex(r, ":"); i >= 0 {
+		r = r[:i]
+	}
+	if r == "" || strings.Contains(r, "/") || strings.ContainsAny(r, ".:") {
+		return ""
+	}
+	return r
 }
 
 // wellKnownBase is the config of an operating system's official image

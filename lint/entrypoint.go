@@ -40,6 +40,8 @@ type ScriptFacts struct {
 	// Execs names the program the script's last exec runs, past the init
 	// and step-down wrappers in front of it; "" when it execs none (or "$@").
 	Execs string
+	// ExecArgs are that program's arguments as written.
+	ExecArgs []string
 }
 
 // ScriptStatus says what Follow found at the start of a command line.
@@ -210,6 +212,62 @@ func (fs *imageFiles) find(p string) (src []byte, file, at string, ok bool) {
 		}
 	}
 	return nil, "", "", false
+}
+
+// HasPath says whether the build context copies a file or folder to p (an
+// absolute path in the image): /etc/services.d from COPY rootfs/ /.
+func (c *ImageConfig) HasPath(p string) bool {
+	if c == nil || c.files == nil {
+		return false
+	}
+	fs := c.files
+	p = path.Clean(p)
+	for _, op := range fs.copies {
+		for _, in := range op.inline {
+			if t := path.Join(op.dest, in.Name); t == p || strings.HasPrefix(t, p+"/") || path.Clean(op.dest) == p {
+				return true
+			}
+		}
+		ctx := fs.context
+		if op.context != "" {
+			ctx = op.context
+		}
+		if ctx == "" {
+			continue
+		}
+		dest := path.Clean(op.dest)
+		for _, src := range op.sources {
+			for _, local := range expandSource(ctx, src) {
+				st, err := os.Stat(local)
+				if err != nil {
+					continue
+				}
+				switch {
+				case !st.IsDir():
+					if t := path.Join(dest, filepath.Base(local)); dest == p || t == p || strings.HasPrefix(dest, p+"/") {
+						return true
+					}
+				case dest == p || strings.HasPrefix(dest, p+"/"):
+					return true
+				default:
+					rel, ok := strings.CutPrefix(p, strings.TrimSuffix(dest, "/")+"/")
+					if ok {
+						if _, err := os.Stat(filepath.Join(local, filepath.FromSlash(rel))); err == nil {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// IsOSBase says whether a reference names scratch or an official OS image,
+// whose whole config is known (no ENTRYPOINT, a shell as CMD, nothing of
+// s6-overlay's).
+func IsOSBase(ref string) bool {
+	return strings.EqualFold(ref, "scratch") || wellKnownBase(ref) != nil
 }
 
 // read returns the text of the file at the absolute image path p.
@@ -395,11 +453,35 @@ func (f *followState) exec(facts *ScriptFacts, argv []string) {
 			return
 		default:
 			if !strings.HasPrefix(argv[0], "$") {
-				facts.Execs = argv[0]
+				facts.Execs, facts.ExecArgs = argv[0], slices.Clone(argv[1:])
 			}
 			return
 		}
 	}
+}
+
+// shellCommands parses a shell script (a RUN line) and returns each simple
+// command's words, in order; false when the parser cannot read it.
+func shellCommands(script string) ([][]string, bool) {
+	if len(script) > maxScriptBytes {
+		return nil, false
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
+	if err != nil {
+		return nil, false
+	}
+	var out [][]string
+	syntax.Walk(file, func(node syntax.Node) bool {
+		if call, ok := node.(*syntax.CallExpr); ok && len(call.Args) > 0 {
+			words := make([]string, len(call.Args))
+			for i, w := range call.Args {
+				words[i] = wordText(w)
+			}
+			out = append(out, words)
+		}
+		return true
+	})
+	return out, true
 }
 
 // wordText renders a shell word: literal text as is, "$@" and $@ as "$@",

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +63,37 @@ func TestFollowInlineAndBounds(t *testing.T) {
 	}
 	if _, status := df.Image("").Follow([]string{"/e.sh"}); status != ScriptUnknown {
 		t.Fatalf("unparsable script: status %d", status)
+	}
+}
+
+func TestReadRun(t *testing.T) {
+	cases := []struct {
+		script             string
+		installed, removed string
+		userAdded          bool
+		stepDown           string
+	}{
+		{"apk add --no-cache curl=8.5.0-r0 bash", "bash curl", "", false, ""},
+		{"apt-get update && apt-get install -y --no-install-recommends wget ca-certificates && rm -rf /var/lib/apt/lists/*", "wget", "", false, ""},
+		// A build-time group, deleted in the same RUN: curl is not left behind.
+		{"apk add --virtual .fetch-deps curl && curl -fsSL https://x/y.tgz | tar -xz && apk del .fetch-deps", "", "curl", false, ""},
+		{"addgroup -S app && adduser -S -G app app && apk add --no-cache su-exec", "", "", true, "su-exec"},
+		{"wget -O /usr/local/bin/gosu \"https://github.com/tianon/gosu/releases/download/1.17/gosu-amd64\"; chmod +x /usr/local/bin/gosu; gosu nobody true", "wget", "", false, "gosu"},
+		{"curl -fsSL https://github.com/krallin/tini/releases/download/v0.19.0/tini -o /tini", "curl tini", "", false, ""},
+		// The word curl in a comment or an echo is not an install.
+		{"apk add --no-cache jq # curl comes later", "", "", false, ""},
+		{"echo curl", "", "", false, ""},
+	}
+	for _, c := range cases {
+		f := readRun(c.script)
+		if got := strings.Join(f.installed, " "); got != c.installed {
+			t.Errorf("%q: installed %q, want %q", c.script, got, c.installed)
+		}
+		if got := strings.Join(f.removed, " "); got != c.removed {
+			t.Errorf("%q: removed %q, want %q", c.script, got, c.removed)
+		}
+		if f.userAdded != c.userAdded || f.stepDown != c.stepDown {
+			t.Errorf("%q: user added %v step down %q", c.script, f.userAdded, f.stepDown)
+		}
 	}
 }

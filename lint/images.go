@@ -73,6 +73,21 @@ func (p *Project) AttachImages(found map[string]*ImageConfig) {
 			svc.ImageConfig = svc.build.df.Image(svc.build.target)
 		case found[svc.Image] != nil:
 			svc.ImageConfig = found[svc.Image]
+		case svc.ImageConfig == nil && !svc.HasBuild:
+			svc.ImageConfig = OfficialImageConfig(svc.Image)
+		}
+	}
+	// A service that runs the image another service builds (image: x with
+	// build: beside it) runs that build's config.
+	built := map[string]*ImageConfig{}
+	for _, svc := range p.Services {
+		if svc.build != nil && svc.Image != "" && svc.ImageConfig != nil {
+			built[svc.Image] = svc.ImageConfig
+		}
+	}
+	for _, svc := range p.Services {
+		if cfg := built[svc.Image]; cfg != nil && !svc.HasBuild && found[svc.Image] == nil {
+			svc.ImageConfig = cfg
 		}
 	}
 }

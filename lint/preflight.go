@@ -87,7 +87,7 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 				if ix.opaque == nil {
 					ix.opaque = map[string]*ParseError{}
 				}
-				ix.opaque[target] = refParseError(it.file, ref, ref.path, refused(target, 0, "compose-go rejects it (its message is not shown, as it may quote a file not named .yaml or .yml)"))
+				ix.opaque[target] = refParseError(it.file, ref, ref.path, refused(target, 0, "compose-go rejects it (its message is not shown: it can quote a file not named .yaml or .yml)"))
 			}
 			next := filepath.Dir(target)
 			if ref.kind == "include" {

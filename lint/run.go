@@ -605,7 +605,7 @@ func explainImages(images ImageResolver) (why, hint string) {
 		return e.ExplainUnknown()
 	}
 	if images == nil {
-		return "image lookups are off", "run with --image-config registry to read them from their registries"
+		return "image lookups are off (--image-config off)", "run with --image-config registry to read them from their registries"
 	}
 	return "", ""
 }

@@ -97,18 +97,26 @@ func (r *runner) stdin(s *Stdin, po ProjectOptions) error {
 	return nil
 }
 
-// applyRenames names standard input's temporary copies as the user did.
+// applyRenames names standard input's temporary copies as the user did,
+// and applies the config's path ignores to that name, which the filter
+// could not see.
 func (r *runner) applyRenames() {
 	for _, rn := range r.renames {
 		from, to := rn[0], rn[1]
-		for i := range r.res.Findings {
-			f := &r.res.Findings[i]
-			if f.Pos.File == from {
+		kept := r.res.Findings[:0]
+		for _, f := range r.res.Findings {
+			renamed := f.Pos.File == from
+			if renamed {
 				f.Pos.File = to
 			}
 			f.Message = strings.ReplaceAll(f.Message, from, to)
 			f.Subject = strings.ReplaceAll(f.Subject, from, to)
+			if renamed && r.checker.Config != nil && r.checker.Config.Ignored(f.Rule, f.Pos.File, f.Subject) {
+				continue
+			}
+			kept = append(kept, f)
 		}
+		r.res.Findings = kept
 		for i, f := range r.res.Files {
 			if f == from {
 				r.res.Files[i] = to

@@ -37,6 +37,8 @@ if [ "${1:-}" = --sample ]; then
 				q["docker-socket-mounted"] = 99; q["restart-on-failure-unbounded"] = 99
 				q["unhealthy-not-acted-on"] = 12; q["restart-always"] = 10; q["restart-policy-missing"] = 12
 				q["user-root"] = 20; q["image-unpinned"] = 12; q["healthcheck-missing"] = 16; q["init-missing"] = 16
+				q["stop-grace-period-short"] = 99; q["startup-sleep"] = 99; q["default-credentials"] = 99
+				q["port-published-all-interfaces"] = 99
 			}
 			{ quota = ($1 in q) ? q[$1] : 10; if (taken[$1]++ < quota) print $4 }'
 	exit 0
@@ -74,5 +76,5 @@ grep -E '^ *[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]* [0-9a-f]{40} '
 			'.findings[] | {repo: $repo, commit: $commit, dir: $dir, args: $args,
 			  path: (if $dir == "." then .file else ($dir + "/" + .file) end)} + .' <<<"$out"
 		jq -r --arg repo "$repo" --arg dir "$dir" --arg args "$args" \
-			'"\($repo) \($dir) \($args): \(.findings | length) findings"' <<<"$out" >&2
+			'"\($repo) \($dir) \($args): \(.findings | length) findings, \(.notChecked // [] | length) checks not run"' <<<"$out" >&2
 	done

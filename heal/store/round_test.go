@@ -119,3 +119,7 @@ func TestRoundWebhookDelivery(t *testing.T) {
 func (stillEngine) WatchStops(context.Context, string) (func(bool) int, error) {
 	return nil, heal.ErrStopsUnwatched
 }
+
+func (stillEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	return nil, nil
+}

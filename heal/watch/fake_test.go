@@ -3,6 +3,7 @@ package watch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -114,8 +115,9 @@ func (e *fakeEngine) callLog() string {
 
 // memStore is a heal.StateStore in memory.
 type memStore struct {
-	mu sync.Mutex
-	st *heal.State
+	mu    sync.Mutex
+	st    *heal.State
+	saved *heal.State
 }
 
 func (m *memStore) Load(context.Context, time.Time) (*heal.State, error) {
@@ -127,7 +129,28 @@ func (m *memStore) Load(context.Context, time.Time) (*heal.State, error) {
 	return m.st, nil
 }
 
-func (m *memStore) Save(context.Context, *heal.State, time.Time) error { return nil }
+// Save keeps a copy of what was saved, for savedEntry.
+func (m *memStore) Save(_ context.Context, st *heal.State, _ time.Time) error {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	saved := heal.NewState()
+	if err := json.Unmarshal(raw, saved); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.saved = saved
+	m.mu.Unlock()
+	return nil
+}
+
+// savedEntry is the entry of id as last saved: read while a round runs.
+func (m *memStore) savedEntry(id string) *heal.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.saved.Entry(id)
+}
 
 func (m *memStore) entry(id string) *heal.Entry {
 	m.mu.Lock()
@@ -251,4 +274,8 @@ func (r *run) stop(t *testing.T) error {
 		t.Fatal("watch did not stop")
 	}
 	return errors.New("unreachable")
+}
+
+func (e *fakeEngine) OOMKills(context.Context, time.Time) (map[string][]time.Time, error) {
+	return nil, nil
 }

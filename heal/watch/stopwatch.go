@@ -28,15 +28,6 @@ type seen struct {
 	name string
 }
 
-// OOMKills forwards the engine's oom history (heal.OOMHistory): an
-// embedded interface forwards only its own methods.
-func (r *stopwatch) OOMKills(ctx context.Context, since time.Time) (map[string][]time.Time, error) {
-	if h, ok := r.Engine.(heal.OOMHistory); ok {
-		return h.OOMKills(ctx, since)
-	}
-	return nil, nil
-}
-
 func (r *stopwatch) sawUnhealthy(id, name string, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -65,6 +65,7 @@ type Watcher struct {
 	// The storm guard's window: actions taken since windowStart.
 	windowStart   time.Time
 	windowActions int
+	window        int // counts resync windows; only Run's goroutine touches these three
 }
 
 // RetryAfterFailure is when the containers of a failed event round are
@@ -97,10 +98,16 @@ func New(cfg Config) *Watcher {
 // Health is what /healthz reports.
 func (w *Watcher) Health() *Health { return w.health }
 
+// Report is the health now, by the watcher's clock.
+func (w *Watcher) Report() (Report, bool) { return w.health.Report(w.now()) }
+
 // roundResult is what a round tells the event loop.
 type roundResult struct {
 	// recheck maps container ids to when a waiting decision falls due.
 	recheck map[string]time.Time
+	// actions is how many restarts and stops the round took; window is
+	// the storm-guard window it ran in (they count only toward that one).
+	actions, window int
 }
 
 // Run follows events and runs rounds until ctx ends, then lets the round in
@@ -120,6 +127,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	var (
 		needFull  = true
 		pending   = map[string]bool{}
+		died      = map[string]heal.ExitRecord{} // the last die event of each container
 		rechecks  = map[string]time.Time{}
 		running   bool
 		done      = make(chan roundResult, 1)
@@ -153,7 +161,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 				ids = slices.Sorted(maps.Keys(pending))
 			}
 			needFull, pending, running = false, map[string]bool{}, true
-			go func() { done <- w.round(ctx, ids) }()
+			exits := maps.Clone(died)
+			// The round gets the window's budget as a value: Run resets the
+			// window while a round may be in flight.
+			budget := roundBudget{left: max(0, w.pol.MaxPerRun-w.windowActions), ends: w.windowStart.Add(w.cfg.Resync), window: w.window}
+			go func() { done <- w.round(ctx, ids, exits, budget) }()
 		}
 		select {
 		case <-ctx.Done():
@@ -195,6 +207,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 				if ev.Kind == heal.EventDie {
 					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
+					died[ev.ID] = heal.ExitRecord{Time: ev.Time, ExitCode: ev.ExitCode}
+				}
+				if ev.Kind == heal.EventDestroy {
+					delete(died, ev.ID)
 				}
 			case heal.EventOOM:
 				pending[ev.ID] = true
@@ -202,6 +218,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case <-resync.C:
 			needFull = true
 			w.windowStart, w.windowActions = w.now(), 0
+			w.window++
 		case <-timer.C:
 			now := w.now()
 			for id, at := range rechecks {
@@ -213,6 +230,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			armTimer()
 		case res := <-done:
 			running = false
+			if res.window == w.window {
+				w.windowActions += res.actions
+			}
 			maps.Copy(rechecks, res.recheck)
 			armTimer()
 		}
@@ -228,9 +248,16 @@ func (w *Watcher) streamChanged(connected bool) {
 // round is one round of the runner under the state lock, over every
 // container (ids nil) or the ones named. The storm guard counts what this
 // resync window already did.
-func (w *Watcher) round(ctx context.Context, ids []string) roundResult {
+// roundBudget is what is left of the storm guard's window for one round.
+type roundBudget struct {
+	left   int
+	ends   time.Time
+	window int
+}
+
+func (w *Watcher) round(ctx context.Context, ids []string, died map[string]heal.ExitRecord, budget roundBudget) roundResult {
 	runner := w.runner
-	runner.Policy.MaxPerRun = max(0, w.pol.MaxPerRun-w.windowActions)
+	runner.Policy.MaxPerRun = budget.left
 	if w.cfg.LockRound != nil {
 		release, err := w.cfg.LockRound(ctx)
 		if err != nil {
@@ -241,15 +268,16 @@ func (w *Watcher) round(ctx context.Context, ids []string) roundResult {
 	}
 	// A signal cancels ctx: the runner starts nothing new, lets the calls in
 	// flight finish and records them.
-	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.cfg.DryRun, Timeout: w.cfg.RoundTimeout})
+	round, err := runner.RunRound(ctx, heal.RoundOptions{Only: ids, DryRun: w.cfg.DryRun, Timeout: w.cfg.RoundTimeout, Died: died})
 	if err != nil {
 		w.log.Warn("round failed; retried after the next event, reconnect or resync", "error", err.Error())
 		return w.roundFailed(ids, err)
 	}
 	var held []string
+	res := roundResult{window: budget.window}
 	for _, s := range round.Plan.Steps {
 		if (s.Kind == heal.StepRestart || s.Kind == heal.StepStop) && s.Result != "" {
-			w.windowActions++
+			res.actions++
 		}
 		if s.Kind == heal.StepWait && s.Wait == heal.WaitStormGuard {
 			held = append(held, s.Container.Name)
@@ -257,16 +285,17 @@ func (w *Watcher) round(ctx context.Context, ids []string) roundResult {
 	}
 	if len(held) > 0 {
 		w.log.Warn("held back by --max-per-run until the next --resync window", "containers", strings.Join(held, ","),
-			"max_per_run", w.pol.MaxPerRun, "window_ends", w.windowStart.Add(w.cfg.Resync).UTC().Format(time.RFC3339))
+			"max_per_run", w.pol.MaxPerRun, "window_ends", budget.ends.UTC().Format(time.RFC3339))
 	}
 	if w.cfg.OnRound != nil {
 		w.cfg.OnRound(round)
 	}
 	w.health.roundDone(w.now(), round.SaveErr)
 	if w.cfg.DryRun {
-		return roundResult{}
+		return res
 	}
-	return roundResult{recheck: Rechecks(round.Plan, round.Start)}
+	res.recheck = Rechecks(round.Plan, round.Start)
+	return res
 }
 
 // roundFailed keeps the containers of a failed event round queued: they are

@@ -166,3 +166,37 @@ func TestDecideTypesItsWaits(t *testing.T) {
 		t.Errorf("two sick with --max-per-run 1: %s", got)
 	}
 }
+
+// A die event brings a round for its container, and its exit code (which
+// the engine forgets once it starts the container again) reaches the state.
+func TestDieEventBringsARoundWithItsExitCode(t *testing.T) {
+	now := time.Now()
+	loop := heal.Container{ID: "id-loop", Name: "loop", State: "running", Health: heal.HealthNone, RestartPolicy: "always",
+		RestartCount: 4, StartedAt: now.Add(-2 * time.Second), FinishedAt: now.Add(-3 * time.Second),
+		Labels: map[string]string{heal.LabelEnable: "true"}}
+	e := newFake(loop)
+	r := start(t, e, heal.DefaultPolicy())
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: now})
+	eventually(t, "the crash loop seen", func() bool {
+		en := r.store.savedEntry(loop.ID)
+		return en != nil && len(en.Exits) == 1
+	})
+	// It dies again, with code 2, and is started again at once.
+	died := time.Now()
+	e.mu.Lock()
+	c := e.containers[loop.ID]
+	c.FinishedAt, c.StartedAt, c.RestartCount = died, died.Add(100*time.Millisecond), 5
+	e.containers[loop.ID] = c
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.EventDie, ID: loop.ID, Name: loop.Name, Time: died.Add(time.Millisecond), ExitCode: 2})
+	eventually(t, "the exit with its code in the state", func() bool {
+		en := r.store.savedEntry(loop.ID)
+		if en != nil && len(en.Exits) == 2 && en.Exits[1].ExitCode == 2 && en.RestartCount == 5 {
+			return true
+		}
+		return false
+	})
+	if n := e.count("restart "); n != 0 {
+		t.Errorf("%d restarts of a container the engine restarts", n)
+	}
+}

@@ -62,6 +62,9 @@ func New(format string, opts Options) (Renderer, error) {
 	if format == "" {
 		format = "text"
 	}
+	if IsTemplate(format) {
+		return templateRenderer{format}, nil
+	}
 	for _, f := range formats {
 		if f.name == format {
 			return f.make(opts), nil

@@ -111,6 +111,17 @@ func runsProcess(img *lint.ImageConfig) (runs, known bool) {
 		// CMD ["node"]): nothing of this image's own runs.
 		return false, true
 	}
+	if len(img.Cmd) == 0 && len(img.Entrypoint) == 1 && isInit(img.Entrypoint[0]) && img.Knows(lint.FieldCmd) {
+		// An init with nothing to run: tini or dumb-init alone exit; s6-overlay's
+		// /init alone runs the services under /etc/services.d or s6-rc.d, and a
+		// base that is an OS image gives none, nor does this build context.
+		switch {
+		case img.Entrypoint[0] != "/init":
+			return false, true
+		case lint.IsOSBase(img.BaseRef) && !img.HasPath("/etc/services.d") && !img.HasPath("/etc/s6-overlay/s6-rc.d"):
+			return false, true
+		}
+	}
 	if len(img.Entrypoint) > 0 || len(img.Cmd) > 0 {
 		return true, true
 	}
@@ -126,7 +137,13 @@ func serviceRuns(svc *lint.Service) (runs, known bool) {
 	if len(svc.Entrypoint) > 0 || len(svc.Command) > 0 {
 		return true, true
 	}
-	return runsProcess(svc.ImageConfig)
+	img := svc.ImageConfig
+	if !svc.Built && img != nil && (!img.Knows(lint.FieldEntrypoint) || !img.Knows(lint.FieldCmd)) {
+		// An image pulled to run as a service runs its own command: one with
+		// none would not start at all.
+		return true, true
+	}
+	return runsProcess(img)
 }
 
 // notKnown records that rule could not decide on a Dockerfile's image, or a
@@ -155,4 +172,13 @@ func serviceImageUnknown(r *lint.Report, svc *lint.Service) {
 	default:
 		r.NotChecked(svc.Pos, svc.Name, lint.UnknownImage, svc.Image)
 	}
+}
+
+// policyNote says why an image not inspected is known to have no
+// HEALTHCHECK: it is a Docker Official Image, and they ship none by policy.
+func policyNote(img *lint.ImageConfig) string {
+	if img != nil && img.Unknown != 0 && img.Knows(lint.FieldHealthcheck) && img.Healthcheck == nil {
+		return " (an official image: they ship no HEALTHCHECK by policy)"
+	}
+	return ""
 }

@@ -41,7 +41,7 @@ func dependsOnNoHealthcheck(r *lint.Report, svc *lint.Service) {
 		case d.Target.Built && !d.Target.ImageConfig.Knows(lint.FieldHealthcheck):
 			notKnown(r, pos, svc.Name, d.Target.ImageConfig)
 		default:
-			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s has no healthcheck: compose fails to start %s; add healthcheck: to %s", d.Service, d.Service, svc.Name, d.Service)
+			r.Add(pos, svc.Name, "waits for %s to be healthy, but %s has no healthcheck%s: compose fails to start %s; add healthcheck: to %s", d.Service, d.Service, policyNote(d.Target.ImageConfig), svc.Name, d.Service)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -90,6 +91,28 @@ func fixtureImages(t *testing.T) lint.StaticImages {
 		t.Fatalf("testdata/images.json: %v", err)
 	}
 	return images
+}
+
+// hedgeRe finds a finding that guesses: lint states facts, or nothing (what
+// it cannot decide is reported as not checked, never as a finding).
+var hedgeRe = regexp.MustCompile(`not inspected|\bmay |\bif it |\bmight\b|\bpossibly\b`)
+
+// TestNoFindingHedges: no bad case's finding says something "may" be so.
+func TestNoFindingHedges(t *testing.T) {
+	for _, rule := range All() {
+		src, err := os.ReadFile(filepath.Join("testdata", rule.ID, "bad.golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, " not-checked ") {
+				continue
+			}
+			if m := hedgeRe.FindString(line); m != "" {
+				t.Errorf("%s: a finding hedges (%q): %s", rule.ID, m, line)
+			}
+		}
+	}
 }
 
 // TestGolden runs every rule's bad and good case: the bad case's findings for

@@ -88,7 +88,7 @@ func healthcheckMissingService(r *lint.Report, svc *lint.Service) {
 	case svc.Built:
 		r.Add(svc.Pos, svc.Name, "no healthcheck in the service nor in the Dockerfile it builds%s: add healthcheck: to the service or HEALTHCHECK to the Dockerfile", inheritedNote(img, "nor in its base image %s"))
 	default:
-		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image)
+		r.Add(svc.Pos, svc.Name, "no healthcheck: neither the service nor the image %s defines one%s, so its state says running even when the app hangs; add healthcheck: to the service", svc.Image, policyNote(img))
 	}
 }
 

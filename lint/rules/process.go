@@ -75,6 +75,7 @@ func viewProcess(img follower, argv []string) processView {
 				v.pid1 = argv[0]
 				v.bareShell = v.via != "" && len(argv) == 1 && shellName(path.Base(argv[0]))
 			}
+			v.bareShell = v.bareShell || runsOnce(argv)
 			if u := daemonUser(argv); u != "" && v.stepDown == "" {
 				// A daemon told to switch user itself (rspamd -u _rspamd, memcached -u memcache).
 				v.stepDown = path.Base(argv[0]) + " " + u
@@ -98,7 +99,7 @@ func viewProcess(img follower, argv []string) processView {
 				if v.via == "" {
 					v.via = scriptName(facts, argv)
 				}
-				argv = []string{facts.Execs}
+				argv = append([]string{facts.Execs}, facts.ExecArgs...)
 				continue
 			}
 			if v.pid1 == "" {
@@ -123,6 +124,18 @@ func viewProcess(img follower, argv []string) processView {
 		v.bareShell = v.via != "" && len(argv) == 1 && shellName(path.Base(argv[0]))
 	}
 	return v
+}
+
+// runsOnce says whether a command line asks its program to do its work once
+// and exit (watchtower --run-once): a job, not a service.
+func runsOnce(argv []string) bool {
+	for _, a := range argv[1:] {
+		switch a {
+		case "--run-once", "--once", "--oneshot", "--one-shot":
+			return true
+		}
+	}
+	return false
 }
 
 // scriptName names the script as the command line wrote it

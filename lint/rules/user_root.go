@@ -131,7 +131,7 @@ func userRootService(r *lint.Report, svc *lint.Service) {
 	if !svc.Built {
 		// An image run as is: its USER is known only when it was inspected.
 		switch {
-		case img == nil:
+		case img == nil || !img.Knows(lint.FieldUser):
 			serviceImageUnknown(r, svc)
 		case !rootUser(img.User):
 		case serviceView(svc).rootOnPurpose() != "":
