@@ -36,9 +36,6 @@ func (e *ComposeEdit) Fix(description string, unsafe bool) *Fix {
 	return &Fix{Unsafe: unsafe, Description: description, Edits: e.edits}
 }
 
-// Fail spoils the fix: a rule found the change cannot be made exactly.
-func (e *ComposeEdit) Fail() { e.failed = true }
-
 // Has reports whether the service sets the key path in any of its files.
 func (e *ComposeEdit) Has(path string) bool {
 	_, ok := e.svc.Keys[path]
@@ -139,12 +136,6 @@ func (e *ComposeEdit) ScalarAt(file string, n *yaml.Node) (start int, ok bool) {
 	}
 	_, start, ok = sf.scalarIn(n)
 	return start, ok
-}
-
-// ScalarNode is ScalarAt returning the node too.
-func (e *ComposeEdit) ScalarNode(file string, n *yaml.Node) (*yaml.Node, int, bool) {
-	start, ok := e.ScalarAt(file, n)
-	return n, start, ok
 }
 
 // LineStart returns the byte offset where node n's line begins, and the

@@ -84,7 +84,7 @@ func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		_, start, ok := e.ScalarNode(file, n)
+		start, ok := e.ScalarAt(file, n)
 		if !ok || strings.Contains(n.Value, "$") {
 			return nil
 		}
