@@ -24,3 +24,22 @@ func ScanPragmas(src []byte) []Pragma { return source.ScanPragmas(src) }
 func BuildIgnores(pragmas []Pragma, spans [][2]int) *Ignores {
 	return source.BuildIgnores(pragmas, spans)
 }
+
+// ParseError is a file that cannot be read or parsed (source.ParseError).
+type ParseError = source.ParseError
+
+// ReadSource reads a file through the guard (source.ReadSource).
+func ReadSource(path string) ([]byte, error) { return source.ReadSource(path) }
+
+// CheckFile is the guard for a file another reader will read (source.CheckFile).
+func CheckFile(path string) error { return source.CheckFile(path) }
+
+func refused(path string, line int, format string, args ...any) *ParseError {
+	return source.Refused(path, line, format, args...)
+}
+
+func isRefused(err error) bool { return source.IsRefused(err) }
+
+func readFailure(err error) string { return source.ReadFailure(err) }
+
+func usableInTree(root, path string) bool { return source.UsableInTree(root, path) }

@@ -115,21 +115,6 @@ func (df *Dockerfile) Target(target string) *Stage {
 	return df.Final()
 }
 
-// ParseError is a Dockerfile that cannot be parsed, at its position.
-type ParseError struct {
-	Pos Position
-	Msg string
-	// Refused is set when the file guard would not read or parse the file
-	// (not a regular file, too big, binary, nested too deep).
-	Refused bool
-	// Service is the compose service the error is in, when known, and
-	// ServiceIgnores its x-docker-heal ignore list.
-	Service        string
-	ServiceIgnores []string
-}
-
-func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
-
 // LoadDockerfile reads and parses a Dockerfile. A file that cannot be parsed
 // returns a *ParseError naming its line.
 func LoadDockerfile(path string) (*Dockerfile, error) {
