@@ -1,4 +1,4 @@
-package lint
+package dockerfile
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/moby/buildkit/util/system"
+
+	"github.com/docker-heal/docker-heal/lint/source"
 )
 
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
@@ -115,18 +117,18 @@ func (df *Dockerfile) Target(target string) *Stage {
 	return df.Final()
 }
 
-// LoadDockerfile reads and parses a Dockerfile. A file that cannot be parsed
+// Load reads and parses a Dockerfile. A file that cannot be parsed
 // returns a *ParseError naming its line.
-func LoadDockerfile(path string) (*Dockerfile, error) {
-	src, err := ReadSource(path)
+func Load(path string) (*Dockerfile, error) {
+	src, err := source.ReadSource(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseDockerfile(path, src)
+	return Parse(path, src)
 }
 
-// ParseDockerfile parses Dockerfile source; path is used in positions.
-func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
+// Parse parses Dockerfile source; path is used in positions.
+func Parse(path string, src []byte) (df *Dockerfile, err error) {
 	defer func() {
 		// The parser is robust, but a linter must never crash on input.
 		if r := recover(); r != nil {
@@ -173,7 +175,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	for _, n := range res.AST.Children {
 		spans = append(spans, [2]int{n.StartLine, n.EndLine})
 	}
-	df.Ignores = BuildIgnores(ScanPragmas(src), spans)
+	df.Ignores = source.BuildIgnores(source.ScanPragmas(src), spans)
 	return df, nil
 }
 
@@ -359,6 +361,10 @@ func (df *Dockerfile) SetBaseImages(bases map[string]*ImageConfig) {
 	df.images = nil
 }
 
+// BasesSet says whether SetBaseImages gave the model its base images (a
+// non-nil map, even if empty).
+func (df *Dockerfile) BasesSet() bool { return df.bases != nil }
+
 // Image computes the config the target stage's image has, replaying the
 // FROM chain as BuildKit's dockerfile2llb does (see convert.go's dispatch*
 // functions): the base image's config first, then each instruction in order.
@@ -472,7 +478,7 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 	cmdSet := false
 	expand := func(word string) string {
 		if !expandable(word, *env) {
-			return word // ParseDockerfile refused such files; build args may still be large
+			return word // Parse refused such files; build args may still be large
 		}
 		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
