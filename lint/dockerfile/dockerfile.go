@@ -20,6 +20,20 @@ import (
 	"github.com/docker-heal/docker-heal/lint/source"
 )
 
+var dockerfileNameRe = regexp.MustCompile(`(?i)^(dockerfile(\..+)?|.+\.dockerfile|containerfile)$`)
+
+// IsDockerfileName says whether a base name is a Dockerfile's: Dockerfile,
+// Dockerfile.* and *.Dockerfile (and Containerfile), but not the YAML, JSON
+// or Markdown files that share the stem (.github/workflows/dockerfile.yaml),
+// nor BuildKit's per-Dockerfile ignore files (Dockerfile.dockerignore).
+func IsDockerfileName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yml", ".yaml", ".json", ".md", ".dockerignore":
+		return false
+	}
+	return dockerfileNameRe.MatchString(name)
+}
+
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
 // instructions rules read, and the ignore pragmas it carries.
 type Dockerfile struct {
