@@ -87,7 +87,11 @@ func runAudit(ctx context.Context, out, errOut io.Writer, engine auditEngine, op
 		if svc.Swarm {
 			swarm++
 		}
-		res.Findings = append(res.Findings, setup.checker.CheckService(svc, nil)...)
+		fs, notes := setup.checker.CheckServiceNotes(svc, nil)
+		res.Findings = append(res.Findings, fs...)
+		// A container's image is inspected; what may stay unknown is an
+		// entrypoint script inside it.
+		res.NotChecked = append(res.NotChecked, notes...)
 	}
 	lint.SortFindings(res.Findings)
 	if swarm > 0 && (setup.format == "text" || setup.format == "") {

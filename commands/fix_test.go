@@ -707,3 +707,26 @@ func TestFixHintAfterTextReport(t *testing.T) {
 		t.Errorf("a fix hint with a JSON report: %q", errOut.String())
 	}
 }
+
+// docker heal rules says which fixes each rule has.
+func TestRulesListFixes(t *testing.T) {
+	var out bytes.Buffer
+	if err := runRules(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules.All() {
+		want := r.Fix
+		if want == "" {
+			want = "-"
+		}
+		found := false
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(line, r.ID+" ") && strings.Contains(line, "  "+want+"  ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("rules: no line for %s with fix %q:\n%s", r.ID, want, out.String())
+		}
+	}
+}

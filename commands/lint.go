@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/internal/dockerengine"
 	"github.com/docker-heal/docker-heal/internal/imagelookup"
+	"github.com/docker-heal/docker-heal/internal/reporoot"
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker/cli/cli/command"
 	"github.com/sirupsen/logrus"
@@ -237,7 +238,7 @@ func runLintOnce(ctx context.Context, checker *lint.Checker, opts lint.RunOption
 // working directory (patch -p1 and git apply run there), and exits 1 when
 // there is one, as a CI check that the files are fixed.
 func printDiff(out, errOut io.Writer, plan *lint.FixResult, findings []lint.Finding, mode lint.FixMode, wd string) error {
-	base := plan.DiffBase(wd)
+	base := plan.DiffBase(wd, reporoot.Find(wd, os.LookupEnv))
 	if base != wd && len(plan.Files) > 0 {
 		where := base
 		if where == "" {

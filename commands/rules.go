@@ -29,9 +29,13 @@ func newRulesCommand(dockerCli command.Cli) *cobra.Command {
 
 func runRules(out io.Writer) error {
 	table, flush := newPlainTable(out)
-	table.Header("ID", "SEVERITY", "APPLIES", "SUMMARY")
+	table.Header("ID", "SEVERITY", "APPLIES", "FIX", "SUMMARY")
 	for _, r := range rules.All() {
-		if err := table.Append(r.ID, r.Severity.String(), r.Scope.Letters(), r.Summary); err != nil {
+		fix := r.Fix
+		if fix == "" {
+			fix = "-"
+		}
+		if err := table.Append(r.ID, r.Severity.String(), r.Scope.Letters(), fix, r.Summary); err != nil {
 			return err
 		}
 	}
@@ -41,7 +45,7 @@ func runRules(out io.Writer) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(out, "\nApplies: D Dockerfile, C compose service, R running container (docker heal audit).")
+	_, err := fmt.Fprintln(out, "\nApplies: D Dockerfile, C compose service, R running container (docker heal audit).\nFix: what docker heal lint --fix does (safe), with --unsafe-fixes (unsafe), or - (none).")
 	return err
 }
 

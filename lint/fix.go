@@ -203,33 +203,26 @@ func writeAtomic(path string, data []byte) error {
 }
 
 // DiffBase returns the folder the diff's paths are relative to: wd when
-// every changed file is under it, else the repository root above wd (the
-// nearest folder with .git) when every file is under that; "" when neither
-// holds (then the paths are absolute, and patch -p1 applies them in /).
-func (r *FixResult) DiffBase(wd string) string {
+// every changed file is under it, else root (the repository's) when every
+// file is under that; "" when neither holds (then the paths are absolute,
+// and patch -p1 applies them in /).
+func (r *FixResult) DiffBase(wd, root string) string {
 	under := func(dir string) bool {
 		for file := range r.Files {
 			rel, err := filepath.Rel(dir, file)
-			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			if dir == "" || err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 				return false
 			}
 		}
 		return true
 	}
-	if under(wd) {
+	switch {
+	case under(wd):
 		return wd
+	case under(root):
+		return root
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			if under(dir) {
-				return dir
-			}
-			return ""
-		}
-		if filepath.Dir(dir) == dir {
-			return ""
-		}
-	}
+	return ""
 }
 
 // Diff renders the changes as one unified diff, files in name order, with

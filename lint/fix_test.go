@@ -8,17 +8,16 @@ import (
 
 func TestDiffBase(t *testing.T) {
 	root := t.TempDir()
-	os.Mkdir(filepath.Join(root, ".git"), 0o755)
 	os.MkdirAll(filepath.Join(root, "a"), 0o755)
 	r := &FixResult{Files: map[string]FileChange{filepath.Join(root, "b", "compose.yaml"): {}}}
-	if got := r.DiffBase(filepath.Join(root, "b")); got != filepath.Join(root, "b") {
+	if got := r.DiffBase(filepath.Join(root, "b"), root); got != filepath.Join(root, "b") {
 		t.Errorf("under wd: %q", got)
 	}
-	if got := r.DiffBase(filepath.Join(root, "a")); got != root {
+	if got := r.DiffBase(filepath.Join(root, "a"), root); got != root {
 		t.Errorf("beside wd, in the repository: %q, want the root %q", got, root)
 	}
 	other := &FixResult{Files: map[string]FileChange{"/elsewhere/compose.yaml": {}}}
-	if got := other.DiffBase(filepath.Join(root, "a")); got != "" {
+	if got := other.DiffBase(filepath.Join(root, "a"), root); got != "" {
 		t.Errorf("outside the repository: %q, want absolute paths", got)
 	}
 	if d := other.Diff(""); d != "" {

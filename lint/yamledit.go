@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/docker-heal/docker-heal/lint/source"
 )
 
 // Fixes to compose files are text edits computed from the positions of the
@@ -35,9 +37,6 @@ func (e *ComposeEdit) Fix(description string, unsafe bool) *Fix {
 	}
 	return &Fix{Unsafe: unsafe, Description: description, Edits: e.edits}
 }
-
-// Fail spoils the fix: a rule found the change cannot be made exactly.
-func (e *ComposeEdit) Fail() { e.failed = true }
 
 // Has reports whether the service sets the key path in any of its files.
 func (e *ComposeEdit) Has(path string) bool {
@@ -139,12 +138,6 @@ func (e *ComposeEdit) ScalarAt(file string, n *yaml.Node) (start int, ok bool) {
 	}
 	_, start, ok = sf.scalarIn(n)
 	return start, ok
-}
-
-// ScalarNode is ScalarAt returning the node too.
-func (e *ComposeEdit) ScalarNode(file string, n *yaml.Node) (*yaml.Node, int, bool) {
-	start, ok := e.ScalarAt(file, n)
-	return n, start, ok
 }
 
 // LineStart returns the byte offset where node n's line begins, and the
@@ -367,23 +360,7 @@ func (sf *sourceFile) eol() string {
 }
 
 // lineStart returns the byte offset of 1-based line.
-func (sf *sourceFile) lineStart(line int) (int, bool) {
-	if line < 1 {
-		return 0, false
-	}
-	at := 0
-	if line == 1 && bytes.HasPrefix(sf.src, []byte("\xef\xbb\xbf")) {
-		at = 3
-	}
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(sf.src[at:], '\n')
-		if i < 0 {
-			return 0, false
-		}
-		at += i + 1
-	}
-	return at, true
-}
+func (sf *sourceFile) lineStart(line int) (int, bool) { return source.LineStart(sf.src, line) }
 
 // offset turns a node's line and column (in characters) into a byte offset.
 func (sf *sourceFile) offset(line, col int) (int, bool) {

@@ -10,6 +10,7 @@ runs=${1:-5}
 corpus=${DOCKER_HEAL_CORPUS:-$(cd .. && pwd)/shared/corpus}
 [ -d "$corpus/compose" ] || { echo "bench-peers: no corpus at $corpus (set DOCKER_HEAL_CORPUS)" >&2; exit 2; }
 command -v npm >/dev/null || { echo "bench-peers: npm is needed to install dclint" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench-peers: /usr/bin/time (GNU time) is needed for CPU times" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -30,39 +31,46 @@ compose_files() {
   find "$1" -type f \( -name 'compose.yaml' -o -name 'compose.yml' -o -name 'docker-compose.yml' -o -name 'docker-compose.yaml' \) | sort
 }
 
-# best_ms CMD...: the fastest of $runs wall-clock runs, in milliseconds.
-best_ms() {
-  local best=""
+# measure CMD...: the fastest of $runs runs, wall-clock and CPU (user + system,
+# the process and its children; GNU time counts in 10 ms steps) in
+# milliseconds: "WALL CPU". CPU time is the
+# steadier figure on a busy machine, where wall time mostly measures the wait
+# for a core.
+measure() {
+  local best_wall="" best_cpu="" t0 t1 wall cpu
   for _ in $(seq "$runs"); do
-    local t0 t1 ms
     t0=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -o "$tmp/time" -f "%U %S" "$@" >/dev/null 2>&1 || true
     t1=$(date +%s%N)
-    ms=$(( (t1 - t0) / 1000000 ))
-    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    wall=$(( (t1 - t0) / 1000000 ))
+    cpu=$(tail -1 "$tmp/time" | awk '{printf "%d", ($1 + $2) * 1000}')
+    if [ -z "$best_wall" ] || [ "$wall" -lt "$best_wall" ]; then best_wall=$wall; fi
+    if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then best_cpu=$cpu; fi
   done
-  echo "$best"
+  echo "$best_wall $best_cpu"
 }
 
 # compare NAME DIR: both tools over the compose files under DIR.
 compare() {
-  local name=$1 files n heal_ms dclint_ms
+  local name=$1 files n heal_t dclint_t
   mapfile -t files < <(compose_files "$2")
   n=${#files[@]}
   echo "$name: $n compose files from $2, best of $runs runs" >&2
-  heal_ms=$(best_ms "$heal" lint --fail-on none "${files[@]}")
-  dclint_ms=$(best_ms "$dclint" --color=false "${files[@]}")
-  awk -v name="$name" -v n="$n" -v h="$heal_ms" -v d="$dclint_ms" 'BEGIN {
-    printf "%s (%d files)\n", name, n
-    printf "  docker heal lint: %6d ms  (%.2f ms/file)\n", h, h / n
-    printf "  dclint:           %6d ms  (%.2f ms/file)\n", d, d / n
-    if (h > 0) printf "  ratio: docker heal lint is %.1fx faster than dclint\n", d / h
+  heal_t=$(measure "$heal" lint --fail-on none "${files[@]}")
+  dclint_t=$(measure "$dclint" --color=false "${files[@]}")
+  awk -v name="$name" -v n="$n" -v h="$heal_t" -v d="$dclint_t" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    split(h, hh, " "); split(d, dd, " ")
+    printf "%s (%d files, load average %s)\n", name, n, load
+    printf "  docker heal lint: %6d ms wall (%.2f ms/file), %6d ms CPU\n", hh[1], hh[1] / n, hh[2]
+    printf "  dclint:           %6d ms wall (%.2f ms/file), %6d ms CPU\n", dd[1], dd[1] / n, dd[2]
+    if (hh[1] > 0 && hh[2] > 0) printf "  ratio: docker heal lint is %.1fx faster than dclint (wall), %.1fx less CPU\n", dd[1] / hh[1], dd[2] / hh[2]
   }'
 }
 
 one="$corpus/compose/awesome-compose/flask-redis/compose.yaml"
 if [ -f "$one" ]; then
-  echo "one file ($one): docker heal lint $(best_ms "$heal" lint --fail-on none "$one") ms, best of $runs"
+  read -r wall cpu < <(measure "$heal" lint --fail-on none "$one")
+  echo "one file ($one): docker heal lint $wall ms wall, $cpu ms CPU, best of $runs"
 fi
 compare awesome-compose "$corpus/compose/awesome-compose"
 if [ "${BENCH_ALL:-}" = 1 ]; then

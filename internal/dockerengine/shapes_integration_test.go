@@ -241,4 +241,6 @@ func TestRealShapesMatchWhatWeReadAndTheFake(t *testing.T) {
 	t.Logf("API %s: fields this engine sends and the fake does not: %v", ver, minus(inspect, fakeInspect))
 }
 
-func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) + "." + fmt.Sprintf("%09d", t.Nanosecond()) }
+func unix(t time.Time) string {
+	return strconv.FormatInt(t.Unix(), 10) + "." + fmt.Sprintf("%09d", t.Nanosecond())
+}

@@ -40,14 +40,14 @@ func DefaultCacheDir() string {
 
 // cacheEntry is one registry answer on disk.
 type cacheEntry struct {
-	Ref      string          `json:"ref"`
-	Platform string          `json:"platform"`
-	Digest   string          `json:"digest"` // the platform's manifest's
+	Ref      string `json:"ref"`
+	Platform string `json:"platform"`
+	Digest   string `json:"digest"` // the platform's manifest's
 	// TagDigest is what the tag pointed to when fetched (an index, or the
 	// manifest itself): what a HEAD of the tag is compared with.
 	TagDigest string          `json:"tagDigest,omitempty"`
-	Fetched  time.Time       `json:"fetched"`
-	Config   json.RawMessage `json:"config"` // the config blob as served
+	Fetched   time.Time       `json:"fetched"`
+	Config    json.RawMessage `json:"config"` // the config blob as served
 }
 
 func (r *Resolver) cachePath(ref name.Reference) string {

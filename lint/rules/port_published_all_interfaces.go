@@ -59,7 +59,7 @@ func portPublishedAllInterfaces(r *lint.Report, svc *lint.Service) {
 	seen := map[lint.Position]bool{}
 	for _, p := range svc.Ports {
 		what, ok := sensitivePorts[p.Target]
-		if !ok || p.HostIP != "" || p.HostIPUnknown || seen[p.Pos] {
+		if !ok || !everyInterface(p.HostIP) || p.HostIPUnknown || seen[p.Pos] {
 			continue
 		}
 		seen[p.Pos] = true
@@ -77,6 +77,9 @@ func portPublishedAllInterfaces(r *lint.Report, svc *lint.Service) {
 // first key of a long one. It is unsafe: other hosts (and containers
 // reaching the host's address) can no longer connect.
 func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
+	if p.HostIP != "" {
+		return nil // 0.0.0.0 or :: written out: the author chose it, no fix to insert
+	}
 	e := svc.Edit()
 	n, file := e.NodeAt(p.Pos)
 	if n == nil {
@@ -84,7 +87,7 @@ func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		_, start, ok := e.ScalarNode(file, n)
+		start, ok := e.ScalarAt(file, n)
 		if !ok || strings.Contains(n.Value, "$") {
 			return nil
 		}
@@ -119,4 +122,14 @@ func example(p lint.Port) string {
 		pub = fmt.Sprint(p.Target)
 	}
 	return fmt.Sprintf("\"127.0.0.1:%s:%d\"", pub, p.Target)
+}
+
+// everyInterface reports whether a host IP binds every interface: none
+// written, or the unspecified address written out.
+func everyInterface(ip string) bool {
+	switch ip {
+	case "", "0.0.0.0", "::", "[::]":
+		return true
+	}
+	return false
 }

@@ -197,21 +197,6 @@ func serviceView(svc *lint.Service) processView {
 	return viewProcess(svc, argv)
 }
 
-// entrypointScript names an image's entrypoint when it is a script it got
-// from an inspected image (docker-entrypoint.sh): such scripts often start as
-// root to prepare the data folder, then drop to a user (gosu, su-exec), and
-// refuse to start as another user. "" otherwise.
-func entrypointScript(img *lint.ImageConfig) string {
-	if img == nil || len(img.Entrypoint) == 0 || img.EntrypointPos.Line > 0 || isInit(img.Entrypoint[0]) {
-		return ""
-	}
-	base := path.Base(img.Entrypoint[0])
-	if strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") {
-		return img.Entrypoint[0]
-	}
-	return ""
-}
-
 // toolImage says whether a Dockerfile builds a toolbox or language base
 // image rather than a service: its own CMD is a bare interpreter or shell
 // with no arguments (CMD ["python3"], CMD ["node"], CMD ["bash"]), with no
