@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -147,6 +148,9 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		content, err := io.ReadAll(opts.stdin)
 		if err != nil {
 			return withCode(ExitError, "reading standard input: %v", err)
+		}
+		if len(bytes.TrimSpace(content)) == 0 {
+			return usageError("PATH -: standard input is empty: pipe a compose file or a Dockerfile into it (cat compose.yaml | docker heal lint -)")
 		}
 		stdin = &lint.Stdin{Name: opts.stdinFilename, Content: content}
 		if opts.fix || opts.diff {

@@ -45,6 +45,12 @@ func TestLintReadsStandardInput(t *testing.T) {
 			}
 		}
 	}
+	// Empty standard input is nothing to lint (exit 2), not a broken Dockerfile.
+	for _, in := range []string{"", "\n \r\n\t"} {
+		if out, errOut, code := runCLIWithInput(t, dir, dir, in, "lint", "--image-config", "off", "-"); code != ExitError || !strings.Contains(errOut, "standard input is empty") || out != "" {
+			t.Errorf("empty stdin %q: exit %d, stdout %q, stderr %q", in, code, out, errOut)
+		}
+	}
 	if _, errOut, code := runCLIWithInput(t, dir, dir, "", "lint", "--stdin-filename", "x/compose.yaml", "."); code != ExitError || !strings.Contains(errOut, "PATH -") {
 		t.Errorf("--stdin-filename without -: exit %d, %s", code, errOut)
 	}
