@@ -66,7 +66,9 @@ func copyFiles(t testing.TB, src, dst string) {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(target, b, st.Mode().Perm())
+		// The copy is the test's to fix: writable whatever the source's mode
+		// (the shared corpus is read-only, which --fix refuses).
+		return os.WriteFile(target, b, st.Mode().Perm()|0o200)
 	})
 	if err != nil {
 		t.Fatalf("copying %s: %v", src, err)

@@ -178,6 +178,16 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// The rename would replace a file its owner made read-only, or one we
+	// may not write (only the folder is writable): refuse, as an editor does.
+	if st.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("the file is read-only (mode %04o): make it writable (chmod u+w) to fix it, or print the fixes with --diff", st.Mode().Perm())
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%v: fix it as a user who may write it, or print the fixes with --diff", err)
+	}
+	f.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".heal-*")
 	if err != nil {
 		return err
@@ -189,6 +199,10 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := keepOwner(tmp, st); err != nil {
 		tmp.Close()
 		return err
 	}
