@@ -50,7 +50,6 @@ var (
 
 	quickOnce   sync.Once
 	quickSchema *jsonschema.Schema // the one-keyword schema handed to compose-go
-	quickDefs   map[string]any     // compose-spec.json, parsed
 	quickRegexp sync.Map           // pattern -> *regexp.Regexp
 
 	realOnce   sync.Once
@@ -134,7 +133,7 @@ func buildQuickSchema() {
 	// compose-go compiles its schema once, behind this Once: mark it done so
 	// that the variable is what it validates with.
 	composeCompiledSchemaOnce.Do(func() {})
-	quickDefs, quickSchema = defs, s
+	quickSchema = s
 	composeCompiledSchema = quickSchema
 }
 

@@ -59,7 +59,7 @@ func portPublishedAllInterfaces(r *lint.Report, svc *lint.Service) {
 	seen := map[lint.Position]bool{}
 	for _, p := range svc.Ports {
 		what, ok := sensitivePorts[p.Target]
-		if !ok || p.HostIP != "" || p.HostIPUnknown || seen[p.Pos] {
+		if !ok || !everyInterface(p.HostIP) || p.HostIPUnknown || seen[p.Pos] {
 			continue
 		}
 		seen[p.Pos] = true
@@ -119,4 +119,14 @@ func example(p lint.Port) string {
 		pub = fmt.Sprint(p.Target)
 	}
 	return fmt.Sprintf("\"127.0.0.1:%s:%d\"", pub, p.Target)
+}
+
+// everyInterface reports whether a host IP binds every interface: none
+// written, or the unspecified address written out.
+func everyInterface(ip string) bool {
+	switch ip {
+	case "", "0.0.0.0", "::", "[::]":
+		return true
+	}
+	return false
 }
