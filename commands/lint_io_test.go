@@ -66,6 +66,16 @@ func TestLintWritesSeveralFormats(t *testing.T) {
 	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--format", "github", "--format", "sarif=missing/x.sarif"); code != ExitError || !strings.Contains(errOut, "sarif") {
 		t.Errorf("report into a missing folder: exit %d, %s", code, errOut)
 	}
+	// It fails before anything is done: --fix leaves the files as they were.
+	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--fix", "--format", "sarif=missing/x.sarif"); code != ExitError || !strings.Contains(errOut, "folder missing does not exist") {
+		t.Errorf("--fix with a report into a missing folder: exit %d, %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "compose.yaml")); string(b) != badCompose {
+		t.Errorf("--fix wrote the files though its report could not be written:\n%s", b)
+	}
+	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "-o", "reports"); code != ExitError || !strings.Contains(errOut, "is a folder") {
+		t.Errorf("-o naming a folder: exit %d, %s", code, errOut)
+	}
 	out, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--fail-on", "warning", "--format", "github", "--format", "sarif=reports/docker-heal.sarif", "--format", "json=out.json")
 	if code != ExitFindings {
 		t.Fatalf("exit %d, want 1: %s", code, errOut)
