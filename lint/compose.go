@@ -19,6 +19,9 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
+// lineRe finds the line number in a loader's error message.
+var lineRe = regexp.MustCompile(`line (\d+)`)
+
 // ProjectOptions say how to find and load a compose project, as the
 // `docker compose` flags of the same names do.
 type ProjectOptions struct {

@@ -57,26 +57,6 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return err
 }
 
-// Position is a place in a source file. Line and Col are 1-based; 0 means
-// unknown (a running container has no file).
-type Position struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	Col  int    `json:"column"`
-}
-
-func (p Position) String() string {
-	switch {
-	case p.File == "":
-		return ""
-	case p.Line == 0:
-		return p.File
-	case p.Col == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-}
-
 // Finding is one problem a rule found. It is a flat value so renderers,
 // sorting and golden files need nothing else.
 type Finding struct {

@@ -2,11 +2,8 @@ package lint
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
-
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 )
 
 // ImageResolver looks up the config of images by reference, never pulling
@@ -112,45 +109,15 @@ func (r *runner) attachImages(p *Project) {
 func (r *runner) attachDockerfileBases() {
 	var refs []string
 	for _, path := range r.dfOrder {
-		if df := r.dockerfiles[path]; df != nil && df.bases == nil {
+		if df := r.dockerfiles[path]; df != nil && !df.BasesSet() {
 			refs = append(refs, df.BaseRefs()...)
 		}
 	}
 	slices.Sort(refs)
 	found := r.resolveImages(slices.Compact(refs))
 	for _, path := range r.dfOrder {
-		if df := r.dockerfiles[path]; df != nil && df.bases == nil {
+		if df := r.dockerfiles[path]; df != nil && !df.BasesSet() {
 			df.SetBaseImages(found)
 		}
 	}
-}
-
-// ImageConfigFromSpec turns an image's config as the engine and registries
-// store it (the Docker flavour of the OCI image config) into ours.
-func ImageConfigFromSpec(source, os string, cfg *dockerspec.DockerOCIImageConfig) *ImageConfig {
-	ic := &ImageConfig{Source: source, OS: os}
-	if cfg == nil {
-		return ic
-	}
-	ic.Entrypoint = slices.Clone(cfg.Entrypoint)
-	ic.Cmd = slices.Clone(cfg.Cmd)
-	ic.Shell = slices.Clone(cfg.Shell)
-	ic.User = cfg.User
-	ic.WorkingDir = cfg.WorkingDir
-	ic.Env = slices.Clone(cfg.Env)
-	ic.Labels = maps.Clone(cfg.Labels)
-	if hc := cfg.Healthcheck; hc != nil && len(hc.Test) > 0 {
-		ic.Healthcheck = &Healthcheck{
-			Test:          slices.Clone(hc.Test),
-			Interval:      hc.Interval,
-			Timeout:       hc.Timeout,
-			StartPeriod:   hc.StartPeriod,
-			StartInterval: hc.StartInterval,
-			Retries:       hc.Retries,
-			RetriesSet:    hc.Retries != 0,
-			Disabled:      strings.EqualFold(hc.Test[0], "NONE"),
-		}
-		ic.Healthcheck = withRunShell(ic.Healthcheck, ic.Shell)
-	}
-	return ic
 }

@@ -6,25 +6,6 @@ import (
 	"strings"
 )
 
-// Unknown says what a rule would need to know to decide, and nobody knows:
-// the rule then emits no finding, and the run records a NotChecked instead.
-type Unknown int
-
-const (
-	// UnknownImage: the config of an image (run, or built FROM) was not
-	// looked up, or not found where it was looked up.
-	UnknownImage Unknown = iota + 1
-	// UnknownBuild: the Dockerfile a build: section names could not be read
-	// (not in this checkout, a remote context, a file that does not parse).
-	UnknownBuild
-	// UnknownBuildArg: the base image is chosen with a --build-arg that has
-	// no default.
-	UnknownBuildArg
-	// UnknownScript: the entrypoint is a script the image got from its base
-	// image (or another stage), not from the build context: its text is not here.
-	UnknownScript
-)
-
 // NotChecked is one check a rule did not run on one subject, and why.
 type NotChecked struct {
 	Rule    string
@@ -119,21 +100,6 @@ func reasonText(r Unknown, imageWhy, imageHint string) string {
 		return "the base image is chosen with a --build-arg that has no default"
 	case UnknownScript:
 		return "the entrypoint is a script from a base image, not from the build context, so what it runs is unknown"
-	}
-	return "unknown"
-}
-
-// String names a reason in machine-readable output.
-func (u Unknown) String() string {
-	switch u {
-	case UnknownImage:
-		return "image-config-unknown"
-	case UnknownBuild:
-		return "dockerfile-unread"
-	case UnknownBuildArg:
-		return "base-image-from-build-arg"
-	case UnknownScript:
-		return "entrypoint-script-unknown"
 	}
 	return "unknown"
 }

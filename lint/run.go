@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/docker-heal/docker-heal/internal/bounded"
+	"github.com/docker-heal/docker-heal/lint/dockerfile"
 )
 
 // RunOptions say what `docker heal lint` lints.
@@ -62,22 +63,13 @@ type UsageError struct{ Msg string }
 func (e *UsageError) Error() string { return e.Msg }
 
 var (
-	dockerfileNameRe = regexp.MustCompile(`(?i)^(dockerfile(\..+)?|.+\.dockerfile|containerfile)$`)
-	composeNameRe    = regexp.MustCompile(`(?i)^((docker-)?compose([.\-_][^/]*)?|[^/]+[.\-_](docker-)?compose)\.ya?ml$`)
-	skipDirs         = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true, "__pycache__": true}
+	composeNameRe = regexp.MustCompile(`(?i)^((docker-)?compose([.\-_][^/]*)?|[^/]+[.\-_](docker-)?compose)\.ya?ml$`)
+	skipDirs      = map[string]bool{".git": true, "node_modules": true, "vendor": true, ".venv": true, "__pycache__": true}
 )
 
-// IsDockerfileName says whether a base name is a Dockerfile's: Dockerfile,
-// Dockerfile.* and *.Dockerfile (and Containerfile), but not the YAML, JSON
-// or Markdown files that share the stem (.github/workflows/dockerfile.yaml),
-// nor BuildKit's per-Dockerfile ignore files (Dockerfile.dockerignore).
-func IsDockerfileName(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".yml", ".yaml", ".json", ".md", ".dockerignore":
-		return false
-	}
-	return dockerfileNameRe.MatchString(name)
-}
+// IsDockerfileName says whether a base name is a Dockerfile's
+// (dockerfile.IsDockerfileName).
+func IsDockerfileName(name string) bool { return dockerfile.IsDockerfileName(name) }
 
 // IsComposeName says whether a base name looks like a compose file when
 // found in a folder walk (other YAML, like Kubernetes manifests, is skipped).

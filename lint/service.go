@@ -1,8 +1,9 @@
 package lint
 
 import (
-	"strings"
 	"time"
+
+	"github.com/docker-heal/docker-heal/lint/dockerfile"
 )
 
 // Kind says where a Service description came from.
@@ -12,141 +13,6 @@ const (
 	KindCompose   Kind = iota // a compose service, with its local Dockerfile's image config
 	KindContainer             // a running container, as the engine inspects it
 )
-
-// Healthcheck is a probe as Docker stores it. Test follows the engine's
-// convention: ["CMD", args...], ["CMD-SHELL", script], ["NONE"], or empty
-// (inherit the image's test). Zero durations mean "not set" (engine default).
-type Healthcheck struct {
-	Test          []string
-	Interval      time.Duration
-	Timeout       time.Duration
-	StartPeriod   time.Duration
-	StartInterval time.Duration
-	Retries       int
-	RetriesSet    bool
-	// Disabled is true for HEALTHCHECK NONE, compose `disable: true` or test ["NONE"].
-	Disabled bool
-	// RunShell is the shell a CMD-SHELL test runs under: the image's SHELL,
-	// as the engine uses it; nil means /bin/sh -c.
-	RunShell []string
-	// Pos is where the healthcheck is written (HEALTHCHECK line, compose key).
-	Pos Position
-}
-
-// Engine defaults, used where a healthcheck leaves a value unset.
-const (
-	DefaultHealthInterval = 30 * time.Second
-	DefaultHealthTimeout  = 30 * time.Second
-	DefaultHealthRetries  = 3
-)
-
-// Shell reports whether the probe runs through /bin/sh (CMD-SHELL).
-func (h *Healthcheck) Shell() bool {
-	return h != nil && len(h.Test) > 0 && strings.EqualFold(h.Test[0], "CMD-SHELL")
-}
-
-// Argv is the probe's command: the exec arguments, or ["/bin/sh","-c",script].
-func (h *Healthcheck) Argv() []string {
-	if h == nil || len(h.Test) == 0 {
-		return nil
-	}
-	switch strings.ToUpper(h.Test[0]) {
-	case "CMD":
-		return h.Test[1:]
-	case "CMD-SHELL":
-		if len(h.RunShell) > 0 {
-			return append(append([]string{}, h.RunShell...), strings.Join(h.Test[1:], " "))
-		}
-		return []string{"/bin/sh", "-c", strings.Join(h.Test[1:], " ")}
-	case "NONE":
-		return nil
-	}
-	return h.Test
-}
-
-// Base classifies the root image an image is built on, as far as the probe
-// and the shell are concerned.
-type Base string
-
-const (
-	BaseUnknown    Base = ""
-	BaseScratch    Base = "scratch"
-	BaseDistroless Base = "distroless" // no shell, no package manager
-	BaseAlpine     Base = "alpine"     // busybox: sh and wget, no curl unless installed
-	BaseOther      Base = "other"      // a full distribution or an image we cannot see into
-)
-
-// ImageConfig is what an image gives a container: from a local Dockerfile
-// (compose services that build, replayed as BuildKit does), or from an image
-// lookup (the engine's image inspect, the registry's config blob).
-type ImageConfig struct {
-	// Source names where it came from: a Dockerfile path, or an image reference.
-	Source     string
-	Entrypoint []string
-	Cmd        []string
-	// EntrypointShell and CmdShell are set for a Dockerfile's shell-form
-	// instruction: the builder prepended Shell (or the OS's default shell).
-	EntrypointShell bool
-	CmdShell        bool
-	Shell           []string // SHELL; nil means the OS's default (DefaultShell)
-	Healthcheck     *Healthcheck
-	User            string
-	WorkingDir      string
-	Env             []string
-	Labels          map[string]string
-	OS              string
-	Base            Base
-	// BaseRef is the root image reference the Dockerfile builds FROM, ARGs
-	// expanded ("gcr.io/distroless/static:nonroot"); "" when not from a Dockerfile.
-	BaseRef string
-	// UserAdded is set when a RUN of the Dockerfile creates a user (useradd,
-	// adduser): the image provides an unprivileged account of its own.
-	UserAdded bool
-	// StepDown names the tool a RUN of the Dockerfile installs or runs to
-	// drop from root to another user (gosu, su-exec, setpriv); "" if none.
-	StepDown string
-	// Installed lists tools the Dockerfile installs with a package manager or
-	// copies in (curl, wget, tini, ...), by base name.
-	Installed map[string]bool
-	// Positions of the instructions that set these values, when from a Dockerfile.
-	EntrypointPos, CmdPos, UserPos, ShellPos, FromPos Position
-	// Unknown lists the fields whose value is not known: a Dockerfile's base
-	// image that was not inspected leaves every field it does not set unknown.
-	Unknown Field
-	// NotInspected names the image whose config was not inspected, for
-	// not-checked notes; UnknownWhy says why (UnknownImage, UnknownBuildArg).
-	NotInspected string
-	UnknownWhy   Unknown
-	// Inherited names the inspected base image a Dockerfile's config starts from.
-	Inherited string
-	// RepoDigest is the digest the reference's tag resolved to in its
-	// registry when the engine pulled it (RepoDigests: a multi-platform
-	// index's digest); "" when not known. image-unpinned's fix pins to it.
-	RepoDigest string
-	// files are the files the Dockerfile copies in from its build context,
-	// for Follow; nil for an image from a lookup.
-	files *imageFiles
-}
-
-// Field names one part of an image's config, for ImageConfig.Unknown.
-type Field uint16
-
-const (
-	FieldEntrypoint Field = 1 << iota
-	FieldCmd
-	FieldUser
-	FieldHealthcheck
-	FieldShell
-	FieldWorkingDir
-	FieldLabels
-	FieldOS
-
-	AllFields = FieldEntrypoint | FieldCmd | FieldUser | FieldHealthcheck | FieldShell | FieldWorkingDir | FieldLabels | FieldOS
-)
-
-// Knows says whether the field's value is known: always for an inspected
-// image, for a Dockerfile when it or an inspected base sets it.
-func (c *ImageConfig) Knows(f Field) bool { return c != nil && c.Unknown&f == 0 }
 
 // RestartPolicy is `restart:` or `deploy.restart_policy`, or the container's HostConfig.RestartPolicy.
 type RestartPolicy struct {
@@ -363,4 +229,17 @@ func (s *Service) Process() (argv []string, shellForm bool) {
 func (s *Service) Label(key string) (string, bool) {
 	v, ok := s.Labels[key]
 	return v, ok
+}
+
+// Follow is ImageConfig.Follow for what a compose service or container
+// runs: files it bind-mounts from the host (./conf/start.sh:/start.sh)
+// count over the image's.
+func (s *Service) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
+	var binds []dockerfile.Bind
+	for _, m := range s.Mounts {
+		if m.Type == "bind" {
+			binds = append(binds, dockerfile.Bind{Source: m.Source, Target: m.Target})
+		}
+	}
+	return s.ImageConfig.FollowWithBinds(argv, binds)
 }

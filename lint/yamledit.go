@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/docker-heal/docker-heal/lint/source"
 )
 
 // Fixes to compose files are text edits computed from the positions of the
@@ -363,23 +365,7 @@ func (sf *sourceFile) eol() string {
 }
 
 // lineStart returns the byte offset of 1-based line.
-func (sf *sourceFile) lineStart(line int) (int, bool) {
-	if line < 1 {
-		return 0, false
-	}
-	at := 0
-	if line == 1 && bytes.HasPrefix(sf.src, []byte("\xef\xbb\xbf")) {
-		at = 3
-	}
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(sf.src[at:], '\n')
-		if i < 0 {
-			return 0, false
-		}
-		at += i + 1
-	}
-	return at, true
-}
+func (sf *sourceFile) lineStart(line int) (int, bool) { return source.LineStart(sf.src, line) }
 
 // offset turns a node's line and column (in characters) into a byte offset.
 func (sf *sourceFile) offset(line, col int) (int, bool) {

@@ -77,6 +77,9 @@ func portPublishedAllInterfaces(r *lint.Report, svc *lint.Service) {
 // first key of a long one. It is unsafe: other hosts (and containers
 // reaching the host's address) can no longer connect.
 func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
+	if p.HostIP != "" {
+		return nil // 0.0.0.0 or :: written out: the author chose it, no fix to insert
+	}
 	e := svc.Edit()
 	n, file := e.NodeAt(p.Pos)
 	if n == nil {

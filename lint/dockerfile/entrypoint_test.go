@@ -1,4 +1,4 @@
-package lint
+package dockerfile
 
 import (
 	"path/filepath"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestFollowEntrypointScripts(t *testing.T) {
-	df, err := LoadDockerfile(filepath.Join("testdata", "entrypoint", "ctx", "Dockerfile"))
+	df, err := Load(filepath.Join("testdata", "entrypoint", "ctx", "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestFollowEntrypointScripts(t *testing.T) {
 
 func TestFollowInlineAndBounds(t *testing.T) {
 	src := "FROM alpine:3.20\nCOPY <<EOF /entrypoint.sh\n#!/bin/sh\ncrond -b\nexec su-exec app \"$@\"\nEOF\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"app\"]\n"
-	df, err := ParseDockerfile(filepath.Join(t.TempDir(), "Dockerfile"), []byte(src))
+	df, err := Parse(filepath.Join(t.TempDir(), "Dockerfile"), []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestFollowInlineAndBounds(t *testing.T) {
 		t.Fatalf("heredoc entrypoint: %d %+v", status, facts)
 	}
 	// A script that does not parse is unknown, not a guess.
-	df, err = ParseDockerfile(filepath.Join(t.TempDir(), "Dockerfile"), []byte("FROM alpine:3.20\nCOPY <<EOF /e.sh\n#!/bin/sh\nif then fi (\nEOF\nENTRYPOINT [\"/e.sh\"]\n"))
+	df, err = Parse(filepath.Join(t.TempDir(), "Dockerfile"), []byte("FROM alpine:3.20\nCOPY <<EOF /e.sh\n#!/bin/sh\nif then fi (\nEOF\nENTRYPOINT [\"/e.sh\"]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
-package lint
+package dockerfile
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/docker-heal/docker-heal/lint/source"
+)
 
 // InstructionText returns the text of the instruction written from line to
 // endLine of the Dockerfile (without the last line's ending) and the byte
@@ -9,8 +13,7 @@ func (df *Dockerfile) InstructionText(line, endLine int) (start int, text string
 	if df == nil || df.src == nil || line < 1 || endLine < line {
 		return 0, "", false
 	}
-	sf := &sourceFile{src: df.src}
-	start, ok = sf.lineStart(line)
+	start, ok = source.LineStart(df.src, line)
 	if !ok {
 		return 0, "", false
 	}

@@ -1,4 +1,4 @@
-package lint
+package source
 
 import (
 	"bytes"
@@ -26,8 +26,8 @@ const maxFileSize = 16 << 20
 // readDeadline bounds one read of a regular file (a hung network file system).
 const readDeadline = 10 * time.Second
 
-// refused is the ParseError of a file the guard will not read or parse.
-func refused(path string, line int, format string, args ...any) *ParseError {
+// Refused is the ParseError of a file the guard will not read or parse.
+func Refused(path string, line int, format string, args ...any) *ParseError {
 	return &ParseError{Pos: Position{File: path, Line: line}, Msg: fmt.Sprintf(format, args...), Refused: true}
 }
 
@@ -54,10 +54,10 @@ func checkRegular(path string, st fs.FileInfo) error {
 		return fmt.Errorf("%s is a directory", path)
 	}
 	if !st.Mode().IsRegular() {
-		return refused(path, 0, "not a regular file: %s; only regular files are read", fileKind(st.Mode()))
+		return Refused(path, 0, "not a regular file: %s; only regular files are read", fileKind(st.Mode()))
 	}
 	if st.Size() > maxFileSize {
-		return refused(path, 0, "file is %d bytes, more than the %d a compose, env or Dockerfile can reasonably be", st.Size(), maxFileSize)
+		return Refused(path, 0, "file is %d bytes, more than the %d a compose, env or Dockerfile can reasonably be", st.Size(), maxFileSize)
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func CheckFile(path string) error {
 }
 
 // ReadSource reads a file for a loader: regular files only (a FIFO, device
-// or socket is refused without being opened for a blocking read), at most
+// or socket is Refused without being opened for a blocking read), at most
 // maxFileSize bytes, within readDeadline, and no binary content.
 func ReadSource(path string) ([]byte, error) {
 	if err := CheckFile(path); err != nil {
@@ -99,7 +99,7 @@ func ReadSource(path string) ([]byte, error) {
 		return nil, err
 	}
 	if bytes.IndexByte(src, 0) >= 0 {
-		return nil, refused(path, 1, "binary content (NUL byte): not a text file")
+		return nil, Refused(path, 1, "binary content (NUL byte): not a text file")
 	}
 	return src, nil
 }
@@ -125,24 +125,24 @@ func readWithDeadline(f *os.File, path string) ([]byte, error) {
 			return nil, r.err
 		}
 		if len(r.src) > maxFileSize {
-			return nil, refused(path, 0, "file grew past %d bytes while being read", maxFileSize)
+			return nil, Refused(path, 0, "file grew past %d bytes while being read", maxFileSize)
 		}
 		return r.src, nil
 	case <-timer.C:
 		f.Close() // unblocks the reader where the file system allows it
-		return nil, refused(path, 0, "reading took longer than %v: the file system does not answer", readDeadline)
+		return nil, Refused(path, 0, "reading took longer than %v: the file system does not answer", readDeadline)
 	}
 }
 
-// isRefused says whether err is the guard refusing a file.
-func isRefused(err error) bool {
+// IsRefused says whether err is the guard refusing a file.
+func IsRefused(err error) bool {
 	var pe *ParseError
 	return errors.As(err, &pe) && pe.Refused
 }
 
-// readFailure says why a file could not be read, without the path (the
+// ReadFailure says why a file could not be read, without the path (the
 // finding names it already).
-func readFailure(err error) string {
+func ReadFailure(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
@@ -150,10 +150,10 @@ func readFailure(err error) string {
 	return err.Error()
 }
 
-// usableInTree says whether a walk may read path: a regular file, or a
+// UsableInTree says whether a walk may read path: a regular file, or a
 // symlink whose target stays under root. A link out of the linted tree is
 // not followed (naming it as a PATH argument is the user's choice).
-func usableInTree(root, path string) bool {
+func UsableInTree(root, path string) bool {
 	st, err := os.Lstat(path)
 	if err != nil {
 		return false

@@ -1,4 +1,4 @@
-package lint
+package dockerfile
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			df, err := ParseDockerfile("Dockerfile", []byte(c.src))
+			df, err := Parse("Dockerfile", []byte(c.src))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestImageModelMatchesBuildKit(t *testing.T) {
 }
 
 func TestHealthcheckRunsUnderTheImageShell(t *testing.T) {
-	df, err := ParseDockerfile("Dockerfile", []byte("FROM scratch\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nSHELL [\"/bin/bash\", \"-c\"]\n"))
+	df, err := Parse("Dockerfile", []byte("FROM scratch\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nSHELL [\"/bin/bash\", \"-c\"]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestHealthcheckRunsUnderTheImageShell(t *testing.T) {
 }
 
 func TestImageModelUnknownBase(t *testing.T) {
-	df, err := ParseDockerfile("Dockerfile", []byte("FROM grafana/grafana:11\nUSER root\nRUN true\nENTRYPOINT [\"/run.sh\"]\n"))
+	df, err := Parse("Dockerfile", []byte("FROM grafana/grafana:11\nUSER root\nRUN true\nENTRYPOINT [\"/run.sh\"]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +199,8 @@ func (f fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ source
 // present), with every base image given an empty config: the model and
 // BuildKit must agree on the final image.
 func TestImageModelMatchesBuildKitOnRealFiles(t *testing.T) {
-	roots := []string{filepath.Join("rules", "testdata")}
-	if c := filepath.Join("..", "..", "..", "shared", "corpus"); isDirectory(c) {
+	roots := []string{filepath.Join("..", "rules", "testdata")}
+	if c := filepath.Join("..", "..", "..", "..", "shared", "corpus"); isDirectory(c) {
 		roots = append(roots, c)
 	}
 	compared, skipped := 0, 0
@@ -213,7 +213,7 @@ func TestImageModelMatchesBuildKitOnRealFiles(t *testing.T) {
 			if err != nil {
 				return nil
 			}
-			df, err := ParseDockerfile(path, src)
+			df, err := Parse(path, src)
 			if err != nil {
 				return nil
 			}

@@ -1,4 +1,4 @@
-package lint
+package dockerfile
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/docker-heal/docker-heal/lint/source"
 )
 
 // Entrypoint scripts: a Dockerfile that COPYs entrypoint.sh from its build
@@ -103,18 +105,24 @@ func (c *ImageConfig) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
 	return follow(files, argv)
 }
 
-// Follow is ImageConfig.Follow for what a compose service or container
-// runs: files it bind-mounts from the host (./conf/start.sh:/start.sh)
-// count over the image's.
-func (s *Service) Follow(argv []string) (*ScriptFacts, ScriptStatus) {
+// Bind is a host file or folder bind-mounted into a container: Source an
+// absolute host path, Target the absolute path in the container.
+type Bind struct {
+	Source, Target string
+}
+
+// FollowWithBinds is Follow for what a compose service or container runs:
+// files it bind-mounts from the host (./conf/start.sh:/start.sh) count over
+// the image's. Binds whose paths are not absolute are not followed.
+func (c *ImageConfig) FollowWithBinds(argv []string, binds []Bind) (*ScriptFacts, ScriptStatus) {
 	var files *imageFiles
-	if s.ImageConfig != nil && s.ImageConfig.files != nil {
-		c := *s.ImageConfig.files
-		c.copies = slices.Clone(c.copies)
-		files = &c
+	if c != nil && c.files != nil {
+		cp := *c.files
+		cp.copies = slices.Clone(cp.copies)
+		files = &cp
 	}
-	for _, m := range s.Mounts {
-		if m.Type != "bind" || !filepath.IsAbs(m.Source) || !strings.HasPrefix(m.Target, "/") {
+	for _, m := range binds {
+		if !filepath.IsAbs(m.Source) || !strings.HasPrefix(m.Target, "/") {
 			continue
 		}
 		if files == nil {
@@ -345,7 +353,7 @@ func (fs *imageFiles) readCopied(op copyOp, local, p string) ([]byte, string, bo
 		}
 		candidate = local
 	}
-	src, err := ReadSource(candidate)
+	src, err := source.ReadSource(candidate)
 	if err != nil || len(src) > maxScriptBytes {
 		return nil, "", false
 	}

@@ -1,4 +1,4 @@
-package lint
+package dockerfile
 
 import (
 	"bytes"
@@ -16,7 +16,23 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/moby/buildkit/util/system"
+
+	"github.com/docker-heal/docker-heal/lint/source"
 )
+
+var dockerfileNameRe = regexp.MustCompile(`(?i)^(dockerfile(\..+)?|.+\.dockerfile|containerfile)$`)
+
+// IsDockerfileName says whether a base name is a Dockerfile's: Dockerfile,
+// Dockerfile.* and *.Dockerfile (and Containerfile), but not the YAML, JSON
+// or Markdown files that share the stem (.github/workflows/dockerfile.yaml),
+// nor BuildKit's per-Dockerfile ignore files (Dockerfile.dockerignore).
+func IsDockerfileName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yml", ".yaml", ".json", ".md", ".dockerignore":
+		return false
+	}
+	return dockerfileNameRe.MatchString(name)
+}
 
 // Dockerfile is a parsed Dockerfile: its stages in order, with the
 // instructions rules read, and the ignore pragmas it carries.
@@ -115,33 +131,18 @@ func (df *Dockerfile) Target(target string) *Stage {
 	return df.Final()
 }
 
-// ParseError is a Dockerfile that cannot be parsed, at its position.
-type ParseError struct {
-	Pos Position
-	Msg string
-	// Refused is set when the file guard would not read or parse the file
-	// (not a regular file, too big, binary, nested too deep).
-	Refused bool
-	// Service is the compose service the error is in, when known, and
-	// ServiceIgnores its x-docker-heal ignore list.
-	Service        string
-	ServiceIgnores []string
-}
-
-func (e *ParseError) Error() string { return e.Pos.String() + ": " + e.Msg }
-
-// LoadDockerfile reads and parses a Dockerfile. A file that cannot be parsed
+// Load reads and parses a Dockerfile. A file that cannot be parsed
 // returns a *ParseError naming its line.
-func LoadDockerfile(path string) (*Dockerfile, error) {
-	src, err := ReadSource(path)
+func Load(path string) (*Dockerfile, error) {
+	src, err := source.ReadSource(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseDockerfile(path, src)
+	return Parse(path, src)
 }
 
-// ParseDockerfile parses Dockerfile source; path is used in positions.
-func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
+// Parse parses Dockerfile source; path is used in positions.
+func Parse(path string, src []byte) (df *Dockerfile, err error) {
 	defer func() {
 		// The parser is robust, but a linter must never crash on input.
 		if r := recover(); r != nil {
@@ -188,7 +189,7 @@ func ParseDockerfile(path string, src []byte) (df *Dockerfile, err error) {
 	for _, n := range res.AST.Children {
 		spans = append(spans, [2]int{n.StartLine, n.EndLine})
 	}
-	df.Ignores = BuildIgnores(ScanPragmas(src), spans)
+	df.Ignores = source.BuildIgnores(source.ScanPragmas(src), spans)
 	return df, nil
 }
 
@@ -374,6 +375,10 @@ func (df *Dockerfile) SetBaseImages(bases map[string]*ImageConfig) {
 	df.images = nil
 }
 
+// BasesSet says whether SetBaseImages gave the model its base images (a
+// non-nil map, even if empty).
+func (df *Dockerfile) BasesSet() bool { return df.bases != nil }
+
 // Image computes the config the target stage's image has, replaying the
 // FROM chain as BuildKit's dockerfile2llb does (see convert.go's dispatch*
 // functions): the base image's config first, then each instruction in order.
@@ -487,7 +492,7 @@ func replayStage(img *ImageConfig, s *Stage, metaArgs map[string]string, lex *sh
 	cmdSet := false
 	expand := func(word string) string {
 		if !expandable(word, *env) {
-			return word // ParseDockerfile refused such files; build args may still be large
+			return word // Parse refused such files; build args may still be large
 		}
 		if out, _, err := lex.ProcessWord(word, shell.EnvsFromSlice(*env)); err == nil {
 			return out
