@@ -665,9 +665,8 @@ func TestFixEdgeCases(t *testing.T) {
 		name: "a published port written as a variable is left alone",
 		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"${REDIS_PORT}:6379\"\n",
 	}, {
-		name: "a port published on 0.0.0.0 or [::] gets 127.0.0.1 in place of that address",
+		name: "a port published on 0.0.0.0 or [::] written out is left alone (the author chose it)",
 		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"0.0.0.0:6379:6379\"\n      - \"[::]:16379:6379\"\n      - target: 5432\n        host_ip: 0.0.0.0\n        published: \"5432\"\n",
-		want: "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"127.0.0.1:6379:6379\"\n      - \"127.0.0.1:16379:6379\"\n      - target: 5432\n        host_ip: 127.0.0.1\n        published: \"5432\"\n",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -171,11 +171,6 @@ func (e *ComposeEdit) Insert(file string, offset int, text string) {
 	e.edits = append(e.edits, Edit{File: file, Start: offset, End: offset, Text: text})
 }
 
-// Replace adds an edit replacing the bytes [start, end) of file with text.
-func (e *ComposeEdit) Replace(file string, start, end int, text string) {
-	e.edits = append(e.edits, Edit{File: file, Start: start, End: end, Text: text})
-}
-
 // NodeAt returns the list item written at pos (a ports: entry), unless it
 // is shared through an anchor, and its file.
 func (e *ComposeEdit) NodeAt(pos Position) (*yaml.Node, string) {

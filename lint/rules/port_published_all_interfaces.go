@@ -91,15 +91,6 @@ func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
 		if !ok || strings.Contains(n.Value, "$") {
 			return nil
 		}
-		if p.HostIP != "" {
-			// "0.0.0.0:5432:5432", "[::]:5432:5432": the address is replaced.
-			ip, ok := writtenIP(n.Value, p.HostIP)
-			if !ok {
-				return nil
-			}
-			e.Replace(file, start, start+len(ip), "127.0.0.1")
-			break
-		}
 		prefix := "127.0.0.1:"
 		if !strings.Contains(strings.SplitN(n.Value, "/", 2)[0], ":") {
 			prefix = "127.0.0.1::" // a random host port
@@ -107,22 +98,6 @@ func bindLocalFix(svc *lint.Service, p lint.Port) *lint.Fix {
 		e.Insert(file, start, prefix)
 	case yaml.MappingNode:
 		if len(n.Content) == 0 {
-			return nil
-		}
-		if p.HostIP != "" {
-			// host_ip: 0.0.0.0 is set to 127.0.0.1, not written twice.
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value != "host_ip" {
-					continue
-				}
-				val := n.Content[i+1]
-				start, ok := e.ScalarAt(file, val)
-				if !ok || val.Kind != yaml.ScalarNode || !everyInterface(val.Value) {
-					return nil
-				}
-				e.Replace(file, start, start+len(val.Value), "127.0.0.1")
-				return e.Fix("bind the port to 127.0.0.1", true)
-			}
 			return nil
 		}
 		first := n.Content[0]
@@ -147,17 +122,6 @@ func example(p lint.Port) string {
 		pub = fmt.Sprint(p.Target)
 	}
 	return fmt.Sprintf("\"127.0.0.1:%s:%d\"", pub, p.Target)
-}
-
-// writtenIP returns the host address as the short entry writes it
-// ("0.0.0.0", "[::]" for ::), when the entry starts with it.
-func writtenIP(value, ip string) (string, bool) {
-	for _, w := range []string{ip, "[" + strings.Trim(ip, "[]") + "]"} {
-		if strings.HasPrefix(value, w+":") {
-			return w, true
-		}
-	}
-	return "", false
 }
 
 // everyInterface reports whether a host IP binds every interface: none
