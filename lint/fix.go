@@ -70,20 +70,39 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 	res := &FixResult{Files: map[string]FileChange{}, Applied: map[string]int{}}
 	accepted := map[string][]Edit{}
 	seenFix := map[string]bool{}
+	// A file reached through a symlink and by its own name (a walk lints
+	// both) is one file: its edits are planned, and written, once.
+	realPaths := map[string]string{}
+	realPath := func(p string) string {
+		if r, ok := realPaths[p]; ok {
+			return r
+		}
+		r := p
+		if x, err := filepath.EvalSymlinks(p); err == nil {
+			r = x
+		}
+		realPaths[p] = r
+		return r
+	}
 	for _, f := range findings {
 		if !f.Fixable(mode) {
 			continue
 		}
-		key := fixKey(f.Fix)
+		edits := make([]Edit, len(f.Fix.Edits))
+		for i, e := range f.Fix.Edits {
+			e.File = realPath(e.File)
+			edits[i] = e
+		}
+		key := fixKey(edits)
 		if seenFix[key] {
 			continue
 		}
 		seenFix[key] = true
-		if !fits(accepted, f.Fix.Edits) {
+		if !fits(accepted, edits) {
 			res.Skipped++
 			continue
 		}
-		for _, e := range f.Fix.Edits {
+		for _, e := range edits {
 			accepted[e.File] = append(accepted[e.File], e)
 		}
 		res.Applied[f.Rule]++
@@ -114,9 +133,9 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 	return res, nil
 }
 
-func fixKey(f *Fix) string {
+func fixKey(edits []Edit) string {
 	var b strings.Builder
-	for _, e := range f.Edits {
+	for _, e := range edits {
 		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%s\x01", e.File, e.Start, e.End, e.Text)
 	}
 	return b.String()
