@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
 const badCompose = "services:\n  web:\n    image: nginx:latest\n    privileged: true\n"
@@ -44,6 +46,10 @@ func TestLintReadsStandardInput(t *testing.T) {
 				t.Errorf("%s: output lacks %q:\n%s%s", tc.name, w, out, errOut)
 			}
 		}
+	}
+	// Standard input is read no further than a file may be.
+	if _, errOut, code := runCLIWithInput(t, dir, dir, strings.Repeat("#", lint.MaxFileSize+1), "lint", "--image-config", "off", "-"); code != ExitError || !strings.Contains(errOut, "standard input is over 16 MiB") {
+		t.Errorf("over-large stdin: exit %d, stderr %q", code, errOut)
 	}
 	// Empty standard input is nothing to lint (exit 2), not a broken Dockerfile.
 	for _, in := range []string{"", "\n \r\n\t"} {
