@@ -215,13 +215,6 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 		o.result, o.note = ResultSkipped, "removed since the round observed it: left alone"
 		return o
 	}
-	if x.removedDuring(ctx, c, err) {
-		// `docker rm -f` landed during the restart: the engine refused the
-		// start ("marked for removal"), and the container is gone or going.
-		o.result, o.note = ResultSkipped, "removed during the restart: left alone"
-		log.Info("not restarted", "container", c.Name, "id", short(c.ID), "why", o.note)
-		return o
-	}
 	if ctx.Err() != nil {
 		// The round ran out of time with the call in flight: the engine may
 		// still carry it out. The next round reads what happened.
@@ -231,6 +224,14 @@ func (x *Executor) restart(ctx context.Context, c Container, timeout time.Durati
 		}
 		o.result, o.note = ResultPending, "still in flight when the round ended ("+endCause(ctx)+"); the next round reads its outcome from the engine"
 		log.Warn("restart pending", "container", c.Name, "id", short(c.ID), "why", o.note)
+		return o
+	}
+	// After the round's own end (pending, above): the next round sees a removal.
+	if x.removedDuring(ctx, c, err) {
+		// `docker rm -f` landed during the restart: the engine refused the
+		// start ("marked for removal"), and the container is gone or going.
+		o.result, o.note = ResultSkipped, "removed during the restart: left alone"
+		log.Info("not restarted", "container", c.Name, "id", short(c.ID), "why", o.note)
 		return o
 	}
 	if timedOut {
