@@ -204,7 +204,7 @@ func writeAtomic(path string, data []byte) error {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("%v: fix it as a user who may write it, or print the fixes with --diff", err)
+		return fmt.Errorf("%v: it cannot be written here (make it writable, or run as a user who may write it), or print the fixes with --diff", err)
 	}
 	f.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".heal-*")
