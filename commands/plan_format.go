@@ -9,6 +9,7 @@ import (
 
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/internal/safetext"
+	"github.com/docker-heal/docker-heal/internal/tmplcheck"
 )
 
 // defaultPlanTable is the table once and watch print without --format.
@@ -100,11 +101,10 @@ func checkPlanFormat(format string) error {
 		// A word like "xml" is a template that prints itself: a mistake.
 		return usageError("--format %q: use table, json or a Go template such as 'table {{.Container}}\\t{{.Decision}}\\t{{.Result}}'", format)
 	}
-	probe := formatter.Context{Output: io.Discard, Format: formatter.Format(tmpl)}
 	example := newPlanContext(false)
 	example.rec = heal.AuditRecord{Container: "web", ID: "0123456789ab", Decision: string(heal.StepRestart), Result: heal.ResultSuccess,
 		LastProbe: &heal.Probe{ExitCode: 1}}
-	if err := probe.Write(newPlanContext(false), func(write func(formatter.SubContext) error) error { return write(example) }); err != nil {
+	if err := tmplcheck.Check(tmpl, example); err != nil {
 		return usageError("--format: %v (use table, json or a Go template such as 'table {{.Container}}\\t{{.Decision}}\\t{{.Result}}')", err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/docker-heal/docker-heal/heal"
 	"github.com/docker-heal/docker-heal/internal/humanize"
 	"github.com/docker-heal/docker-heal/internal/safetext"
+	"github.com/docker-heal/docker-heal/internal/tmplcheck"
 )
 
 // statusRow is one container as json shows it.
@@ -180,9 +181,12 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 	case formatter.JSONFormatKey:
 		return renderStatusJSON, nil
 	}
-	// Parse once now, so a bad template is a usage error before any call.
-	probe := formatter.Context{Output: io.Discard, Format: formatter.Format(format)}
-	if err := probe.Write(newStatusContext(), func(func(formatter.SubContext) error) error { return nil }); err != nil {
+	// Parse and run it on an example row now, so a bad template (or a
+	// field that does not exist) is a usage error before any call.
+	example := newStatusContext()
+	t := time.Unix(0, 0)
+	example.row = statusRow{LastProbe: &heal.Probe{}, StartedAt: &t, Since: &t}
+	if err := tmplcheck.Check(format, example); err != nil {
 		return nil, usageError("--format: %v (use table, json or a Go template such as 'table {{.Name}}\\t{{.Condition}}')", err)
 	}
 	return func(out io.Writer, cs []heal.Container, opts statusOptions) error {

@@ -647,3 +647,26 @@ func TestStatusFlagMistakesBeforeTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// A --format naming a field that does not exist is a usage error before
+// the engine is asked, naming the fields a template may use, not a Go type.
+func TestFormatFieldMistakeBeforeTheEngine(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(dir, "missing.sock"))
+	for _, tc := range []struct {
+		args   []string
+		fields string
+	}{
+		{[]string{"status", "--format", "{{.Nope}}"}, "fields: Condition, "},
+		{[]string{"once", "--format", "{{.Nope}}"}, "fields: Container, "},
+		{[]string{"watch", "--format", "{{.Nope}}"}, "fields: Container, "},
+		{[]string{"audit", "--format", "{{.Nope}}"}, "fields: Column, File, "},
+		{[]string{"lint", "--format", "table {{.Nope}}", dir}, "fields: Column, File, "},
+	} {
+		_, errOut, code := runCLI(t, dir, tc.args...)
+		if code != ExitError || !strings.Contains(errOut, "can't evaluate field Nope; "+tc.fields) ||
+			strings.Contains(errOut, "Context") || strings.Contains(errOut, "engine") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want exit 2 and one line listing %q", tc.args, code, errOut, tc.fields)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/docker/cli/cli/command/formatter"
 
 	"github.com/docker-heal/docker-heal/internal/safetext"
+	"github.com/docker-heal/docker-heal/internal/tmplcheck"
 	"github.com/docker-heal/docker-heal/lint"
 )
 
@@ -64,8 +65,7 @@ func CheckTemplate(format string) error {
 	example := newFindingContext()
 	example.f = lint.Finding{Rule: "healthcheck-missing", Severity: lint.SeverityWarning, Pos: lint.Position{File: "compose.yaml", Line: 1, Col: 1},
 		Subject: "web", Message: "m", URL: "u"}
-	ctx := formatter.Context{Output: io.Discard, Format: formatter.Format(format)}
-	if err := ctx.Write(newFindingContext(), func(write func(formatter.SubContext) error) error { return write(example) }); err != nil {
+	if err := tmplcheck.Check(format, example); err != nil {
 		return fmt.Errorf("--format %q: %w", format, err)
 	}
 	return nil
