@@ -453,3 +453,15 @@ func TestLintImageConfigFlag(t *testing.T) {
 		t.Errorf("config image-config: off: exit 2: %s", errOut)
 	}
 }
+
+// A .docker-heal.yaml that is a directory is an error naming it, exit 2,
+// not a config silently ignored.
+func TestLintConfigDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web:\n    image: x\n"), 0o600)
+	os.Mkdir(filepath.Join(dir, ".docker-heal.yaml"), 0o755)
+	_, errOut, code := runCLI(t, dir, "lint")
+	if code != ExitError || !strings.Contains(errOut, filepath.Join(dir, ".docker-heal.yaml")) || !strings.Contains(errOut, "directory") {
+		t.Errorf("exit %d, stderr %q: want 2 and the path", code, errOut)
+	}
+}

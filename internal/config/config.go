@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -400,7 +401,9 @@ func (f *File) Lint(known map[string]bool) (*lint.Config, error) {
 }
 
 // Nearest returns the nearest .docker-heal.yaml from dir upwards, or "":
-// lint's discovery, a project's config living with the project.
+// lint's discovery, a project's config living with the project. Anything
+// by that name that exists is returned, a directory or an unreadable file
+// too, so that loading it says what is wrong instead of ignoring it.
 func Nearest(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -408,7 +411,7 @@ func Nearest(dir string) string {
 	}
 	for {
 		p := filepath.Join(abs, FileName)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if _, err := os.Stat(p); err == nil || !errors.Is(err, fs.ErrNotExist) {
 			return p
 		}
 		parent := filepath.Dir(abs)
@@ -449,7 +452,9 @@ func hostPath(explicit string, root bool, system string) (string, error) {
 		}
 		p = filepath.Join(dir, "docker-heal", "config.yaml")
 	}
-	if st, err := os.Stat(p); err != nil || st.IsDir() {
+	// A directory (or a file that cannot be looked at) by that name is
+	// returned: loading it says what is wrong instead of ignoring it.
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	return p, nil

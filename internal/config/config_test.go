@@ -194,6 +194,30 @@ func TestNearest(t *testing.T) {
 	if got := Nearest(deep); got != filepath.Join(root, FileName) {
 		t.Errorf("Nearest %q", got)
 	}
+	// A directory by that name is no config, but no reason to ignore it
+	// either: loading it is an error naming it.
+	dirConfig := filepath.Join(deep, FileName)
+	os.Mkdir(dirConfig, 0o755)
+	if got := Nearest(deep); got != dirConfig {
+		t.Errorf("Nearest with a directory %s: %q", dirConfig, got)
+	}
+	if _, err := Load(dirConfig); err == nil || !strings.Contains(err.Error(), dirConfig) || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("Load of a directory: %v", err)
+	}
+}
+
+func TestHostPathDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	user := filepath.Join(dir, "docker-heal", "config.yaml")
+	os.MkdirAll(user, 0o700)
+	p, err := hostPath("", false, filepath.Join(dir, "etc", "config.yaml"))
+	if err != nil || p != user {
+		t.Fatalf("hostPath with %s a directory: %q %v, want it", user, p, err)
+	}
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), user) {
+		t.Errorf("Load of %s, a directory: %v, want an error naming it", user, err)
+	}
 }
 
 // Every mistake at once, in file order, each at its line, with a guess for
