@@ -735,3 +735,25 @@ func TestRulesListFixes(t *testing.T) {
 		}
 	}
 }
+
+// One file reached through a symlink and by its own name has its fixes
+// counted once, as --fix applies them once.
+func TestFixCountsThroughSymlinkOnce(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "real"), 0o755)
+	os.WriteFile(filepath.Join(dir, "real", "compose.yaml"), []byte("services:\n  web:\n    image: x:1\n    ports: [\"8080:80\"]\n"), 0o600)
+	if err := os.Symlink("real", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"real/compose.yaml", "link/compose.yaml"}
+	_, once, _ := runCLI(t, dir, "lint", "--diff", files[0])
+	_, twice, code := runCLI(t, dir, append([]string{"lint", "--diff"}, files...)...)
+	if code != ExitFindings || !strings.Contains(once, "1 more fix with --unsafe-fixes") || !strings.Contains(twice, "1 more fix with --unsafe-fixes") {
+		t.Errorf("--diff: exit %d, stderr %q (one path: %q), want 1 more fix either way", code, twice, once)
+	}
+	_, hintOnce, _ := runCLI(t, dir, "lint", files[0])
+	_, hintTwice, _ := runCLI(t, dir, append([]string{"lint"}, files...)...)
+	if hint := "3 findings fixable with --fix (1 more with --unsafe-fixes)"; !strings.Contains(hintOnce, hint) || !strings.Contains(hintTwice, hint) {
+		t.Errorf("hint through the symlink too %q, one path %q: want the same counts", hintTwice, hintOnce)
+	}
+}

@@ -212,15 +212,8 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 // hintFixes says, after a text report, how many findings --fix would fix,
 // as ruff does, so the flag is found where it helps.
 func hintFixes(errOut io.Writer, findings []lint.Finding) {
-	safe, unsafe := 0, 0
-	for _, f := range findings {
-		switch {
-		case f.Fixable(lint.FixSafe):
-			safe++
-		case f.Fixable(lint.FixUnsafe):
-			unsafe++
-		}
-	}
+	safe := lint.CountFixes(findings, func(f lint.Finding) bool { return f.Fixable(lint.FixSafe) })
+	unsafe := lint.CountFixes(findings, func(f lint.Finding) bool { return !f.Fixable(lint.FixSafe) })
 	switch {
 	case safe > 0 && unsafe > 0:
 		fmt.Fprintf(errOut, "docker heal: %d %s fixable with --fix (%d more with --unsafe-fixes); --diff shows the changes\n", safe, plural(safe, "finding", "findings"), unsafe)
@@ -291,13 +284,7 @@ func unsafeLeft(findings []lint.Finding, mode lint.FixMode) int {
 	if mode == lint.FixUnsafe {
 		return 0
 	}
-	n := 0
-	for _, f := range findings {
-		if f.Fixable(lint.FixUnsafe) && !f.Fixable(mode) {
-			n++
-		}
-	}
-	return n
+	return lint.CountFixes(findings, func(f lint.Finding) bool { return !f.Fixable(mode) })
 }
 
 func plural(n int, one, many string) string {

@@ -72,27 +72,12 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 	seenFix := map[string]bool{}
 	// A file reached through a symlink and by its own name (a walk lints
 	// both) is one file: its edits are planned, and written, once.
-	realPaths := map[string]string{}
-	realPath := func(p string) string {
-		if r, ok := realPaths[p]; ok {
-			return r
-		}
-		r := p
-		if x, err := filepath.EvalSymlinks(p); err == nil {
-			r = x
-		}
-		realPaths[p] = r
-		return r
-	}
+	realPath := realPaths()
 	for _, f := range findings {
 		if !f.Fixable(mode) {
 			continue
 		}
-		edits := make([]Edit, len(f.Fix.Edits))
-		for i, e := range f.Fix.Edits {
-			e.File = realPath(e.File)
-			edits[i] = e
-		}
+		edits := realEdits(f.Fix.Edits, realPath)
 		key := fixKey(edits)
 		if seenFix[key] {
 			continue
@@ -131,6 +116,48 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// realPaths returns a memoised filepath.EvalSymlinks (the path itself when
+// it cannot be resolved).
+func realPaths() func(string) string {
+	seen := map[string]string{}
+	return func(p string) string {
+		if r, ok := seen[p]; ok {
+			return r
+		}
+		r := p
+		if x, err := filepath.EvalSymlinks(p); err == nil {
+			r = x
+		}
+		seen[p] = r
+		return r
+	}
+}
+
+// realEdits is edits with each file as realPath resolves it.
+func realEdits(edits []Edit, realPath func(string) string) []Edit {
+	out := make([]Edit, len(edits))
+	for i, e := range edits {
+		e.File = realPath(e.File)
+		out[i] = e
+	}
+	return out
+}
+
+// CountFixes counts the distinct fixes of the findings keep selects, as
+// PlanFixes sees them: one fix reached twice (a file through a symlink and
+// by its own name) counts once.
+func CountFixes(findings []Finding, keep func(Finding) bool) int {
+	realPath := realPaths()
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Fix == nil || len(f.Fix.Edits) == 0 || !keep(f) {
+			continue
+		}
+		seen[fixKey(realEdits(f.Fix.Edits, realPath))] = true
+	}
+	return len(seen)
 }
 
 func fixKey(edits []Edit) string {
