@@ -179,9 +179,7 @@ func (r *Runner) RunRound(ctx context.Context, opts RoundOptions) (Round, error)
 	ctx = context.WithoutCancel(ctx)
 	round.Deliveries = r.deliver(ctx, st, &round.Plan)
 	st.Apply(applied, round.Plan, pol)
-	if only == nil {
-		st.Conditions = CountConditions(round.Snapshot.Containers, start)
-	}
+	st.NoteConditions(round.Snapshot.Containers, only, start)
 	if round.SaveErr = r.Store.Save(ctx, st, start); round.SaveErr != nil {
 		r.log().Error("state not saved: the next run will not know what this one did", "error", round.SaveErr.Error())
 	}

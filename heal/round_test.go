@@ -229,3 +229,37 @@ func TestRoundDryRunWritesNothing(t *testing.T) {
 		t.Errorf("dry run did something: %s / %s", round.Plan.String(), f.callLog())
 	}
 }
+
+// The condition gauge follows a watcher's rounds for one container too:
+// the others keep their last condition, a container gone drops out.
+func TestRoundConditionsAfterPartialRounds(t *testing.T) {
+	web, db := sick("web", LabelEnable, "<delete>"), sick("db", LabelEnable, "<delete>")
+	f := newFake(web, db)
+	r, store, _, _ := newRunner(f, nil)
+	run := func(only ...string) map[Condition]int {
+		t.Helper()
+		if _, err := r.RunRound(context.Background(), RoundOptions{Only: only}); err != nil {
+			t.Fatal(err)
+		}
+		return store.st.Conditions
+	}
+	// Before any full round, a partial one has nothing to count from.
+	if got := run("id-db"); got != nil {
+		t.Errorf("a partial round first: %v, want nothing yet", got)
+	}
+	if got := run(); got[CondUnhealthy] != 2 || got[CondHealthy] != 0 {
+		t.Errorf("full round: %v, want 2 unhealthy", got)
+	}
+	db.Health, db.FailingStreak = HealthHealthy, 0
+	f.containers[db.ID] = db
+	if got := run("id-db"); got[CondUnhealthy] != 1 || got[CondHealthy] != 1 {
+		t.Errorf("after db recovered, a round for db: %v, want 1 unhealthy (web, as last seen), 1 healthy", got)
+	}
+	delete(f.containers, web.ID)
+	if got := run("id-db"); got[CondUnhealthy] != 0 || got[CondHealthy] != 1 {
+		t.Errorf("after web was removed, a round for db: %v, want web dropped", got)
+	}
+	if c := store.st.ContainerConditions; len(c) != 1 || c[db.ID] != CondHealthy {
+		t.Errorf("per container: %v", c)
+	}
+}

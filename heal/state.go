@@ -43,9 +43,12 @@ type State struct {
 	// between rounds); OOMKillsTotal the OOM kills it saw. Kept across runs.
 	EngineRestartsTotal map[string]int64 `json:"engine_restarts_total,omitempty"`
 	OOMKillsTotal       map[string]int64 `json:"oom_kills_total,omitempty"`
-	// Conditions counts the containers in each condition at the last round
-	// that saw them all.
+	// Conditions counts the containers in each condition (see
+	// NoteConditions): the docker_heal_containers gauge.
 	Conditions map[Condition]int `json:"conditions,omitempty"`
+	// ContainerConditions is each container's condition when a round last
+	// looked at it, by id: what Conditions counts.
+	ContainerConditions map[string]Condition `json:"container_conditions,omitempty"`
 }
 
 // Entry is the memory of one container.
@@ -400,6 +403,36 @@ func (s *State) observeEngine(c Container, pol Policy, now time.Time) {
 		}
 		e.LastOOM = at
 	}
+}
+
+// NoteConditions records the conditions a round saw and recounts
+// Conditions. A full round (only nil) replaces them all. A round for some
+// containers (only) updates those; the others keep their last condition,
+// and one no longer listed (the list holds every container) is dropped.
+// Before any full round there is nothing to count from: Conditions waits.
+func (s *State) NoteConditions(cs []Container, only map[string]bool, now time.Time) {
+	if only != nil && s.ContainerConditions == nil {
+		return
+	}
+	if only == nil {
+		s.ContainerConditions = make(map[string]Condition, len(cs))
+	}
+	listed := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		listed[c.ID] = true
+		if only == nil || only[c.ID] {
+			s.ContainerConditions[c.ID] = Diagnose(c, now).Condition
+		}
+	}
+	maps.DeleteFunc(s.ContainerConditions, func(id string, _ Condition) bool { return !listed[id] })
+	out := make(map[Condition]int, len(Conditions))
+	for _, c := range Conditions {
+		out[c] = 0
+	}
+	for _, c := range s.ContainerConditions {
+		out[c]++
+	}
+	s.Conditions = out
 }
 
 // CountConditions diagnoses every container of a complete snapshot.

@@ -115,7 +115,7 @@ func MetricFamilies(st *heal.State, run heal.RunSummary) []*dto.MetricFamily {
 		}
 		if st.Conditions != nil {
 			conds := &dto.MetricFamily{Name: ptr("docker_heal_containers"), Type: dto.MetricType_GAUGE.Enum(),
-				Help: ptr("Containers by condition (healthy, running, starting, unhealthy, crash-loop, oom-killed, restarting, exited, dead, created, paused, removing) at the last round that saw them all.")}
+				Help: ptr("Containers by condition (healthy, running, starting, unhealthy, crash-loop, oom-killed, restarting, exited, dead, created, paused, removing), each as the last round that looked at it saw it (a watcher's round for one container included).")}
 			for _, c := range heal.Conditions {
 				conds.Metric = append(conds.Metric, &dto.Metric{Label: labelPairs("condition", string(c)),
 					Gauge: &dto.Gauge{Value: ptr(float64(st.Conditions[c]))}})
