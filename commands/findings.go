@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -226,8 +227,27 @@ func parseOutputs(values []string, output, flag string) ([]reportOutput, error) 
 			return nil, usageError("%s: two reports to %s", flag, o.file)
 		}
 		seen[o.file] = true
+		if err := checkReportFile(o); err != nil {
+			return nil, err
+		}
 	}
 	return outs, nil
+}
+
+// checkReportFile fails before anything is linted or fixed when a report
+// could not be written: its folder is missing, or the name is a folder.
+func checkReportFile(o reportOutput) error {
+	if o.file == "" {
+		return nil
+	}
+	if st, err := os.Stat(o.file); err == nil && st.IsDir() {
+		return usageError("the %s report %s is a folder: name a file", o.format, o.file)
+	}
+	dir := filepath.Dir(o.file)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usageError("the %s report %s cannot be written: the folder %s does not exist; create it first", o.format, o.file, dir)
+	}
+	return nil
 }
 
 // report renders the result in every format asked for and turns --fail-on

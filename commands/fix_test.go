@@ -66,7 +66,9 @@ func copyFiles(t testing.TB, src, dst string) {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(target, b, st.Mode().Perm())
+		// The copy is the test's to fix: writable whatever the source's mode
+		// (the shared corpus is read-only, which --fix refuses).
+		return os.WriteFile(target, b, st.Mode().Perm()|0o200)
 	})
 	if err != nil {
 		t.Fatalf("copying %s: %v", src, err)
@@ -662,6 +664,9 @@ func TestFixEdgeCases(t *testing.T) {
 	}, {
 		name: "a published port written as a variable is left alone",
 		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"${REDIS_PORT}:6379\"\n",
+	}, {
+		name: "a port published on 0.0.0.0 or [::] written out is left alone (the author chose it)",
+		in:   "services:\n  db:\n    image: redis:7.4\n    restart: always\n    logging: {driver: local}\n    ports:\n      - \"0.0.0.0:6379:6379\"\n      - \"[::]:16379:6379\"\n      - target: 5432\n        host_ip: 0.0.0.0\n        published: \"5432\"\n",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

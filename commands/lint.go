@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -144,9 +145,17 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		if opts.stdin == nil {
 			return usageError("PATH -: no standard input")
 		}
-		content, err := io.ReadAll(opts.stdin)
+		// Read no more than a file may be: cat /dev/zero | docker heal lint -
+		// must not take all the memory.
+		content, err := io.ReadAll(io.LimitReader(opts.stdin, lint.MaxFileSize+1))
 		if err != nil {
 			return withCode(ExitError, "reading standard input: %v", err)
+		}
+		if len(content) > lint.MaxFileSize {
+			return usageError("PATH -: standard input is over %d MiB, more than any compose file or Dockerfile lint reads", lint.MaxFileSize>>20)
+		}
+		if len(bytes.TrimSpace(content)) == 0 {
+			return usageError("PATH -: standard input is empty: pipe a compose file or a Dockerfile into it (cat compose.yaml | docker heal lint -)")
 		}
 		stdin = &lint.Stdin{Name: opts.stdinFilename, Content: content}
 		if opts.fix || opts.diff {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-heal/docker-heal/lint"
 )
 
 const badCompose = "services:\n  web:\n    image: nginx:latest\n    privileged: true\n"
@@ -45,6 +47,16 @@ func TestLintReadsStandardInput(t *testing.T) {
 			}
 		}
 	}
+	// Standard input is read no further than a file may be.
+	if _, errOut, code := runCLIWithInput(t, dir, dir, strings.Repeat("#", lint.MaxFileSize+1), "lint", "--image-config", "off", "-"); code != ExitError || !strings.Contains(errOut, "standard input is over 16 MiB") {
+		t.Errorf("over-large stdin: exit %d, stderr %q", code, errOut)
+	}
+	// Empty standard input is nothing to lint (exit 2), not a broken Dockerfile.
+	for _, in := range []string{"", "\n \r\n\t"} {
+		if out, errOut, code := runCLIWithInput(t, dir, dir, in, "lint", "--image-config", "off", "-"); code != ExitError || !strings.Contains(errOut, "standard input is empty") || out != "" {
+			t.Errorf("empty stdin %q: exit %d, stdout %q, stderr %q", in, code, out, errOut)
+		}
+	}
 	if _, errOut, code := runCLIWithInput(t, dir, dir, "", "lint", "--stdin-filename", "x/compose.yaml", "."); code != ExitError || !strings.Contains(errOut, "PATH -") {
 		t.Errorf("--stdin-filename without -: exit %d, %s", code, errOut)
 	}
@@ -59,6 +71,16 @@ func TestLintWritesSeveralFormats(t *testing.T) {
 	// reports/ did not exist: writing there is a failure, exit 2.
 	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--format", "github", "--format", "sarif=missing/x.sarif"); code != ExitError || !strings.Contains(errOut, "sarif") {
 		t.Errorf("report into a missing folder: exit %d, %s", code, errOut)
+	}
+	// It fails before anything is done: --fix leaves the files as they were.
+	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--fix", "--format", "sarif=missing/x.sarif"); code != ExitError || !strings.Contains(errOut, "folder missing does not exist") {
+		t.Errorf("--fix with a report into a missing folder: exit %d, %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "compose.yaml")); string(b) != badCompose {
+		t.Errorf("--fix wrote the files though its report could not be written:\n%s", b)
+	}
+	if _, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "-o", "reports"); code != ExitError || !strings.Contains(errOut, "is a folder") {
+		t.Errorf("-o naming a folder: exit %d, %s", code, errOut)
 	}
 	out, errOut, code := runCLI(t, dir, "lint", "--image-config", "off", "--fail-on", "warning", "--format", "github", "--format", "sarif=reports/docker-heal.sarif", "--format", "json=out.json")
 	if code != ExitFindings {

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
@@ -114,23 +113,11 @@ func checkPlanFormat(format string) error {
 // writePlanTemplate prints one line per decision, dependents included,
 // through docker/cli's formatter.
 func writePlanTemplate(out io.Writer, plan heal.Plan, dryRun bool, format string) error {
-	var buf bytes.Buffer
-	ctx := formatter.Context{Output: &buf, Format: formatter.Format(planTemplate(format))}
-	err := ctx.Write(newPlanContext(dryRun), func(write func(formatter.SubContext) error) error {
-		for _, r := range plan.AuditRecords(dryRun) {
-			c := newPlanContext(dryRun)
-			c.rec = r
-			if err := write(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return withCode(ExitError, "--format: %v", err)
+	var rows []formatter.SubContext
+	for _, r := range plan.AuditRecords(dryRun) {
+		c := newPlanContext(dryRun)
+		c.rec = r
+		rows = append(rows, c)
 	}
-	// Names, reasons and probe output come from containers: escaped, with
-	// the table's newlines and tabs kept.
-	_, err = io.WriteString(out, safetext.EscapeKeepLines(buf.String()))
-	return err
+	return writeTemplateRows(out, planTemplate(format), newPlanContext(dryRun), rows)
 }

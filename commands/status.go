@@ -86,6 +86,9 @@ Exit status: 0 shown (or all ready with --wait), 1 --wait timed out,
 			if opts.tty {
 				_, opts.ttyWidth = dockerCli.Err().GetTtySize()
 			}
+			if cmd.Flags().Changed("timeout") && !opts.wait {
+				return usageError("--timeout is how long --wait waits: add --wait")
+			}
 			engine, err := engineFor(cmd, dockerCli)
 			if err != nil {
 				return err

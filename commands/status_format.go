@@ -187,26 +187,36 @@ func newStatusRenderer(format string, noTrunc bool) (statusRenderer, error) {
 	}
 	return func(out io.Writer, cs []heal.Container, opts statusOptions) error {
 		now := opts.now()
-		var buf bytes.Buffer
-		ctx := formatter.Context{Output: &buf, Format: formatter.Format(format)}
-		err := ctx.Write(newStatusContext(), func(write func(formatter.SubContext) error) error {
-			for _, c := range cs {
-				sc := newStatusContext()
-				sc.row, sc.noTrunc = newRow(c, opts, now), noTrunc
-				if err := write(sc); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return withCode(ExitError, "--format: %v", err)
+		rows := make([]formatter.SubContext, 0, len(cs))
+		for _, c := range cs {
+			sc := newStatusContext()
+			sc.row, sc.noTrunc = newRow(c, opts, now), noTrunc
+			rows = append(rows, sc)
 		}
-		// A template may print any field (.LastProbe.Output too): the
-		// output is escaped as a whole, keeping its newlines and tabs.
-		_, err = io.WriteString(out, safetext.EscapeKeepLines(buf.String()))
-		return err
+		return writeTemplateRows(out, format, newStatusContext(), rows)
 	}, nil
+}
+
+// writeTemplateRows prints rows through docker/cli's formatter (the header
+// from header, for a table format). A template may print any field (a
+// container's name, reason or probe output too): the output is escaped as
+// a whole, keeping the table's newlines and tabs.
+func writeTemplateRows(out io.Writer, format string, header formatter.SubContext, rows []formatter.SubContext) error {
+	var buf bytes.Buffer
+	ctx := formatter.Context{Output: &buf, Format: formatter.Format(format)}
+	err := ctx.Write(header, func(write func(formatter.SubContext) error) error {
+		for _, r := range rows {
+			if err := write(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return withCode(ExitError, "--format: %v", err)
+	}
+	_, err = io.WriteString(out, safetext.EscapeKeepLines(buf.String()))
+	return err
 }
 
 func renderStatusJSON(out io.Writer, cs []heal.Container, opts statusOptions) error {

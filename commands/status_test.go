@@ -625,3 +625,25 @@ func TestOneMatcherForStatusAuditReset(t *testing.T) {
 		t.Errorf("reset by unique prefix: %v %q", err, out.String())
 	}
 }
+
+// With no engine, a mistake in status's flags is still named as such (exit
+// 2 for the flag, not "cannot reach the engine"), and no engine is exit 2
+// with what to do.
+func TestStatusFlagMistakesBeforeTheEngine(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(dir, "missing.sock"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--format", "{{.Name"}, "--format"},
+		{[]string{"status", "--timeout", "5s"}, "add --wait"},
+		{[]string{"status", "--wait", "--unhealthy"}, "could never pass"},
+		{[]string{"status"}, "cannot reach the Docker engine at unix://"},
+	} {
+		_, errOut, code := runCLI(t, dir, tc.args...)
+		if code != ExitError || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want exit 2 and one line with %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

@@ -43,3 +43,6 @@ func isRefused(err error) bool { return source.IsRefused(err) }
 func readFailure(err error) string { return source.ReadFailure(err) }
 
 func usableInTree(root, path string) bool { return source.UsableInTree(root, path) }
+
+// MaxFileSize is the most lint reads of one file (source.MaxFileSize).
+const MaxFileSize = source.MaxFileSize

@@ -300,6 +300,7 @@ var (
 	keyPathRe     = regexp.MustCompile(`services\.([A-Za-z0-9._-]+?)((?:\.[A-Za-z0-9_-]+)*)(?:[\s:]|$)`)
 	serviceNameRe = regexp.MustCompile(`service "([^"]+)"`)
 	falseSchemaRe = regexp.MustCompile(`validating (\S+?) false schema`)
+	topKeyRe      = regexp.MustCompile(`^(?:validating )?([a-z][a-zA-Z0-9_.-]*) must be a `)
 	invalidSpecRe = regexp.MustCompile(`invalid (?:spec|volume specification|port spec)[^:]*: '?(\S+?)'?: `)
 )
 
@@ -366,6 +367,29 @@ func (ix *positionIndex) composeError(files []string, err error) error {
 	if where.Line == 0 {
 		if m := invalidSpecRe.FindStringSubmatch(msg); m != nil {
 			where = ix.find(files, m[1])
+		}
+	}
+	if where.Line == 0 {
+		// "services must be a mapping", "validating networks.db must be a
+		// mapping": the deepest key of the path written, at its line.
+		if m := topKeyRe.FindStringSubmatch(msg); m != nil {
+			for _, f := range files {
+				sf := ix.files[f]
+				if sf == nil {
+					continue
+				}
+				node := sf.root
+				for _, key := range strings.Split(m[1], ".") {
+					k, v := mapping(node, key)
+					if k == nil {
+						break
+					}
+					where, node = Position{File: f, Line: k.Line, Col: k.Column}, v
+				}
+				if where.Line > 0 {
+					break
+				}
+			}
 		}
 	}
 	if where.Line > 0 {

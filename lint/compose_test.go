@@ -208,6 +208,11 @@ func TestBadComposeInput(t *testing.T) {
 		{"no-image.yaml", "services:\n  web:\n    image: x\n  job:\n    command: [run]\n", `service "job" has neither an image nor a build context`, 4},
 		{"bad-volume.yaml", "services:\n  web:\n    image: x\n    volumes:\n      - ${UNSET_DIR_FOR_TEST}:/media/\n", "empty section between colons", 5},
 		{"required-var.yaml", "services:\n  web:\n    image: ${UNSET_IMAGE_FOR_TEST:?set it}\n", "UNSET_IMAGE_FOR_TEST", 3},
+		{"remote-include.yaml", "services:\n  web:\n    image: x\ninclude:\n  - oci://docker.io/example/app:1\n", "include oci://docker.io/example/app:1: a remote project", 5},
+		{"remote-extends.yaml", "services:\n  web:\n    extends:\n      file: https://github.com/example/app.git#main:compose.yaml\n      service: web\n", "a remote project", 4},
+		{"null-services.yaml", "name: x\nservices:\n", "services must be a mapping", 2},
+		{"scalar-networks.yaml", "services: {}\nnetworks: 3\n", "networks must be a mapping", 2},
+		{"list-volume.yaml", "services: {}\nvolumes:\n  db: [a]\n", "volumes.db must be a mapping", 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

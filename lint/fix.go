@@ -70,20 +70,39 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 	res := &FixResult{Files: map[string]FileChange{}, Applied: map[string]int{}}
 	accepted := map[string][]Edit{}
 	seenFix := map[string]bool{}
+	// A file reached through a symlink and by its own name (a walk lints
+	// both) is one file: its edits are planned, and written, once.
+	realPaths := map[string]string{}
+	realPath := func(p string) string {
+		if r, ok := realPaths[p]; ok {
+			return r
+		}
+		r := p
+		if x, err := filepath.EvalSymlinks(p); err == nil {
+			r = x
+		}
+		realPaths[p] = r
+		return r
+	}
 	for _, f := range findings {
 		if !f.Fixable(mode) {
 			continue
 		}
-		key := fixKey(f.Fix)
+		edits := make([]Edit, len(f.Fix.Edits))
+		for i, e := range f.Fix.Edits {
+			e.File = realPath(e.File)
+			edits[i] = e
+		}
+		key := fixKey(edits)
 		if seenFix[key] {
 			continue
 		}
 		seenFix[key] = true
-		if !fits(accepted, f.Fix.Edits) {
+		if !fits(accepted, edits) {
 			res.Skipped++
 			continue
 		}
-		for _, e := range f.Fix.Edits {
+		for _, e := range edits {
 			accepted[e.File] = append(accepted[e.File], e)
 		}
 		res.Applied[f.Rule]++
@@ -114,9 +133,9 @@ func PlanFixes(findings []Finding, mode FixMode) (*FixResult, error) {
 	return res, nil
 }
 
-func fixKey(f *Fix) string {
+func fixKey(edits []Edit) string {
 	var b strings.Builder
-	for _, e := range f.Edits {
+	for _, e := range edits {
 		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%s\x01", e.File, e.Start, e.End, e.Text)
 	}
 	return b.String()
@@ -178,6 +197,16 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// The rename would replace a file its owner made read-only, or one we
+	// may not write (only the folder is writable): refuse, as an editor does.
+	if st.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("the file is read-only (mode %04o): make it writable (chmod u+w) to fix it, or print the fixes with --diff", st.Mode().Perm())
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%v: it cannot be written here (make it writable, or run as a user who may write it), or print the fixes with --diff", err)
+	}
+	f.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".heal-*")
 	if err != nil {
 		return err
@@ -189,6 +218,10 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := keepOwner(tmp, st); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -79,3 +79,37 @@ func TestWriteFixesRefusesAFileChangedSinceRead(t *testing.T) {
 		t.Errorf("files left beside it: %d entries", len(entries))
 	}
 }
+
+// A file linted through a symlink and by its own name (a walk reaches both)
+// is planned and written once: the same fix from both counts once, and the
+// write does not trip over its own first write.
+func TestPlanFixesOneFileThroughASymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "docker-compose.yml")
+	link := filepath.Join(dir, "in", "compose.yaml")
+	os.MkdirAll(filepath.Dir(real), 0o755)
+	os.MkdirAll(filepath.Dir(link), 0o755)
+	os.WriteFile(real, []byte("services: {}\n"), 0o644)
+	if err := os.Symlink(filepath.Join("..", "real", "docker-compose.yml"), link); err != nil {
+		t.Fatal(err)
+	}
+	fix := func(file string) Finding {
+		return Finding{Rule: "r", Fix: &Fix{Edits: []Edit{{File: file, Start: 0, End: 0, Text: "# x\n"}}}}
+	}
+	plan, err := PlanFixes([]Finding{fix(real), fix(link)}, FixSafe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Files) != 1 || plan.Applied["r"] != 1 {
+		t.Fatalf("planned %d files, %d fixes; want 1 and 1", len(plan.Files), plan.Applied["r"])
+	}
+	if err := plan.WriteFixes(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "# x\nservices: {}\n" {
+		t.Errorf("written %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is no longer a link: %v %v", fi, err)
+	}
+}

@@ -59,6 +59,9 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 			continue
 		}
 		for _, ref := range references(sf.root, env) {
+			if ref.compose && isRemote(ref.path) {
+				return refError(it.file, ref, ref.path, errors.New("a remote project (OCI artifact or git repository): docker heal lint reads local files only, and fetches nothing; lint the included project's files themselves"))
+			}
 			target := ref.path
 			if !filepath.IsAbs(target) {
 				target = filepath.Join(it.base, target)
@@ -106,6 +109,13 @@ func (ix *positionIndex) preflight(mainFiles []string, base string, env map[stri
 		}
 	}
 	return nil
+}
+
+// isRemote says whether a compose reference names a remote project, which
+// docker compose fetches with its OCI or git loader: oci://..., a URL, or
+// git@host:repo.
+func isRemote(p string) bool {
+	return strings.Contains(p, "://") || strings.HasPrefix(p, "git@")
 }
 
 // refError is a refused file reported at the line of the file naming it.

@@ -219,6 +219,13 @@ func (r *runner) defaultProject(po ProjectOptions) error {
 		}
 	}
 	abs, _ := filepath.Abs(dir)
+	for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml", "Dockerfile", "Containerfile"} {
+		if target, err := os.Readlink(filepath.Join(dir, name)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				return &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: %s is a symlink to %s, which does not exist", abs, name, target)}
+			}
+		}
+	}
 	return &UsageError{Msg: fmt.Sprintf("nothing to lint in %s: %v, and no Dockerfile; name a PATH or use -f", abs, ErrNoComposeFile)}
 }
 
@@ -226,6 +233,9 @@ func (r *runner) path(p string, po ProjectOptions) error {
 	st, err := os.Stat(p)
 	if err != nil {
 		if os.IsNotExist(err) {
+			if target, lerr := os.Readlink(p); lerr == nil {
+				return &UsageError{Msg: fmt.Sprintf("%s: a symlink to %s, which does not exist", p, target)}
+			}
 			return &UsageError{Msg: fmt.Sprintf("%s: no such file or folder", p)}
 		}
 		return &UsageError{Msg: fmt.Sprintf("%s: %v", p, err)}

@@ -170,6 +170,16 @@ const (
 	invalid
 )
 
+// and folds x into v: invalid wins, then unsure, and valid only when both are.
+func (v *verdict) and(x verdict) {
+	switch {
+	case x == invalid:
+		*v = invalid
+	case x == unsure && *v == valid:
+		*v = unsure
+	}
+}
+
 // sureValid reads schema s (a node of root) against value v and answers
 // valid or invalid only when certain; unsure for any keyword it does not
 // read. It follows JSON Schema 2020-12 for the keywords compose-spec.json uses.
@@ -195,14 +205,7 @@ func check(root map[string]any, node any, v any) (verdict, map[string]bool) {
 
 func checkObject(root, s map[string]any, v any) (verdict, map[string]bool) {
 	result := valid
-	and := func(x verdict) {
-		switch {
-		case x == invalid:
-			result = invalid
-		case x == unsure && result == valid:
-			result = unsure
-		}
-	}
+	and := result.and
 	obj, isObj := v.(map[string]any)
 	var evaluated map[string]bool
 	if isObj {
@@ -399,14 +402,7 @@ func checkProperties(root, s map[string]any, obj map[string]any, evaluated map[s
 		return valid
 	}
 	result := valid
-	and := func(x verdict) {
-		switch {
-		case x == invalid:
-			result = invalid
-		case x == unsure && result == valid:
-			result = unsure
-		}
-	}
+	and := result.and
 	for k, item := range obj {
 		matched := false
 		if sub, ok := props[k]; ok {

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -187,5 +188,22 @@ func TestDockerfileNames(t *testing.T) {
 	}
 	if len(res.Files) != 1 || len(res.Findings) != 0 {
 		t.Errorf("walk: files %v, findings %+v; want only the Dockerfile, no finding", res.Files, res.Findings)
+	}
+}
+
+// A compose file that is a link to nowhere is named as such, not as "no
+// compose file found", whether named as PATH or found in the folder.
+func TestDanglingSymlinkIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	mustSymlink(t, "gone.yaml", filepath.Join(dir, "compose.yaml"))
+	for _, opts := range []RunOptions{
+		{Paths: []string{filepath.Join(dir, "compose.yaml")}},
+		{Project: ProjectOptions{WorkingDir: dir}},
+	} {
+		_, err := Run(context.Background(), &Checker{Rules: []Rule{everyService}}, opts)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "symlink to gone.yaml, which does not exist") {
+			t.Errorf("%+v: %v", opts, err)
+		}
 	}
 }

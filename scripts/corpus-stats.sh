@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
 bin=${2:-bin/docker-heal}
+[ -e "$corpus" ] || { echo "corpus-stats: $corpus does not exist (from $PWD): name the folder to lint" >&2; exit 2; }
 command -v jq >/dev/null || { echo "corpus-stats: jq is needed" >&2; exit 2; }
 [ -x "$bin" ] || make -s build >/dev/null
 out=$(mktemp)

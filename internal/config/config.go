@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -65,7 +67,7 @@ func LoadFor(path string, knownRules map[string]bool) (*File, error) {
 	f := &File{Path: path, lines: map[string]int{}, values: map[string][]string{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, err)
+		return nil, syntaxError(path, err)
 	}
 	if len(doc.Content) == 0 {
 		return f, nil // empty file
@@ -460,4 +462,25 @@ func LoadHost(explicit string) (*File, error) {
 		return Empty(), err
 	}
 	return Load(path)
+}
+
+// yamlLine finds the line yaml names in a syntax error ("yaml: line 7,
+// column 3: ..." or "... at line 7: ...").
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+)(?:, column \d+)?: | at line (\d+)`)
+
+// syntaxError turns a YAML syntax error into an Error at its file:line, as
+// the file's other mistakes are reported.
+func syntaxError(path string, err error) error {
+	msg := err.Error()
+	loc := yamlLine.FindStringSubmatchIndex(msg)
+	if loc == nil {
+		return &Error{Path: path, Msg: msg}
+	}
+	m := yamlLine.FindStringSubmatch(msg)
+	n, _ := strconv.Atoi(m[1] + m[2])
+	rest := msg[:loc[0]] + msg[loc[1]:]
+	if m[1] != "" {
+		rest = "yaml: " + rest
+	}
+	return &Error{Path: path, Line: n, Msg: rest}
 }

@@ -239,3 +239,22 @@ func TestFourMistakesFourErrors(t *testing.T) {
 		}
 	}
 }
+
+// A YAML syntax error names file:line as the file's other mistakes do, so an
+// editor jumps to it.
+func TestSyntaxErrorNamesItsLine(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"fail-on: warning\nrules:\n  init-missing: off\nformat: [\n", ":4: "},
+		{"\t- bad\n", ":1: "},
+		{"fail-on: warning\nheal:\n  all: true\n   max-restarts: 5\n", ":4: "},
+	} {
+		path := filepath.Join(t.TempDir(), ".docker-heal.yaml")
+		if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), "config "+path+tc.want) || strings.Contains(err.Error(), "line ") {
+			t.Errorf("%q: %v, want config %s%s...", tc.src, err, path, tc.want)
+		}
+	}
+}

@@ -20,8 +20,8 @@ import (
 // deeply nested file would cost minutes. compose-go reads several of these
 // files itself, so they are checked here before it is called (see preflight).
 
-// maxFileSize bounds what a loader reads: no Dockerfile, compose or env file is 16 MiB.
-const maxFileSize = 16 << 20
+// MaxFileSize bounds what a loader reads (and what lint - reads from standard input): no Dockerfile, compose or env file is 16 MiB.
+const MaxFileSize = 16 << 20
 
 // readDeadline bounds one read of a regular file (a hung network file system).
 const readDeadline = 10 * time.Second
@@ -56,8 +56,8 @@ func checkRegular(path string, st fs.FileInfo) error {
 	if !st.Mode().IsRegular() {
 		return Refused(path, 0, "not a regular file: %s; only regular files are read", fileKind(st.Mode()))
 	}
-	if st.Size() > maxFileSize {
-		return Refused(path, 0, "file is %d bytes, more than the %d a compose, env or Dockerfile can reasonably be", st.Size(), maxFileSize)
+	if st.Size() > MaxFileSize {
+		return Refused(path, 0, "file is %d bytes, more than the %d a compose, env or Dockerfile can reasonably be", st.Size(), MaxFileSize)
 	}
 	return nil
 }
@@ -75,7 +75,7 @@ func CheckFile(path string) error {
 
 // ReadSource reads a file for a loader: regular files only (a FIFO, device
 // or socket is Refused without being opened for a blocking read), at most
-// maxFileSize bytes, within readDeadline, and no binary content.
+// MaxFileSize bytes, within readDeadline, and no binary content.
 func ReadSource(path string) ([]byte, error) {
 	if err := CheckFile(path); err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func ReadSource(path string) ([]byte, error) {
 	return src, nil
 }
 
-// readWithDeadline reads at most maxFileSize bytes of f, giving up after
+// readWithDeadline reads at most MaxFileSize bytes of f, giving up after
 // readDeadline; it closes f.
 func readWithDeadline(f *os.File, path string) ([]byte, error) {
 	type result struct {
@@ -113,7 +113,7 @@ func readWithDeadline(f *os.File, path string) ([]byte, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		src, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+		src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 		done <- result{src, err}
 	}()
 	timer := time.NewTimer(readDeadline)
@@ -124,8 +124,8 @@ func readWithDeadline(f *os.File, path string) ([]byte, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		if len(r.src) > maxFileSize {
-			return nil, Refused(path, 0, "file grew past %d bytes while being read", maxFileSize)
+		if len(r.src) > MaxFileSize {
+			return nil, Refused(path, 0, "file grew past %d bytes while being read", MaxFileSize)
 		}
 		return r.src, nil
 	case <-timer.C:
