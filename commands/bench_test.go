@@ -1,10 +1,14 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/docker/cli/cli/command"
 
 	"github.com/docker-heal/docker-heal/lint"
 	"github.com/docker-heal/docker-heal/lint/rules"
@@ -80,4 +84,43 @@ func BenchmarkComposeLoad(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(len(files))/1000, "ms/file")
+}
+
+// BenchmarkLintAwesomeCompose is what scripts/bench-peers.sh times, in
+// process (so -cpuprofile sees it): `lint --fail-on none` over the
+// awesome-compose files, through the command, rendering included. Process
+// start-up is not in it (GODEBUG=inittrace=1 on the binary shows that part).
+func BenchmarkLintAwesomeCompose(b *testing.B) {
+	dir := filepath.Join(corpusDir(b), "compose", "awesome-compose")
+	if _, err := os.Stat(dir); err != nil {
+		dir = filepath.Join(corpusDir(b), "awesome-compose")
+	}
+	var files []string
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil || d.IsDir():
+		case d.Name() == "compose.yaml", d.Name() == "compose.yml", d.Name() == "docker-compose.yml", d.Name() == "docker-compose.yaml":
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		b.Fatalf("no compose files under %s", dir)
+	}
+	args := append([]string{"lint", "--fail-on", "none", "--image-config", "off"}, files...)
+	for b.Loop() {
+		var out, errOut bytes.Buffer
+		cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
+		if err != nil {
+			b.Fatal(err)
+		}
+		root := NewRootCommand(cli, "bench")
+		root.SetArgs(args)
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		if code := exitCode(&errOut, root.Execute()); code != ExitOK || out.Len() == 0 {
+			b.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+	b.ReportMetric(float64(len(files)), "files")
 }
