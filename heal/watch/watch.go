@@ -211,6 +211,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 				if ev.Kind == heal.EventDestroy {
 					delete(died, ev.ID)
+					// A round for it drops it from the condition gauge.
+					pending[ev.ID] = true
 				}
 			case heal.EventOOM:
 				pending[ev.ID] = true

@@ -200,3 +200,29 @@ func TestDieEventBringsARoundWithItsExitCode(t *testing.T) {
 		t.Errorf("%d restarts of a container the engine restarts", n)
 	}
 }
+
+// A container removed drops out of the condition gauge on its destroy
+// event, not only at the next full round.
+func TestDestroyEventDropsItsCondition(t *testing.T) {
+	now := time.Now()
+	up := func(name string) heal.Container {
+		return heal.Container{ID: "id-" + name, Name: name, State: "running", Health: heal.HealthHealthy, StartedAt: now.Add(-time.Hour)}
+	}
+	e := newFake(up("web"), up("db"))
+	r := start(t, e, heal.DefaultPolicy())
+	healthy := func() int {
+		r.store.mu.Lock()
+		defer r.store.mu.Unlock()
+		if r.store.saved == nil {
+			return -1
+		}
+		return r.store.saved.Conditions[heal.CondHealthy]
+	}
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: now})
+	eventually(t, "two healthy containers counted", func() bool { return healthy() == 2 })
+	e.mu.Lock()
+	delete(e.containers, "id-web")
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.EventDestroy, ID: "id-web", Name: "web", Time: time.Now()})
+	eventually(t, "web dropped from the gauge", func() bool { return healthy() == 1 })
+}
