@@ -63,6 +63,9 @@ func Load(path string) (*File, error) { return LoadFor(path, nil) }
 func LoadFor(path string, knownRules map[string]bool) (*File, error) {
 	src, err := lint.ReadSource(path)
 	if err != nil {
+		if strings.HasPrefix(err.Error(), path+" ") {
+			return nil, fmt.Errorf("config %w", err) // "config PATH is a directory"
+		}
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	f := &File{Path: path, lines: map[string]int{}, values: map[string][]string{}}
