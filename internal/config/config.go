@@ -406,7 +406,8 @@ func (f *File) Lint(known map[string]bool) (*lint.Config, error) {
 // Nearest returns the nearest .docker-heal.yaml from dir upwards, or "":
 // lint's discovery, a project's config living with the project. Anything
 // by that name that exists is returned, a directory or an unreadable file
-// too, so that loading it says what is wrong instead of ignoring it.
+// too (or a dangling symlink), so that loading it says what is wrong
+// instead of ignoring it.
 func Nearest(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -414,8 +415,8 @@ func Nearest(dir string) string {
 	}
 	for {
 		p := filepath.Join(abs, FileName)
-		if _, err := os.Stat(p); err == nil || !errors.Is(err, fs.ErrNotExist) {
-			return p
+		if _, err := os.Lstat(p); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return p // a dangling symlink too
 		}
 		parent := filepath.Dir(abs)
 		if parent == abs {

@@ -204,6 +204,14 @@ func TestNearest(t *testing.T) {
 	if _, err := Load(dirConfig); err == nil || !strings.Contains(err.Error(), dirConfig) || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("Load of a directory: %v", err)
 	}
+	os.Remove(dirConfig)
+	os.Symlink(filepath.Join(root, "gone.yaml"), dirConfig)
+	if got := Nearest(deep); got != dirConfig {
+		t.Errorf("Nearest with a dangling symlink %s: %q", dirConfig, got)
+	}
+	if _, err := Load(dirConfig); err == nil || !strings.Contains(err.Error(), dirConfig) {
+		t.Errorf("Load of a dangling symlink: %v", err)
+	}
 }
 
 func TestHostPathDirectory(t *testing.T) {
