@@ -38,6 +38,18 @@ type statefulKind struct {
 	servers []string
 	// needsPersistence: only a server configured to persist (redis) counts.
 	needsPersistence bool
+	// loss is what a SIGKILL during shutdown costs this server; "" is the
+	// journaling databases' crash recovery on the next start.
+	loss string
+}
+
+const crashRecovery = "a checkpoint or flush still running is cut off and the next start begins with crash recovery"
+
+func (k *statefulKind) cost() string {
+	if k.loss != "" {
+		return k.loss
+	}
+	return crashRecovery
 }
 
 var statefulKinds = []statefulKind{
@@ -85,13 +97,15 @@ var statefulKinds = []statefulKind{
 		repos:     []string{"rabbitmq", "bitnami/rabbitmq"},
 		dataPaths: []string{"/var/lib/rabbitmq", "/bitnami/rabbitmq/mnesia"},
 		nameHints: []string{"rabbitmq"},
-		servers:   []string{"rabbitmq-server", "docker-entrypoint.sh"}},
+		servers:   []string{"rabbitmq-server", "docker-entrypoint.sh"},
+		loss:      "messages not yet synced to disk are lost and the next start recovers the message store"},
 	{name: "Redis",
 		repos:            []string{"redis", "bitnami/redis", "redis/redis-stack-server", "redis/redis-stack", "valkey/valkey", "bitnami/valkey", "eqalpha/keydb"},
 		dataPaths:        []string{"/data", "/bitnami/redis/data", "/bitnami/valkey/data"},
 		nameHints:        []string{"redis", "valkey", "keydb"},
 		servers:          []string{"redis-server", "valkey-server", "keydb-server", "docker-entrypoint.sh", "/opt/bitnami/scripts/redis/run.sh"},
-		needsPersistence: true},
+		needsPersistence: true,
+		loss:             "the final RDB save or AOF fsync it makes on shutdown is cut off, and writes not yet on disk are lost"},
 }
 
 // notAServer are words in an image name that say it is a tool around a
@@ -255,11 +269,11 @@ func stopGracePeriodShort(r *lint.Report, svc *lint.Service) {
 		return
 	}
 	if svc.StopGracePeriod == nil {
-		r.Add(svc.Pos, svc.Name, "%s (%s) is given the engine's default 10s to stop before SIGKILL: a checkpoint or flush still running is cut off and the next start begins with crash recovery; set stop_grace_period: 1m (it waits only as long as the server takes)", k.name, why)
+		r.Add(svc.Pos, svc.Name, "%s (%s) is given the engine's default 10s to stop before SIGKILL: %s; set stop_grace_period: 1m (it waits only as long as the server takes)", k.name, why, k.cost())
 		r.Fix(stopGraceFix(svc))
 		return
 	}
-	r.Add(svc.At("stop_grace_period"), svc.Name, "%s (%s) is given stop_grace_period %s to stop before SIGKILL: a checkpoint or flush still running is cut off and the next start begins with crash recovery; give it at least 30s, such as 1m (it waits only as long as the server takes)", k.name, why, svc.StopGracePeriod.String())
+	r.Add(svc.At("stop_grace_period"), svc.Name, "%s (%s) is given stop_grace_period %s to stop before SIGKILL: %s; give it at least 30s, such as 1m (it waits only as long as the server takes)", k.name, why, svc.StopGracePeriod.String(), k.cost())
 	r.Fix(stopGraceFix(svc))
 }
 
