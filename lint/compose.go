@@ -756,8 +756,15 @@ func isTestRunner(svc *Service, profiles []string, dependedOn bool) bool {
 	if len(profiles) > 0 && !slices.ContainsFunc(profiles, func(p string) bool { return !isTestWord(p) }) {
 		return true
 	}
+	// The file's name (compose.test.yaml), the folder it sits in (tests/,
+	// e2e/) or the service's own name (test-runner, e2e_tests) says tests.
 	base := strings.ToLower(filepath.Base(svc.Pos.File))
-	return slices.ContainsFunc(strings.FieldsFunc(base, func(r rune) bool { return r == '.' || r == '-' || r == '_' }), isTestWord)
+	dir := strings.ToLower(filepath.Base(filepath.Dir(svc.Pos.File)))
+	return hasTestWord(base) || hasTestWord(dir) || hasTestWord(strings.ToLower(svc.Name))
 }
 
-func isTestWord(w string) bool { return w == "test" || w == "tests" }
+func hasTestWord(name string) bool {
+	return slices.ContainsFunc(strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '-' || r == '_' }), isTestWord)
+}
+
+func isTestWord(w string) bool { return w == "test" || w == "tests" || w == "e2e" }

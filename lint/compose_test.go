@@ -281,3 +281,31 @@ func TestUnsetVariablesAreFoundAtTheirLine(t *testing.T) {
 		t.Errorf("unset variables %v, want %s", got, want)
 	}
 }
+
+// A service nothing depends on is a test run when its file, the folder
+// of its file or its own name says tests (nextcloud/all-in-one's
+// php/tests/compose.yaml runs test-runner-* services once).
+func TestIsTestRunner(t *testing.T) {
+	cases := []struct {
+		name, file string
+		dependedOn bool
+		want       bool
+	}{
+		{"sut", "compose.yaml", false, true},
+		{"web", "compose.yaml", false, false},
+		{"web", "docker-compose.test.yml", false, true},
+		{"test-runner-base", "php/tests/compose.yaml", false, true},
+		{"runner", "php/tests/compose.yaml", false, true},
+		{"runner", "e2e/compose.yaml", false, true},
+		{"e2e_tests", "compose.yaml", false, true},
+		{"test-runner", "compose.yaml", true, false}, // something waits for it: a service
+		{"latest", "contest/compose.yaml", false, false},
+		{"attestation", "compose.yaml", false, false},
+	}
+	for _, c := range cases {
+		svc := &Service{Name: c.name, Pos: Position{File: c.file}}
+		if got := isTestRunner(svc, nil, c.dependedOn); got != c.want {
+			t.Errorf("isTestRunner(%s in %s, depended on %v) = %v, want %v", c.name, c.file, c.dependedOn, got, c.want)
+		}
+	}
+}
