@@ -206,3 +206,39 @@ func TestRoundUsesDieEvents(t *testing.T) {
 		t.Errorf("state entry %+v, want the exit with code 3", e)
 	}
 }
+
+// The engine's oom event comes before the exit it causes: a kill first seen
+// while its run went on, then at that run's exit, is one kill, told and
+// counted once (Engine 28 in the integration suite told it twice).
+func TestOOMSeenInRunThenAtExitIsOneKill(t *testing.T) {
+	start := t0.Add(-2 * time.Second)
+	inRun := Container{ID: "id-oom", Name: "oom", State: "running", Health: HealthNone, Inspected: true,
+		StartedAt: start, OOMKilled: true, RestartPolicy: "no", Labels: map[string]string{LabelEnable: "true"}}
+	f := newFake(inRun)
+	hook := &recordingNotifier{}
+	r, store, _, clock := newRunner(f, hook)
+	set := func(c Container) { f.mu.Lock(); f.containers[c.ID] = c; f.mu.Unlock() }
+	round := func(at time.Time) {
+		t.Helper()
+		clock.now = at
+		if _, err := r.RunRound(context.Background(), RoundOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round(t0)
+	exited := inRun
+	exited.State, exited.FinishedAt, exited.ExitCode = "exited", t0.Add(500*time.Millisecond), 137
+	set(exited)
+	round(t0.Add(time.Second))
+	round(t0.Add(2 * time.Second))
+	// A second kill, after a start by hand: news.
+	set(oomKilled("oom", t0.Add(time.Minute)))
+	round(t0.Add(time.Minute + time.Second))
+
+	if got := hook.log(); strings.Count(got, "oom_killed oom") != 2 {
+		t.Errorf("want two oom_killed (one per kill), delivered:\n%s", got)
+	}
+	if n := store.st.OOMKillsTotal["oom"]; n != 2 {
+		t.Errorf("oom kills counted %d, want 2", n)
+	}
+}

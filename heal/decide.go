@@ -302,13 +302,27 @@ func decideAlert(c Container, e *Entry, pol Policy, now time.Time) (Step, bool) 
 		return Step{}, false
 	}
 	d := Diagnose(c, now)
-	if at := OOMKey(c); c.OOMKilled && now.Sub(at) < pol.Window && (e == nil || at.After(e.LastOOM)) {
+	if at := OOMKey(c); c.OOMKilled && now.Sub(at) < pol.Window && !oomSeen(c, e) {
 		return Step{Kind: StepAlert, Container: c, Event: EventOOMKilled, OOMAt: at, Reason: d.Reason}, true
 	}
 	if d.Condition == CondCrashLoop && (e == nil || !e.Notified[EventCrashLoop]) {
 		return Step{Kind: StepAlert, Container: c, Event: EventCrashLoop, Reason: d.Reason}, true
 	}
 	return Step{}, false
+}
+
+// oomSeen reports whether the OOM kill c shows is the one e last saw. A
+// kill first seen while its run went on (keyed by the run's start: the oom
+// event comes before the exit) and seen again at that run's exit is the
+// same kill, not a second one.
+func oomSeen(c Container, e *Entry) bool {
+	if e == nil || e.LastOOM.IsZero() {
+		return false
+	}
+	if !OOMKey(c).After(e.LastOOM) {
+		return true
+	}
+	return e.LastOOM.Equal(c.StartedAt) && !c.FinishedAt.IsZero() && !c.FinishedAt.Before(c.StartedAt)
 }
 
 // OOMKey identifies an OOM kill of c: the time of the exit it caused (on

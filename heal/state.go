@@ -395,7 +395,7 @@ func (s *State) observeEngine(c Container, pol Policy, now time.Time) {
 		}
 	}
 	if at := OOMKey(c); c.OOMKilled && at.After(e.LastOOM) {
-		if now.Sub(at) < pol.Window {
+		if now.Sub(at) < pol.Window && !oomSeen(c, e) {
 			if s.OOMKillsTotal == nil {
 				s.OOMKillsTotal = map[string]int64{}
 			}
