@@ -226,3 +226,56 @@ func TestDestroyEventDropsItsCondition(t *testing.T) {
 	r.send(t, heal.EngineEvent{Kind: heal.EventDestroy, ID: "id-web", Name: "web", Time: time.Now()})
 	eventually(t, "web dropped from the gauge", func() bool { return healthy() == 1 })
 }
+
+// A container removed while the event stream was down sends no destroy
+// event: the full round after the reconnect must drop what the watcher kept
+// about it (its last die event, its unhealthy event's time), or those maps
+// grow for as long as the watch runs.
+func TestFullRoundForgetsContainersRemovedUnseen(t *testing.T) {
+	now := time.Now()
+	up := func(name string) heal.Container {
+		return heal.Container{ID: "id-" + name, Name: name, State: "running", Health: heal.HealthHealthy, StartedAt: now.Add(-time.Hour)}
+	}
+	e := newFake(up("a"), up("b"), up("c"))
+	var mu sync.Mutex
+	rounds, full := 0, 0
+	r := start(t, e, heal.DefaultPolicy(), func(c *Config) {
+		c.OnRound = func(rd heal.Round) {
+			mu.Lock()
+			defer mu.Unlock()
+			rounds++
+			if rd.Snapshot.Complete {
+				full++
+			}
+		}
+	})
+	count := func() (int, int) { mu.Lock(); defer mu.Unlock(); return rounds, full }
+	// The round at start, and one on connecting.
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: now})
+	eventually(t, "the first full rounds", func() bool { _, f := count(); return f == 2 })
+	r.send(t, heal.EngineEvent{Kind: heal.EventDie, ID: "id-a", Name: "a", Time: time.Now(), ExitCode: 1})
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: "id-b", Name: "b", Health: heal.HealthUnhealthy, Time: time.Now()})
+	// a and b are removed while the stream is down: no destroy event.
+	r.send(t, heal.EngineEvent{Kind: heal.StreamDisconnected, Time: time.Now()})
+	e.mu.Lock()
+	delete(e.containers, "id-a")
+	delete(e.containers, "id-b")
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the full round after the reconnect", func() bool { _, f := count(); return f == 3 })
+	// One more round starts only once the full round's result was taken in.
+	n, _ := count()
+	r.send(t, heal.EngineEvent{Kind: heal.EventOOM, ID: "id-c", Name: "c", Time: time.Now()})
+	eventually(t, "a round after it", func() bool { m, _ := count(); return m > n })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.w.died) != 0 {
+		t.Errorf("die events kept of removed containers: %v", r.w.died)
+	}
+	r.w.clock.mu.Lock()
+	defer r.w.clock.mu.Unlock()
+	if len(r.w.clock.pending) != 0 {
+		t.Errorf("unhealthy events kept of removed containers: %v", r.w.clock.pending)
+	}
+}
