@@ -223,6 +223,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 			case heal.EventOOM:
 				pending[ev.ID] = true
+			case heal.EventUnpause:
+				// Its pause dropped its recheck, and a container still
+				// unhealthy sends no new health_status: look at it now.
+				pending[ev.ID] = true
 			}
 		case <-resync.C:
 			needFull = true

@@ -279,3 +279,26 @@ func TestFullRoundForgetsContainersRemovedUnseen(t *testing.T) {
 		t.Errorf("unhealthy events kept of removed containers: %v", r.w.clock.pending)
 	}
 }
+
+// A container paused while unhealthy sends no new health_status event when
+// it is unpaused (the engine sends one only on a change, and it is still
+// unhealthy): its unpause event must bring the look, not the next resync.
+func TestUnpauseEventBringsARound(t *testing.T) {
+	web := sick("web")
+	web.State = "paused"
+	e := newFake(web)
+	r := start(t, e, heal.DefaultPolicy()) // resync: an hour
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	r.send(t, heal.EngineEvent{Kind: heal.EventPause, ID: web.ID, Name: web.Name, Time: time.Now()})
+	eventually(t, "the full rounds", func() bool { return e.count("list") >= 4 })
+	if n := e.count("restart "); n != 0 {
+		t.Fatalf("%d restarts of a paused container", n)
+	}
+	e.mu.Lock()
+	c := e.containers[web.ID]
+	c.State = "running"
+	e.containers[web.ID] = c
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.EventUnpause, ID: web.ID, Name: web.Name, Time: time.Now()})
+	eventually(t, "the restart after the unpause", func() bool { return e.count("restart ") == 1 })
+}
