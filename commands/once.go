@@ -166,6 +166,12 @@ func runOnce(ctx context.Context, out, errOut io.Writer, engine heal.Engine, opt
 			}
 			return nil
 		}
+		if err != nil && ctx.Err() != nil {
+			// SIGTERM or SIGINT while waiting (--lock-timeout): as when the
+			// lock is held, nothing was done.
+			log.Info("interrupted while waiting for another docker heal run; nothing done", "lock", store.LockPath(statePath))
+			return nil
+		}
 		if err != nil {
 			return withCode(ExitError, "%v (pass --state-file to use another folder)", err)
 		}

@@ -229,6 +229,28 @@ func TestOnceLockHeldExits0(t *testing.T) {
 	}
 }
 
+// A signal while once waits for the lock (--lock-timeout) ends it as the
+// lock held does: nothing done, exit 0, not exit 2 with a hint about the
+// state folder.
+func TestOnceSignalDuringLockWaitExits0(t *testing.T) {
+	e := newOnceEngine(sickContainer("web"))
+	opts := testOpts(t)
+	opts.lockTimeout = time.Minute
+	os.MkdirAll(filepath.Dir(opts.stateFile), 0o700)
+	lock, err := store.AcquireLock(context.Background(), opts.stateFile+".lock", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	var out, errOut bytes.Buffer
+	err = runOnce(ctx, &out, &errOut, e, opts)
+	if code(err) != ExitOK || len(e.calls) != 0 || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("exit %d (%v), calls %v\n%s", code(err), err, e.calls, errOut.String())
+	}
+}
+
 func TestOnceCorruptStateSetAside(t *testing.T) {
 	e := newOnceEngine(sickContainer("web"))
 	opts := testOpts(t)

@@ -111,11 +111,15 @@ func runWatch(ctx context.Context, out, errOut io.Writer, engine heal.Engine, ev
 	if err != nil {
 		return err
 	}
-	release, err := store.LockWatch(statePath)
-	if err != nil {
-		return withCode(ExitError, "%v", err)
+	if !opts.dryRun {
+		// A dry run writes nothing (as once's): no STATE.watch, and it may
+		// preview beside the watch that owns the state file.
+		release, err := store.LockWatch(statePath)
+		if err != nil {
+			return withCode(ExitError, "%v", err)
+		}
+		defer release()
 	}
-	defer release()
 
 	metrics := store.NewLiveMetrics()
 	if opts.metricsFile != "" && !opts.dryRun {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -425,5 +426,35 @@ func TestWatchJSONLogsOneLinePerDecision(t *testing.T) {
 	}
 	if decisions["web"] != heal.ResultSuccess || decisions["db"] != heal.ResultSuccess {
 		t.Errorf("decision lines %v, want web and db restarted\n%s", decisions, r.errOut.String())
+	}
+}
+
+// --dry-run writes nothing, as once's does: no state folder, no STATE.watch,
+// so a dry run can preview beside the watch that owns the state file.
+func TestWatchDryRunWritesNothingAndRunsBesideAWatch(t *testing.T) {
+	e := newOnceEngine(sickContainer("web"))
+	dry := watchTestOpts(t)
+	dry.dryRun = true
+	r := startWatch(t, e, dry)
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "a dry round", func() bool { return e.lists() >= 2 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(dry.stateFile)); !os.IsNotExist(err) {
+		t.Errorf("a dry run made the state folder %s (%v)", filepath.Dir(dry.stateFile), err)
+	}
+	if e.restarts() != 0 {
+		t.Fatalf("a dry run restarted")
+	}
+
+	live := watchTestOpts(t)
+	w := startWatch(t, e, live)
+	w.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	dry.stateFile = live.stateFile
+	d := startWatch(t, e, dry)
+	d.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	if err := d.stop(t); err != nil {
+		t.Errorf("a dry run beside a watch: %v", err)
 	}
 }

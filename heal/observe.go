@@ -41,6 +41,10 @@ type Snapshot struct {
 	// knows (stopped ones included), so state entries missing from it can be
 	// pruned.
 	Complete bool
+	// Exists is, when a scope (--filter) makes Containers incomplete, every
+	// container id the engine knows, from an unscoped list of a full round:
+	// state entries missing from it can be pruned. Nil otherwise.
+	Exists map[string]bool
 	// Unhealthy is how many running containers the engine listed as unhealthy.
 	Unhealthy int
 }
@@ -153,6 +157,16 @@ func observe(ctx context.Context, engine Engine, st *State, pol Policy, only map
 		}
 	}
 	snap.Complete = len(pol.Scope) == 0 && only == nil
+	if len(pol.Scope) > 0 && only == nil {
+		// Without it, entries of removed containers are never pruned. On
+		// failure nothing is pruned this round.
+		if everything, err := engine.List(ctx, ListOptions{All: true}); err == nil {
+			snap.Exists = make(map[string]bool, len(everything))
+			for _, c := range everything {
+				snap.Exists[c.ID] = true
+			}
+		}
+	}
 	for _, c := range sick {
 		c.Health = HealthUnhealthy
 		byID[c.ID] = c

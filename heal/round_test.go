@@ -263,3 +263,33 @@ func TestRoundConditionsAfterPartialRounds(t *testing.T) {
 		t.Errorf("per container: %v", c)
 	}
 }
+
+// With --filter (a scope), the list is not every container the engine knows,
+// so it cannot say which are gone; the entries of removed containers were
+// then kept for ever. A full round prunes them by an unscoped list of ids.
+func TestScopedRoundPrunesRemovedContainers(t *testing.T) {
+	web := well("web", "com.example.team", "a")
+	f := newFake(web)
+	r, store, _, _ := newRunner(f, nil)
+	r.Policy.Scope = map[string][]string{"label": {"com.example.team=a"}}
+	store.st.Containers["id-gone"] = &Entry{Name: "gone", CircuitOpen: true, CircuitOpenedAt: t0.Add(-time.Minute),
+		Restarts: []RestartRecord{{Time: t0.Add(-time.Minute), Action: ActionRestart, Result: ResultFailure}}}
+	store.st.Containers[web.ID] = &Entry{Name: "web", CircuitOpen: true, CircuitOpenedAt: t0.Add(-time.Minute)}
+	if _, err := r.RunRound(context.Background(), RoundOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if store.st.Entry("id-gone") != nil {
+		t.Errorf("the entry of a removed container was kept by a scoped round")
+	}
+	if store.st.Entry(web.ID) == nil {
+		t.Errorf("the entry of a living container was pruned")
+	}
+	// A focused round (a watcher's) lists no more than the scope: it prunes nothing.
+	store.st.Containers["id-gone"] = &Entry{Name: "gone", CircuitOpen: true}
+	if _, err := r.RunRound(context.Background(), RoundOptions{Only: []string{web.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if store.st.Entry("id-gone") == nil {
+		t.Errorf("a focused round pruned")
+	}
+}

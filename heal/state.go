@@ -232,7 +232,7 @@ func (s *State) Prune(exists map[string]bool, pol Policy, now time.Time) (remove
 // Apply records what was observed and done into the state: first-seen and
 // healthy-since times, attempts, backoff, circuits, notifications, counters.
 // Entries of containers no longer present are pruned when the snapshot is
-// complete.
+// complete, or says which exist (a scoped full round).
 func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 	now := plan.Now
 	stepFor := map[string]*Step{}
@@ -337,6 +337,8 @@ func (s *State) Apply(snap Snapshot, plan Plan, pol Policy) {
 			exists[c.ID] = true
 		}
 		s.Prune(exists, pol, now)
+	} else if snap.Exists != nil {
+		s.Prune(snap.Exists, pol, now)
 	}
 }
 

@@ -42,6 +42,18 @@ func (r *stopwatch) forget(id string) {
 	delete(r.pending, id)
 }
 
+// forgetUnlisted drops the unhealthy events, seen before a full round's
+// list, of containers that list no longer holds.
+func (r *stopwatch) forgetUnlisted(listed map[string]bool, before time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, s := range r.pending {
+		if !listed[id] && s.at.Before(before) {
+			delete(r.pending, id)
+		}
+	}
+}
+
 func (r *stopwatch) took(id string) (seen, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

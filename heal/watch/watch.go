@@ -66,6 +66,10 @@ type Watcher struct {
 	windowStart   time.Time
 	windowActions int
 	window        int // counts resync windows; only Run's goroutine touches these three
+
+	// died is the last die event of each container; only Run's goroutine
+	// touches it.
+	died map[string]heal.ExitRecord
 }
 
 // RetryAfterFailure is when the containers of a failed event round are
@@ -108,6 +112,9 @@ type roundResult struct {
 	// actions is how many restarts and stops the round took; window is
 	// the storm-guard window it ran in (they count only toward that one).
 	actions, window int
+	// gone are the containers with a die event kept that a full round no
+	// longer listed: removed while the event stream was down.
+	gone []string
 }
 
 // Run follows events and runs rounds until ctx ends, then lets the round in
@@ -127,7 +134,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 	var (
 		needFull  = true
 		pending   = map[string]bool{}
-		died      = map[string]heal.ExitRecord{} // the last die event of each container
 		rechecks  = map[string]time.Time{}
 		running   bool
 		done      = make(chan roundResult, 1)
@@ -138,6 +144,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	resync := time.NewTicker(w.cfg.Resync)
 	defer resync.Stop()
 	w.windowStart = w.now()
+	w.died = map[string]heal.ExitRecord{}
 	if w.cfg.StartDelay > 0 {
 		startWait = time.After(w.cfg.StartDelay)
 	}
@@ -161,7 +168,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				ids = slices.Sorted(maps.Keys(pending))
 			}
 			needFull, pending, running = false, map[string]bool{}, true
-			exits := maps.Clone(died)
+			exits := maps.Clone(w.died)
 			// The round gets the window's budget as a value: Run resets the
 			// window while a round may be in flight.
 			budget := roundBudget{left: max(0, w.pol.MaxPerRun-w.windowActions), ends: w.windowStart.Add(w.cfg.Resync), window: w.window}
@@ -207,14 +214,18 @@ func (w *Watcher) Run(ctx context.Context) error {
 				}
 				if ev.Kind == heal.EventDie {
 					pending[ev.ID] = true // a crash loop or an OOM kill is decided on a fresh look
-					died[ev.ID] = heal.ExitRecord{Time: ev.Time, ExitCode: ev.ExitCode}
+					w.died[ev.ID] = heal.ExitRecord{Time: ev.Time, ExitCode: ev.ExitCode}
 				}
 				if ev.Kind == heal.EventDestroy {
-					delete(died, ev.ID)
+					delete(w.died, ev.ID)
 					// A round for it drops it from the condition gauge.
 					pending[ev.ID] = true
 				}
 			case heal.EventOOM:
+				pending[ev.ID] = true
+			case heal.EventUnpause:
+				// Its pause dropped its recheck, and a container still
+				// unhealthy sends no new health_status: look at it now.
 				pending[ev.ID] = true
 			}
 		case <-resync.C:
@@ -234,6 +245,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			running = false
 			if res.window == w.window {
 				w.windowActions += res.actions
+			}
+			for _, id := range res.gone {
+				delete(w.died, id)
 			}
 			maps.Copy(rechecks, res.recheck)
 			armTimer()
@@ -293,6 +307,20 @@ func (w *Watcher) round(ctx context.Context, ids []string, died map[string]heal.
 		w.cfg.OnRound(round)
 	}
 	w.health.roundDone(w.now(), round.SaveErr)
+	if ids == nil {
+		// A container removed while the stream was down sent no destroy
+		// event: the full round's list is the word on what still exists.
+		listed := make(map[string]bool, len(round.Snapshot.Containers))
+		for _, c := range round.Snapshot.Containers {
+			listed[c.ID] = true
+		}
+		for id := range died {
+			if !listed[id] {
+				res.gone = append(res.gone, id)
+			}
+		}
+		w.clock.forgetUnlisted(listed, round.Start)
+	}
 	if w.cfg.DryRun {
 		return res
 	}

@@ -226,3 +226,79 @@ func TestDestroyEventDropsItsCondition(t *testing.T) {
 	r.send(t, heal.EngineEvent{Kind: heal.EventDestroy, ID: "id-web", Name: "web", Time: time.Now()})
 	eventually(t, "web dropped from the gauge", func() bool { return healthy() == 1 })
 }
+
+// A container removed while the event stream was down sends no destroy
+// event: the full round after the reconnect must drop what the watcher kept
+// about it (its last die event, its unhealthy event's time), or those maps
+// grow for as long as the watch runs.
+func TestFullRoundForgetsContainersRemovedUnseen(t *testing.T) {
+	now := time.Now()
+	up := func(name string) heal.Container {
+		return heal.Container{ID: "id-" + name, Name: name, State: "running", Health: heal.HealthHealthy, StartedAt: now.Add(-time.Hour)}
+	}
+	e := newFake(up("a"), up("b"), up("c"))
+	var mu sync.Mutex
+	rounds, full := 0, 0
+	r := start(t, e, heal.DefaultPolicy(), func(c *Config) {
+		c.OnRound = func(rd heal.Round) {
+			mu.Lock()
+			defer mu.Unlock()
+			rounds++
+			if rd.Snapshot.Complete {
+				full++
+			}
+		}
+	})
+	count := func() (int, int) { mu.Lock(); defer mu.Unlock(); return rounds, full }
+	// The round at start, and one on connecting.
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: now})
+	eventually(t, "the first full rounds", func() bool { _, f := count(); return f == 2 })
+	r.send(t, heal.EngineEvent{Kind: heal.EventDie, ID: "id-a", Name: "a", Time: time.Now(), ExitCode: 1})
+	r.send(t, heal.EngineEvent{Kind: heal.EventHealthStatus, ID: "id-b", Name: "b", Health: heal.HealthUnhealthy, Time: time.Now()})
+	// a and b are removed while the stream is down: no destroy event.
+	r.send(t, heal.EngineEvent{Kind: heal.StreamDisconnected, Time: time.Now()})
+	e.mu.Lock()
+	delete(e.containers, "id-a")
+	delete(e.containers, "id-b")
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	eventually(t, "the full round after the reconnect", func() bool { _, f := count(); return f == 3 })
+	// One more round starts only once the full round's result was taken in.
+	n, _ := count()
+	r.send(t, heal.EngineEvent{Kind: heal.EventOOM, ID: "id-c", Name: "c", Time: time.Now()})
+	eventually(t, "a round after it", func() bool { m, _ := count(); return m > n })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.w.died) != 0 {
+		t.Errorf("die events kept of removed containers: %v", r.w.died)
+	}
+	r.w.clock.mu.Lock()
+	defer r.w.clock.mu.Unlock()
+	if len(r.w.clock.pending) != 0 {
+		t.Errorf("unhealthy events kept of removed containers: %v", r.w.clock.pending)
+	}
+}
+
+// A container paused while unhealthy sends no new health_status event when
+// it is unpaused (the engine sends one only on a change, and it is still
+// unhealthy): its unpause event must bring the look, not the next resync.
+func TestUnpauseEventBringsARound(t *testing.T) {
+	web := sick("web")
+	web.State = "paused"
+	e := newFake(web)
+	r := start(t, e, heal.DefaultPolicy()) // resync: an hour
+	r.send(t, heal.EngineEvent{Kind: heal.StreamConnected, Time: time.Now()})
+	r.send(t, heal.EngineEvent{Kind: heal.EventPause, ID: web.ID, Name: web.Name, Time: time.Now()})
+	eventually(t, "the full rounds", func() bool { return e.count("list") >= 4 })
+	if n := e.count("restart "); n != 0 {
+		t.Fatalf("%d restarts of a paused container", n)
+	}
+	e.mu.Lock()
+	c := e.containers[web.ID]
+	c.State = "running"
+	e.containers[web.ID] = c
+	e.mu.Unlock()
+	r.send(t, heal.EngineEvent{Kind: heal.EventUnpause, ID: web.ID, Name: web.Name, Time: time.Now()})
+	eventually(t, "the restart after the unpause", func() bool { return e.count("restart ") == 1 })
+}
