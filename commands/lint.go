@@ -145,6 +145,10 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 		if opts.stdin == nil {
 			return usageError("PATH -: no standard input")
 		}
+		// Refused before the read: on a terminal it would wait for Ctrl-D.
+		if opts.fix || opts.diff {
+			return usageError("--fix and --diff edit files: they do not take PATH -")
+		}
 		// Read no more than a file may be: cat /dev/zero | docker heal lint -
 		// must not take all the memory.
 		content, err := io.ReadAll(io.LimitReader(opts.stdin, lint.MaxFileSize+1))
@@ -158,9 +162,6 @@ func runLint(ctx context.Context, out, errOut io.Writer, opts lintOptions, paths
 			return usageError("PATH -: standard input is empty: pipe a compose file or a Dockerfile into it (cat compose.yaml | docker heal lint -)")
 		}
 		stdin = &lint.Stdin{Name: opts.stdinFilename, Content: content}
-		if opts.fix || opts.diff {
-			return usageError("--fix and --diff edit files: they do not take PATH -")
-		}
 	} else if opts.stdinFilename != "" {
 		return usageError("--stdin-filename names the file read from standard input: give PATH -")
 	}

@@ -1,6 +1,9 @@
 package commands
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,6 +184,28 @@ func TestStdinFollowsIgnorePaths(t *testing.T) {
 		out, errOut, _ := runCLIWithInput(t, dir, dir, badCompose, "lint", "--image-config", "off", "--format", "github", "--stdin-filename", name, "-")
 		if got := strings.Contains(out, "title=privileged"); got != want {
 			t.Errorf("%s: privileged reported %v, want %v:\n%s%s", name, got, want, out, errOut)
+		}
+	}
+}
+
+// readSpy records whether anything read it.
+type readSpy struct{ read bool }
+
+func (r *readSpy) Read([]byte) (int, error) { r.read = true; return 0, io.EOF }
+
+// --fix and --diff with PATH - are refused before standard input is read:
+// on a terminal, reading first would wait for Ctrl-D only to say no.
+func TestFixWithStdinRefusedBeforeReading(t *testing.T) {
+	for _, opts := range []lintOptions{{fix: true}, {diff: true}} {
+		spy := &readSpy{}
+		opts.stdin, opts.imageConfig = spy, "off"
+		var out, errOut bytes.Buffer
+		err := runLint(context.Background(), &out, &errOut, opts, []string{"-"})
+		if code := exitCode(io.Discard, err); code != ExitError || !strings.Contains(err.Error(), "do not take PATH -") {
+			t.Errorf("fix %v diff %v: exit %d, %v", opts.fix, opts.diff, code, err)
+		}
+		if spy.read {
+			t.Errorf("fix %v diff %v: standard input was read before the usage error", opts.fix, opts.diff)
 		}
 	}
 }

@@ -81,7 +81,9 @@ func (e *ComposeEdit) SetScalar(path, text string) {
 		return
 	}
 	sf, _, val := e.keyNode(path)
-	if sf == nil || val.Kind != yaml.ScalarNode {
+	// A value written as a variable (${X:-5s}) is the operator's to set in
+	// .env: writing a literal over it would drop that setting.
+	if sf == nil || val.Kind != yaml.ScalarNode || strings.Contains(val.Value, "$") {
 		e.failed = true
 		return
 	}

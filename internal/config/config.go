@@ -346,8 +346,8 @@ func (f *File) check() {
 			f.addAt(key+".path", "ignore entry %d: bad path pattern %q: check its brackets and braces", i+1, ig.Path)
 		}
 	}
-	for id, v := range f.Rules {
-		if _, _, err := lint.ParseRuleSetting(v); err != nil {
+	for _, id := range slices.Sorted(mapKeys(f.Rules)) {
+		if _, _, err := lint.ParseRuleSetting(f.Rules[id]); err != nil {
 			f.addAt("rules."+id, "%v (or off/on)", err)
 		}
 	}
@@ -370,7 +370,7 @@ func (f *File) checkRules(known map[string]bool) {
 		}
 		return fmt.Sprintf("unknown rule %q (see docker heal rules)", id)
 	}
-	for id := range f.Rules {
+	for _, id := range slices.Sorted(mapKeys(f.Rules)) {
 		if !known[id] {
 			f.addAt("rules."+id, "%s", unknown(id))
 		}

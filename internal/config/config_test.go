@@ -290,3 +290,27 @@ func TestSyntaxErrorNamesItsLine(t *testing.T) {
 		}
 	}
 }
+
+// Mistakes on one line (a flow mapping of rules) come out in one order, run
+// after run: the rules map's iteration order must not reach the message.
+func TestMistakesOnOneLineInKeyOrder(t *testing.T) {
+	path := writeConfig(t, "rules: {zz-nope: off, aa-nope: off, mm-nope: off, privileged: loud, init-missing: noisy}\n")
+	known := map[string]bool{"init-missing": true, "privileged": true}
+	var first string
+	for i := 0; i < 30; i++ {
+		_, err := LoadFor(path, known)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		if i == 0 {
+			first = err.Error()
+			continue
+		}
+		if err.Error() != first {
+			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i, err, first)
+		}
+	}
+	if !(strings.Index(first, "aa-nope") < strings.Index(first, "mm-nope") && strings.Index(first, "mm-nope") < strings.Index(first, "zz-nope")) {
+		t.Errorf("unknown rules not in key order:\n%s", first)
+	}
+}

@@ -152,15 +152,19 @@ func statefulKindOf(svc *lint.Service) (*statefulKind, string) {
 		}
 		// An image of one's own: its name and a volume at the data path together.
 		name := path.Base(repo)
-		for _, bad := range notAServer {
-			if strings.Contains(name, bad) {
-				return nil, ""
-			}
-		}
 		for i := range statefulKinds {
 			k := &statefulKinds[i]
 			if !containsAny(name, k.nameHints) {
 				continue
+			}
+			// The words of a tool are looked for beside the server's name,
+			// not in it: "clickhouse" holds "cli".
+			rest := name
+			for _, h := range k.nameHints {
+				rest = strings.ReplaceAll(rest, h, " ")
+			}
+			if containsAny(rest, notAServer) {
+				return nil, ""
 			}
 			for _, m := range svc.Mounts {
 				if m.Type != "tmpfs" && containsString(k.dataPaths, path.Clean(m.Target)) {
