@@ -74,14 +74,16 @@ func leadingSleep(script string) (string, bool) {
 }
 
 func startupSleep(r *lint.Report, svc *lint.Service) {
-	// Ordering by healthcheck already in place: the sleep is not what orders the start.
-	plain := len(svc.DependsOn) == 0
+	// The sleep orders the start only against a dependency started, not
+	// waited for: with none declared it may wait for anything, and with
+	// every dependency waited for by health it is not what orders it.
+	var plainDeps []string
 	for _, d := range svc.DependsOn {
 		if d.Condition == "" || d.Condition == "service_started" {
-			plain = true
+			plainDeps = append(plainDeps, d.Service)
 		}
 	}
-	if !plain {
+	if len(plainDeps) == 0 {
 		return
 	}
 	argv, _ := svc.Process()
@@ -106,16 +108,7 @@ func startupSleep(r *lint.Report, svc *lint.Service) {
 			pos = either(ic.EntrypointPos, svc.Pos)
 		}
 	}
-	var plainDeps []string
-	for _, d := range svc.DependsOn {
-		if d.Condition == "" || d.Condition == "service_started" {
-			plainDeps = append(plainDeps, d.Service)
-		}
-	}
-	waitsFor, example := "its dependencies", "<dependency>"
-	if len(plainDeps) > 0 {
-		waitsFor, example = joinAnd(plainDeps), plainDeps[0]
-	}
+	waitsFor, example := joinAnd(plainDeps), plainDeps[0]
 	if len(plainDeps) == 1 {
 		r.Add(pos, svc.Name, "the command waits with `%s` before it starts, a guess at how long %s takes to be ready: too short when it starts slowly, time lost when it is quick; give it a healthcheck and wait for it with depends_on: {%s: {condition: service_healthy}}", sleep, waitsFor, example)
 		return
