@@ -242,3 +242,20 @@ func TestOOMSeenInRunThenAtExitIsOneKill(t *testing.T) {
 		t.Errorf("oom kills counted %d, want 2", n)
 	}
 }
+
+// An alert does not stand in for healing: a container the kernel OOM-killed
+// a process of, still running and unhealthy, is told about and restarted in
+// the same round (before, the alert skipped it until the next resync).
+func TestAlertAndHealInOneRound(t *testing.T) {
+	c := sick("app")
+	c.OOMKilled = true // the oom event, in this run
+	c.StartedAt = t0.Add(-10 * time.Minute)
+	plan := Decide([]Container{c}, nil, DefaultPolicy(), t0)
+	var kinds []string
+	for _, s := range plan.Steps {
+		kinds = append(kinds, string(s.Kind))
+	}
+	if got := strings.Join(kinds, ","); got != string(StepAlert)+","+string(StepRestart) {
+		t.Errorf("steps %s, want an alert then a restart:\n%s", got, plan)
+	}
+}

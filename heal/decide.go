@@ -206,9 +206,11 @@ func Decide(snapshot []Container, st *State, pol Policy, now time.Time) Plan {
 	var acting []actionable
 	for _, c := range cs {
 		e := st.Entry(c.ID)
+		// An alert tells; it does not stand in for healing: an OOM-killed
+		// container that runs on unhealthy is still decided on below
+		// (what the engine is restarting never is, in decideUnhealthy).
 		if step, ok := decideAlert(c, e, pol, now); ok {
 			plan.Steps = append(plan.Steps, step)
-			continue
 		}
 		if c.Health != HealthUnhealthy {
 			if step, ok := decideHealthy(c, e, pol, now); ok {
